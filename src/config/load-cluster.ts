@@ -1,0 +1,118 @@
+import { dirname, resolve } from 'node:path';
+import type { Finding, PathSegment } from '../findings/finding.js';
+import { FindingSink } from '../rules/report.js';
+import type { ClusterInput, Locator } from './cluster-input.js';
+import { configKeys, configKeySpec, configSchema, secretConfigKeys } from './config-schema.js';
+import { csvToLayout, type CsvSkuOptions, defaultCsvSkus } from './csv-layout.js';
+import { layoutFieldHints, layoutKnownKeys, layoutSchema, legacyLayoutKeys } from './layout-schema.js';
+import { normalizeLayout } from './normalize-layout.js';
+import { readInputFile } from './read-input.js';
+import { reportSchemaIssues } from './schema-findings.js';
+import { reportUnknownKeys } from './unknown-keys.js';
+import { parseYamlSource } from './yaml-source.js';
+
+export type LayoutInput =
+  | { kind: 'yaml'; path: string }
+  | { kind: 'csv'; masterPath: string; workerPath: string; skus?: CsvSkuOptions };
+
+export interface LoadResult {
+  /** Present when both files could be parsed into mappings; rules still have to run on it. */
+  input: ClusterInput | undefined;
+  findings: Finding[];
+}
+
+interface ParsedFile {
+  value: unknown;
+  text: string;
+  locator: Locator;
+  findings: Finding[];
+}
+
+/**
+ * Reads layout (YAML or OpenPAI v1.0 CSV pair) and config, and checks their shape: syntax, types, unknown keys.
+ * Unreadable files throw InputFileError; everything wrong inside a file becomes a finding.
+ */
+export async function loadCluster(layoutInput: LayoutInput, configPath: string): Promise<LoadResult> {
+  const [layoutFile, configFile] = await Promise.all([readLayout(layoutInput), readYaml(configPath, 'config')]);
+  const findings = [...layoutFile.findings, ...configFile.findings];
+  const sink = new FindingSink({ layoutSource: layoutFile.locator, configSource: configFile.locator });
+  const layoutOk = checkIsMapping(layoutFile, 'layout', sink);
+  const configOk = checkIsMapping(configFile, 'config', sink);
+  if (!layoutOk || !configOk) return { input: undefined, findings: [...findings, ...sink.findings] };
+
+  const layoutResult = layoutSchema.safeParse(layoutFile.value);
+  if (!layoutResult.success) {
+    reportSchemaIssues(sink, 'layout', layoutFile.value, layoutResult.error.issues, layoutHint, () => false);
+  }
+  reportUnknownKeys(sink, 'layout', layoutFile.value, layoutKnownKeys, new Set(['machine-sku']), (key) => legacyLayoutKeys[key]);
+  const configResult = configSchema.safeParse(configFile.value);
+  if (!configResult.success) {
+    reportSchemaIssues(sink, 'config', configFile.value, configResult.error.issues, configHint, isSecretConfigPath);
+  }
+  reportUnknownKeys(sink, 'config', configFile.value, { '': Object.keys(configKeys) }, new Set());
+
+  const input: ClusterInput = {
+    layout: normalizeLayout(layoutFile.value, sink),
+    config: configFile.value as Record<string, unknown>,
+    layoutSource: layoutFile.locator,
+    configSource: configFile.locator,
+    configDir: dirname(resolve(configPath)),
+    configText: configFile.text,
+  };
+  return { input, findings: [...findings, ...sink.findings] };
+}
+
+async function readYaml(path: string, what: 'layout' | 'config'): Promise<ParsedFile> {
+  const bytes = await readInputFile(path, `the ${what} file`, `Check the path given to --${what}; \`pai-deploy config init\` writes an example pair.`);
+  const source = parseYamlSource(path, bytes);
+  return { value: source.value, text: bytes.toString('utf8'), locator: source, findings: source.syntaxFindings };
+}
+
+async function readLayout(input: LayoutInput): Promise<ParsedFile> {
+  if (input.kind === 'yaml') return readYaml(input.path, 'layout');
+  const hint = 'Check the paths given to --master-csv and --worker-csv.';
+  const [master, worker] = await Promise.all([
+    readInputFile(input.masterPath, 'the master list', hint),
+    readInputFile(input.workerPath, 'the worker list', hint),
+  ]);
+  const csv = csvToLayout(
+    { file: input.masterPath, text: master.toString('utf8') },
+    { file: input.workerPath, text: worker.toString('utf8') },
+    input.skus ?? defaultCsvSkus,
+  );
+  return { value: csv.raw, text: '', locator: csv.locator, findings: csv.findings };
+}
+
+function checkIsMapping(file: ParsedFile, which: 'layout' | 'config', sink: FindingSink): boolean {
+  if (file.findings.some((finding) => finding.severity === 'error') && file.value === undefined) return false;
+  const value = file.value;
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) return true;
+  const found = Array.isArray(value) ? 'a list' : value === null ? 'nothing' : `the ${typeof value} ${JSON.stringify(value).slice(0, 40)}`;
+  sink.error(
+    'not-a-mapping',
+    { file: which, path: [] },
+    `${which}.yaml must be a mapping of keys to values, but it holds ${found}`,
+    which === 'layout'
+      ? 'Start the file with machine-sku: and machine-list: keys (see `pai-deploy config init`).'
+      : 'Start the file with keys such as user: and docker_image_tag: (see `pai-deploy config init`).',
+  );
+  return false;
+}
+
+function layoutHint(path: readonly PathSegment[]): string {
+  const pattern = path
+    .map((segment, index) => (typeof segment === 'number' ? '[]' : path[index - 1] === 'machine-sku' ? '*' : segment))
+    .join('.')
+    .replace(/\.\[\]/g, '[]');
+  return layoutFieldHints[pattern] ?? layoutFieldHints[''] ?? '';
+}
+
+function configHint(path: readonly PathSegment[]): string {
+  return configKeySpec(String(path[0]))?.hint ?? 'See `pai-deploy config init` for every key with an example.';
+}
+
+export function isSecretConfigPath(path: readonly PathSegment[]): boolean {
+  const [key, sub] = path;
+  if (secretConfigKeys.has(String(key))) return true;
+  return key === 'openpai_kubespray_extra_var' && typeof sub === 'string' && /pass|pwd|secret|token|credential/i.test(sub);
+}

@@ -1,0 +1,75 @@
+import type { ClusterInput } from '../config/cluster-input.js';
+import type { EffectiveVars } from '../kubespray/effective-vars.js';
+import { kubesprayRelease } from '../kubespray/release-2.11.js';
+import { planServices, type ServicePlan } from '../openpai/service-catalog.js';
+import { DEVBOX_IMAGE, pipelinePhases, type PhaseSpec } from '../pipeline/phases.js';
+import { inventoryOrder, kubesprayGroups } from '../render/inventory.js';
+import type { RenderedFile } from '../render/render-cluster.js';
+
+export interface PlannedMachine {
+  hostname: string;
+  ip: string;
+  machineType: string;
+  roles: string[];
+  kubesprayGroups: string[];
+  device: string | undefined;
+}
+
+export interface ClusterPlan {
+  clusterId: string;
+  workDir: string;
+  machines: PlannedMachine[];
+  kubespray: {
+    branch: string;
+    commit: string;
+    describe: string;
+    kubeVersion: string;
+    networkPlugin: string;
+    dockerVersion: string;
+    command: string;
+  };
+  devboxImage: string;
+  files: Array<{ path: string; mode: string; description: string }>;
+  phases: Array<Pick<PhaseSpec, 'id' | 'title' | 'command' | 'built'>>;
+  services: ServicePlan;
+}
+
+/** What quick-start would do with these inputs. Pure: computed from the validated input and the rendered files. */
+export function buildPlan(input: ClusterInput, vars: EffectiveVars, workDir: string, files: readonly RenderedFile[]): ClusterPlan {
+  const groups = kubesprayGroups(input.layout);
+  const groupsOf = (hostname: string): string[] => [
+    ...(['kube-master', 'etcd', 'kube-node'] as const).filter((group) => groups[group].includes(hostname)),
+    ...[...groups.devices].filter(([, hosts]) => hosts.includes(hostname)).map(([group]) => group),
+  ];
+  const machines = inventoryOrder(input.layout).map((machine) => {
+    const device = input.layout.skus.get(machine.machineType)?.device;
+    return {
+      hostname: machine.hostname,
+      ip: machine.ip,
+      machineType: machine.machineType,
+      roles: [machine.master && 'pai-master', machine.worker && 'pai-worker', machine.storage && 'pai-storage'].filter(
+        (role): role is string => typeof role === 'string',
+      ),
+      kubesprayGroups: groupsOf(machine.hostname),
+      device: device ? `${device.count} x ${device.type}${device.model ? ` (${device.model})` : ''}` : undefined,
+    };
+  });
+  return {
+    clusterId: typeof input.config['cluster_id'] === 'string' ? input.config['cluster_id'] : 'pai',
+    workDir,
+    machines,
+    kubespray: {
+      branch: kubesprayRelease.branch,
+      commit: kubesprayRelease.commit,
+      describe: kubesprayRelease.describe,
+      kubeVersion: String(vars.value('kube_version')),
+      networkPlugin: String(vars.value('kube_network_plugin')),
+      dockerVersion: String(vars.value('docker_version')),
+      command: 'ansible-playbook -i inventory/hosts.yml cluster.yml --become --become-user=root -e @inventory/openpai.yml',
+    },
+    devboxImage: DEVBOX_IMAGE,
+    files: files.map((file) => ({ path: file.path, mode: file.mode.toString(8).padStart(4, '0'), description: file.description })),
+    phases: pipelinePhases.map(({ id, title, command, built }) => ({ id, title, command, built })),
+    services: planServices(input),
+  };
+}

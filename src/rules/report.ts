@@ -1,0 +1,33 @@
+import type { ClusterInput } from '../config/cluster-input.js';
+import type { Finding, PathSegment, Severity } from '../findings/finding.js';
+import { formatPath } from '../findings/finding.js';
+
+export type InputFile = 'layout' | 'config';
+
+export interface FindingTarget {
+  file: InputFile;
+  path: readonly PathSegment[];
+  part?: 'key' | 'value';
+}
+
+/** Collects findings, resolving each target field to its file, line and column. */
+export class FindingSink {
+  readonly findings: Finding[] = [];
+
+  constructor(private readonly input: Pick<ClusterInput, 'layoutSource' | 'configSource'>) {}
+
+  error(code: string, target: FindingTarget, message: string, hint: string): void {
+    this.add('error', code, target, message, hint);
+  }
+
+  warning(code: string, target: FindingTarget, message: string, hint: string): void {
+    this.add('warning', code, target, message, hint);
+  }
+
+  add(severity: Severity, code: string, target: FindingTarget, message: string, hint: string): void {
+    const source = target.file === 'layout' ? this.input.layoutSource : this.input.configSource;
+    const location = source.locate(target.path, target.part);
+    const path = formatPath(target.path);
+    this.findings.push({ severity, code, ...location, path, message: path ? `${path}: ${message}` : message, hint });
+  }
+}

@@ -1,0 +1,48 @@
+import type { ClusterInput } from '../config/cluster-input.js';
+import { loadCluster, type LayoutInput } from '../config/load-cluster.js';
+import { summarize, type Finding, type FindingSummary } from '../findings/finding.js';
+import { computeEffectiveVars, type EffectiveVars } from '../kubespray/effective-vars.js';
+import { kubesprayGroups } from '../render/inventory.js';
+import { checkConfig } from '../rules/config-rules.js';
+import { checkKubesprayGroups, checkKubesprayVars } from '../rules/kubespray-rules.js';
+import { checkLayout } from '../rules/layout-rules.js';
+import { checkNetworks } from '../rules/network-rules.js';
+import { FindingSink } from '../rules/report.js';
+import { checkSshAccess } from '../rules/ssh-rules.js';
+
+export interface Validation extends FindingSummary {
+  /** Present when the inputs could be read; only safe to render when `valid`. */
+  input: ClusterInput | undefined;
+  vars: EffectiveVars | undefined;
+}
+
+/** Every offline rule over already-loaded inputs. */
+export function runRules(input: ClusterInput): { findings: Finding[]; vars: EffectiveVars } {
+  const sink = new FindingSink(input);
+  const vars = computeEffectiveVars(input.config);
+  checkLayout(input, sink);
+  checkConfig(input, vars, sink);
+  checkSshAccess(input, sink);
+  checkNetworks(input.layout, vars, sink);
+  checkKubesprayVars(vars, sink);
+  checkKubesprayGroups(kubesprayGroups(input.layout), vars, sink);
+  return { findings: sink.findings, vars };
+}
+
+/** Load, check shape, run every rule. Never touches a machine or the network. */
+export async function validateCluster(layout: LayoutInput, configPath: string): Promise<Validation> {
+  const loaded = await loadCluster(layout, configPath);
+  if (!loaded.input) return { ...summarize(loaded.findings), input: undefined, vars: undefined };
+  const { findings, vars } = runRules(loaded.input);
+  return { ...summarize(dedupe([...loaded.findings, ...findings])), input: loaded.input, vars };
+}
+
+function dedupe(findings: Finding[]): Finding[] {
+  const seen = new Set<string>();
+  return findings.filter((finding) => {
+    const key = `${finding.file}:${finding.line}:${finding.column}:${finding.code}:${finding.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
