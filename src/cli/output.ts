@@ -3,7 +3,8 @@ import type { Finding, FindingSummary } from '../findings/finding.js';
 /** Colour only for a terminal, and never when NO_COLOR is set (https://no-color.org) or TERM is dumb. */
 export function colourEnabled(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv = process.env): boolean {
   if (env['NO_COLOR'] !== undefined && env['NO_COLOR'] !== '') return false;
-  if (env['FORCE_COLOR'] !== undefined && env['FORCE_COLOR'] !== '0') return true;
+  const force = env['FORCE_COLOR'];
+  if (force !== undefined && force !== '' && force !== '0' && force !== 'false') return true;
   return stream.isTTY === true && env['TERM'] !== 'dumb';
 }
 

@@ -43,16 +43,16 @@ export function tempDir(prefix = 'pai-deploy-test-'): string {
 
 let counter = 0;
 
-export function writeInputs(dir: string, layout: Layout | string, config: Config | string): { layoutPath: string; configPath: string } {
+export function writeInputs(dir: string, layout: Layout | string | Buffer, config: Config | string | Buffer): { layoutPath: string; configPath: string } {
   counter++;
   const layoutPath = join(dir, `layout-${counter}.yaml`);
   const configPath = join(dir, `config-${counter}.yaml`);
-  writeFileSync(layoutPath, typeof layout === 'string' ? layout : stringify(layout, { version: '1.1' }));
-  writeFileSync(configPath, typeof config === 'string' ? config : stringify(config, { version: '1.1' }));
+  writeFileSync(layoutPath, typeof layout === 'string' || Buffer.isBuffer(layout) ? layout : stringify(layout, { version: '1.1' }));
+  writeFileSync(configPath, typeof config === 'string' || Buffer.isBuffer(config) ? config : stringify(config, { version: '1.1' }));
   return { layoutPath, configPath };
 }
 
-export async function validate(dir: string, layout: Layout | string, config: Config | string): Promise<Validation> {
+export async function validate(dir: string, layout: Layout | string | Buffer, config: Config | string | Buffer): Promise<Validation> {
   const { layoutPath, configPath } = writeInputs(dir, layout, config);
   return validateCluster({ kind: 'yaml', path: layoutPath }, configPath);
 }

@@ -1,0 +1,158 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { runCli } from '../support/cli.js';
+import { tempDir } from '../support/fixtures.js';
+
+const dir = tempDir('pai-deploy-cli-');
+const EXAMPLE = ['-l', 'examples/layout.yaml', '-c', 'examples/config.yaml'];
+const BAD_LAYOUT = join(dir, 'bad-layout.yaml');
+writeFileSync(BAD_LAYOUT, readFileSync('examples/layout.yaml', 'utf8').replace('hostname: pai-gpu-02', 'hostname: pai-gpu-01'));
+
+describe('help and usage', () => {
+  it('prints help with examples and exits 0', async () => {
+    const result = await runCli(['--help']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('Examples:');
+    for (const command of ['validate', 'render', 'plan', 'config init', 'config import-csv']) expect(result.stdout).toContain(command);
+  });
+  it('prints each command help with examples', async () => {
+    for (const args of [['validate', '--help'], ['render', '-h'], ['plan', '--help'], ['config', 'init', '--help'], ['help', 'config', 'import-csv']]) {
+      const result = await runCli(args);
+      expect(result.code, args.join(' ')).toBe(0);
+      expect(result.stdout).toMatch(/Usage: pai-deploy/);
+      expect(result.stdout).toContain('Examples:');
+    }
+  });
+  it('exits 2 on an unknown command, an unknown flag or a missing option', async () => {
+    expect((await runCli(['deploy-everything'])).code).toBe(2);
+    const flag = await runCli(['validate', ...EXAMPLE, '--colour']);
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toMatch(/Unknown option '--colour'/);
+    expect((await runCli(['validate', '-l', 'examples/layout.yaml'])).code).toBe(2);
+    expect((await runCli(['validate', ...EXAMPLE, '--format', 'xml'])).code).toBe(2);
+    expect((await runCli([])).code).toBe(2);
+  });
+  it('exits 2 with a clear message when a file cannot be read', async () => {
+    const result = await runCli(['validate', '-l', 'no/such/layout.yaml', '-c', 'examples/config.yaml']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('cannot read no/such/layout.yaml: no such file or directory');
+    expect(result.stderr).toContain('hint:');
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('validate', () => {
+  it('accepts the shipped example', async () => {
+    const result = await runCli(['validate', ...EXAMPLE]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('valid (0 errors, 0 warnings)');
+  });
+  it('reports like a compiler and exits 1', async () => {
+    const result = await runCli(['validate', '-l', BAD_LAYOUT, '-c', 'examples/config.yaml']);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(new RegExp(`^${BAD_LAYOUT}:\\d+:\\d+ error \\[duplicate-hostname\\] machine-list\\[2\\]\\.hostname: hostname "pai-gpu-01"`, 'm'));
+    expect(result.stdout).toContain('    hint: ');
+    expect(result.stdout).not.toContain('\x1b[');
+  });
+  it('prints machine-readable JSON', async () => {
+    const result = await runCli(['validate', '-l', BAD_LAYOUT, '-c', 'examples/config.yaml', '--format', 'json']);
+    expect(result.code).toBe(1);
+    const report = JSON.parse(result.stdout);
+    expect(report.valid).toBe(false);
+    expect(report.errors[0]).toEqual(expect.objectContaining({ severity: 'error', code: 'duplicate-hostname', file: BAD_LAYOUT, line: expect.any(Number), column: expect.any(Number), path: 'machine-list[2].hostname', message: expect.any(String), hint: expect.any(String) }));
+    expect(report.warnings).toEqual([]);
+  });
+  it('fails on warnings with --strict', async () => {
+    const config = join(dir, 'warn-config.yaml');
+    writeFileSync(config, 'user: pai\npassword: "x"\ndocker_image_tag: v1.8.0\nbranch_name: v1.0.0\n');
+    expect((await runCli(['validate', '-l', 'examples/layout.yaml', '-c', config])).code).toBe(0);
+    expect((await runCli(['validate', '-l', 'examples/layout.yaml', '-c', config, '--strict'])).code).toBe(1);
+  });
+  it('uses colour only when forced and never with NO_COLOR', async () => {
+    const forced = await runCli(['validate', '-l', BAD_LAYOUT, '-c', 'examples/config.yaml'], { env: { FORCE_COLOR: '1' } });
+    expect(forced.stdout).toContain('\x1b[31merror');
+    const noColor = await runCli(['validate', '-l', BAD_LAYOUT, '-c', 'examples/config.yaml'], { env: { FORCE_COLOR: '1', NO_COLOR: '1' } });
+    expect(noColor.stdout).not.toContain('\x1b[');
+  });
+});
+
+describe('render', () => {
+  it('writes the five files, deterministically', async () => {
+    const a = join(dir, 'render-a');
+    const b = join(dir, 'render-b');
+    expect((await runCli(['render', ...EXAMPLE, '--out', a])).code).toBe(0);
+    expect((await runCli(['render', ...EXAMPLE, '--out', b])).code).toBe(0);
+    for (const file of ['inventory/hosts.yml', 'inventory/openpai.yml', 'cluster-cfg/layout.yaml', 'cluster-cfg/config.yaml', 'cluster-cfg/services-configuration.yaml']) {
+      expect(readFileSync(join(a, file)), file).toEqual(readFileSync(join(b, file)));
+    }
+    expect(statSync(join(a, 'cluster-cfg/config.yaml')).mode & 0o777).toBe(0o600);
+    expect(readFileSync(join(a, 'inventory/hosts.yml'), 'utf8')).not.toContain('change-me');
+  });
+  it('leaves the output absent on invalid input', async () => {
+    const out = join(dir, 'render-invalid');
+    const result = await runCli(['render', '-l', BAD_LAYOUT, '-c', 'examples/config.yaml', '--out', out]);
+    expect(result.code).toBe(1);
+    expect(existsSync(out)).toBe(false);
+    expect(readdirSync(dir).filter((name) => name.includes('render-invalid'))).toEqual([]);
+  });
+  it('leaves an existing output untouched on invalid input', async () => {
+    const out = join(dir, 'render-existing');
+    mkdirSync(join(out, 'inventory'), { recursive: true });
+    writeFileSync(join(out, 'inventory', 'hosts.yml'), 'previous');
+    expect((await runCli(['render', '-l', BAD_LAYOUT, '-c', 'examples/config.yaml', '--out', out])).code).toBe(1);
+    expect(readFileSync(join(out, 'inventory', 'hosts.yml'), 'utf8')).toBe('previous');
+    expect(readdirSync(out)).toEqual(['inventory']);
+  });
+});
+
+describe('plan', () => {
+  it('renders into the work dir and describes the run', async () => {
+    const workDir = join(dir, 'work');
+    const result = await runCli(['plan', ...EXAMPLE, '--work-dir', workDir]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('kubespray release-2.11 @ 67167bd8d292');
+    expect(result.stdout).toContain('1 master, 3 workers');
+    expect(result.stdout).toMatch(/1\. cluster-configuration\n/);
+    expect(existsSync(join(workDir, 'inventory', 'hosts.yml'))).toBe(true);
+  });
+  it('defaults the work dir to PAI_DEPLOY_HOME/clusters/<id> and speaks JSON', async () => {
+    const home = join(dir, 'home');
+    const result = await runCli(['plan', ...EXAMPLE, '--format', 'json'], { env: { PAI_DEPLOY_HOME: home } });
+    expect(result.code).toBe(0);
+    const { plan } = JSON.parse(result.stdout);
+    expect(plan.workDir).toBe(join(home, 'clusters', 'pai'));
+    expect(plan.machines.map((m: { hostname: string }) => m.hostname)).toEqual(['pai-master-01', 'pai-gpu-01', 'pai-gpu-02', 'pai-cpu-01']);
+    expect(plan.services.layers[0]).toEqual(['cluster-configuration']);
+    expect(plan.phases.filter((p: { built: boolean }) => !p.built).map((p: { id: string }) => p.id)).toEqual(['check', 'kubespray', 'services']);
+    expect(existsSync(join(home, 'clusters', 'pai', 'cluster-cfg', 'layout.yaml'))).toBe(true);
+  });
+});
+
+describe('config init and import-csv', () => {
+  it('writes a valid example pair and refuses to overwrite it', async () => {
+    const target = join(dir, 'init');
+    expect((await runCli(['config', 'init', '--dir', target])).code).toBe(0);
+    expect((await runCli(['validate', '-l', join(target, 'layout.yaml'), '-c', join(target, 'config.yaml')])).code).toBe(0);
+    const again = await runCli(['config', 'init', '--dir', target]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain('--force');
+    expect((await runCli(['config', 'init', '--dir', target, '--force'])).code).toBe(0);
+  });
+  it('turns CSV lists into a layout that validates, and validates CSV directly', async () => {
+    const master = join(dir, 'master.csv');
+    const worker = join(dir, 'worker.csv');
+    writeFileSync(master, '\uFEFFpai-master-01,10.0.0.10\r\n\r\n');
+    writeFileSync(worker, 'pai-w-01,10.0.0.11\r\npai-w-02,10.0.0.12\r\n');
+    const out = join(dir, 'imported.yaml');
+    const result = await runCli(['config', 'import-csv', '--master-csv', master, '--worker-csv', worker, '-o', out, '--worker-device', 'nvidia.com/gpu', '--worker-device-count', '8']);
+    expect(result.code).toBe(0);
+    const layout = parse(readFileSync(out, 'utf8'));
+    expect(layout['machine-list']).toHaveLength(3);
+    expect(layout['machine-sku']['worker-sku']['computing-device']).toEqual({ type: 'nvidia.com/gpu', count: 8 });
+    expect((await runCli(['validate', '-l', out, '-c', 'examples/config.yaml'])).code).toBe(0);
+    expect((await runCli(['validate', '--master-csv', master, '--worker-csv', worker, '-c', 'examples/config.yaml'])).code).toBe(0);
+    expect((await runCli(['config', 'import-csv', '--master-csv', master, '--worker-csv', worker, '-o', out])).code).toBe(2);
+  });
+});
