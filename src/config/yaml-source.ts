@@ -1,6 +1,7 @@
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Pair } from 'yaml';
 import type { Finding, PathSegment, SourceLocation } from '../findings/finding.js';
 import { formatPath } from '../findings/finding.js';
+import { fastParseYaml, pathKey, type FastYaml } from './fast-yaml.js';
 
 /**
  * A YAML input file parsed the way its consumers read it (PyYAML and Ansible speak YAML 1.1, so `yes` is a
@@ -50,6 +51,8 @@ export function parseYamlSource(file: string, bytes: Buffer): YamlSource {
       hint: 'Fill it in; `pai-deploy config init` writes a commented example.',
     });
   }
+  const fast = fastParseYaml(file, stripped);
+  if (fast) return { file, value: fast.value, locate: makeFastLocator(file, fast.positions), syntaxFindings: [] };
   const doc = parseDocument(stripped, { lineCounter, version: '1.1', uniqueKeys: true, prettyErrors: false });
   const syntaxFindings: Finding[] = [];
   for (const error of doc.errors) {
@@ -94,7 +97,20 @@ function failedSource(file: string, finding: Finding): YamlSource {
   };
 }
 
-function makeLocator(file: string, doc: Document, lineCounter: LineCounter) {
+function makeFastLocator(file: string, positions: FastYaml['positions']) {
+  return (path: readonly PathSegment[], part: 'key' | 'value' = 'value'): SourceLocation => {
+    const exact = positions.get(pathKey(path));
+    if (exact) return part === 'key' && exact.key ? exact.key : exact.value;
+    for (let length = path.length - 1; length >= 0; length--) {
+      const ancestor = positions.get(pathKey(path.slice(0, length)));
+      if (ancestor) return ancestor.value;
+    }
+    return { file, line: 1, column: 1 };
+  };
+}
+
+/** Exported for the differential test against the fast path. */
+export function makeLocator(file: string, doc: Document, lineCounter: LineCounter) {
   const at = (offset: number): SourceLocation => {
     const { line, col } = lineCounter.linePos(offset);
     return { file, line, column: col };

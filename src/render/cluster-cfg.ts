@@ -1,13 +1,13 @@
 import { parseDocument } from 'yaml';
 import { readAsset } from '../assets.js';
 import type { ClusterInput } from '../config/cluster-input.js';
-import { toYaml } from './yaml-text.js';
+import { emitYaml, type PlainValue } from './yaml-emit.js';
 
 export const SERVICES_TEMPLATE = 'inventory-templates/services-configuration.yaml';
 
 /** layout.yaml as OpenPAI v1.5+ validates it: role flags as "true" strings, every field normalized. */
 export function renderOpenpaiLayout({ layout }: ClusterInput): string {
-  const value: Record<string, unknown> = {};
+  const value: Record<string, PlainValue> = {};
   if (layout.kubernetes) {
     value['kubernetes'] = { 'api-servers-url': layout.kubernetes.apiServersUrl, 'dashboard-url': layout.kubernetes.dashboardUrl };
   }
@@ -18,7 +18,7 @@ export function renderOpenpaiLayout({ layout }: ClusterInput): string {
         mem: sku.mem,
         cpu: { vcore: sku.vcores },
         ...(sku.device
-          ? { 'computing-device': { type: sku.device.type, ...(sku.device.model ? { model: sku.device.model } : {}), count: sku.device.count } }
+          ? { 'computing-device': { type: sku.device.type, ...(sku.device.model !== undefined ? { model: sku.device.model } : {}), count: sku.device.count } }
           : {}),
       },
     ]),
@@ -31,7 +31,7 @@ export function renderOpenpaiLayout({ layout }: ClusterInput): string {
     ...(machine.worker ? { 'pai-worker': 'true' } : {}),
     ...(machine.storage ? { 'pai-storage': 'true' } : {}),
   }));
-  return '# OpenPAI layout, rendered by pai-deploy.\n' + toYaml(value);
+  return '# OpenPAI layout, rendered by pai-deploy.\n' + emitYaml(value);
 }
 
 /** services-configuration.yaml from OpenPAI's template and config.yaml (openpai.md §2.5). */

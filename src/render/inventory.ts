@@ -1,6 +1,6 @@
 import type { ClusterInput, Layout, Machine } from '../config/cluster-input.js';
 import { resolveUserPath } from '../rules/ssh-rules.js';
-import { toYaml } from './yaml-text.js';
+import { emitYaml, type PlainValue } from './yaml-emit.js';
 
 export interface KubesprayGroups {
   'kube-master': string[];
@@ -50,12 +50,12 @@ export function renderHostsYml(input: ClusterInput): string {
   for (const machine of inventoryOrder(input.layout)) {
     hosts[machine.hostname] = { ansible_host: machine.ip, ip: machine.ip, access_ip: machine.ip };
   }
-  const vars: Record<string, unknown> = { ansible_user: input.config['user'] };
+  const vars: Record<string, PlainValue> = { ansible_user: String(input.config['user']) };
   if (typeof input.config['ssh_port'] === 'number') vars['ansible_port'] = input.config['ssh_port'];
   const key = input.config['ssh_key_file_path'];
   if (typeof key === 'string' && key !== '') vars['ansible_ssh_private_key_file'] = resolveUserPath(key, input.configDir);
   const members = (names: string[]) => Object.fromEntries(names.map((name) => [name, null]));
-  const children: Record<string, unknown> = {
+  const children: Record<string, PlainValue> = {
     'kube-master': { hosts: members(groups['kube-master']) },
     'kube-node': { hosts: members(groups['kube-node']) },
     etcd: { hosts: members(groups.etcd) },
@@ -68,5 +68,5 @@ export function renderHostsYml(input: ClusterInput): string {
   const header =
     '# kubespray release-2.11 inventory, rendered by pai-deploy from layout.yaml and config.yaml; do not edit.\n' +
     '# Passwords are never written here: pai-deploy hands them to Ansible at run time.\n';
-  return header + toYaml({ all: { vars, hosts, children } });
+  return header + emitYaml({ all: { vars, hosts, children } });
 }

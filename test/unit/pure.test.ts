@@ -118,3 +118,15 @@ describe('OpenPAI service start order', () => {
     expect(() => planServices(input({}), [{ name: 'a', prerequisites: ['b'] }, { name: 'b', prerequisites: ['a'] }])).toThrow(/cycle/);
   });
 });
+
+describe('the fast YAML emitter', () => {
+  it('round-trips through YAML 1.1 and 1.2 readers for awkward scalars', async () => {
+    const { emitYaml } = await import('../../src/render/yaml-emit.js');
+    const { parse } = await import('yaml');
+    const awkward = ['yes', 'No', 'on', 'OFF', 'y', 'n', '~', 'null', '0755', '0x1F', '1e3', '1_000', '12:30:00', '2001-12-14', '10.0', '.5', '-1', '+1', '', ' lead', 'trail ', 'a: b', 'a #b', '#c', '- x', '[x]', '{x}', '*a', '&a', '!t', '|', '>', '%', '@', '`', '"q"', "'s'", 'multi\nline', 'tab\there', '10.0.0.1', '10.0.0.0/13', 'nvidia.com/gpu', 'pai-master-01', 'é', '=', '<<', 'NaN', '.inf'];
+    const value = { list: awkward, map: Object.fromEntries(awkward.filter((s) => s !== '').map((s, i) => [s, i])), nested: [{ a: [], b: {} }, [1, true, null, 2.5]], empty: '' };
+    const text = emitYaml(value);
+    expect(parse(text, { version: '1.1' })).toEqual(value);
+    expect(parse(text)).toEqual(value);
+  });
+});
