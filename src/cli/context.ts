@@ -6,6 +6,8 @@ export interface CommandContext {
   stderr: { write(text: string): unknown };
   env: NodeJS.ProcessEnv;
   style: Style;
+  /** Whether stderr is a terminal (live progress) or a log (plain lines). */
+  isTTY?: boolean;
 }
 
 export type CommandRunner = (argv: readonly string[], context: CommandContext) => Promise<number>;

@@ -1,5 +1,5 @@
 /** Help texts live apart from the commands so `--help` loads no heavy module. */
-export const commandNames = ['validate', 'render', 'plan', 'config init', 'config import-csv'] as const;
+export const commandNames = ['validate', 'render', 'plan', 'check', 'ssh setup-keys', 'config init', 'config import-csv'] as const;
 
 const inputOptions = `Input (one of):
   -l, --layout FILE        OpenPAI layout.yaml (machine-sku, machine-list)
@@ -20,6 +20,8 @@ Commands:
   validate            check layout.yaml and config.yaml offline, as kubespray 2.11 and OpenPAI would
   render              write the kubespray inventory and OpenPAI's cluster configuration to a directory
   plan                validate, render into the cluster's work dir and print what quick-start would do
+  check               pre-flight checks on every machine over SSH, all machines at once
+  ssh setup-keys      install the dev-box's public key on machines that accept the password
   config init         write a commented example layout.yaml and config.yaml
   config import-csv   turn OpenPAI v1.0's master.csv and worker.csv into a layout.yaml
 
@@ -33,6 +35,7 @@ Examples:
   pai-deploy validate -l layout.yaml -c config.yaml --format json > findings.json
   pai-deploy render -l layout.yaml -c config.yaml --out ./rendered
   pai-deploy plan -l examples/layout.yaml -c examples/config.yaml
+  pai-deploy check -l layout.yaml -c config.yaml --format junit --output check.xml
 
 Exit codes: 0 fine, 1 findings or failed work, 2 bad usage or unreadable input, 130 interrupted.
 Colour is used on a terminal only, and never when NO_COLOR is set.
@@ -89,7 +92,59 @@ ${inputOptions}
 
 Examples:
   pai-deploy plan -l examples/layout.yaml -c examples/config.yaml
+  pai-deploy check -l layout.yaml -c config.yaml --format junit --output check.xml
   pai-deploy plan -l layout.yaml -c config.yaml --work-dir /tmp/pai1 --format json
+`,
+  check: `Usage: pai-deploy check (-l layout.yaml | --master-csv F --worker-csv F) -c config.yaml [options]
+
+Connects to every machine over SSH (one connection each, no PTY, bounded concurrency) and checks what OpenPAI and
+kubespray 2.11 need: SSH and sudo without passwords, OS, systemd, the layout IP and that it is static, time sync
+and clock skew, docker and its version, daemon.json, the NVIDIA runtime as docker's default in daemon.json, GPU
+driver and count, CPU and memory against the layout, free ports, leftovers of an earlier Kubernetes, kubeadm's
+prerequisites; and on the dev-box: Docker engine, free disk, not part of the cluster. Check ids:
+requirement-checks/checks.yaml.
+
+${inputOptions}
+Host keys:
+      --work-dir DIR           the cluster's work dir; its known_hosts records keys on first contact (printed
+                               with their fingerprints); a later change fails ssh.host-key and is never retried
+      --known-hosts FILE       use a pre-seeded known_hosts instead: unknown keys fail ...
+      --accept-new-host-keys   ... unless this is given (then they are recorded in FILE)
+Connections:
+      --concurrency N          machines checked at once (default 20)
+      --connect-timeout S      SSH handshake timeout (default 10); --connect-attempts N (default 3, with back-off)
+      --command-timeout S      per command (default 30); --machine-timeout S per machine (default 300)
+      --max-clock-offset S     largest clock difference to the dev-box that passes (default 1)
+  Key auth uses ssh_key_file_path (passphrase from PAI_DEPLOY_SSH_PASSPHRASE) and ssh-agent (SSH_AUTH_SOCK);
+  password auth and sudo use config.yaml's password, fed on stdin, never on a command line.
+Selection and verdict:
+      --only IDS, --skip IDS   check ids or globs, comma-separated or repeated (e.g. --skip 'kubeadm.*')
+      --ignore IDS             turn these errors into warnings (like kubeadm's --ignore-preflight-errors)
+      --strict                 exit 1 on warnings too
+Output:
+      --format text|json|junit, -o/--output FILE, -v/--verbose (show skipped checks)
+
+Examples:
+  pai-deploy check -l layout.yaml -c config.yaml
+  pai-deploy check -l layout.yaml -c config.yaml --format json --output check.json
+  pai-deploy check -l layout.yaml -c config.yaml --only 'docker.*,gpu.*' --ignore docker.version
+  pai-deploy check -l layout.yaml -c config.yaml --known-hosts ~/.ssh/known_hosts --format junit -o check.xml
+
+Exit codes: 0 nothing failed, 1 a check failed or a machine was unreachable, 2 bad usage or invalid config.
+`,
+  'ssh setup-keys': `Usage: pai-deploy ssh setup-keys (-l layout.yaml | --master-csv F --worker-csv F) -c config.yaml [--public-key FILE]
+
+Logs in to every machine with config.yaml's password and appends the dev-box's public key to the user's
+~/.ssh/authorized_keys (once), so that ssh.key-auth passes. The public key defaults to ssh_key_file_path + ".pub".
+Host keys are handled as by \`check\` (the cluster's known_hosts, trust on first use).
+
+${inputOptions}
+      --public-key FILE        the public key to install
+      --work-dir DIR, --known-hosts FILE, --accept-new-host-keys, --concurrency N, --format text|json
+
+Examples:
+  pai-deploy ssh setup-keys -l layout.yaml -c config.yaml
+  pai-deploy ssh setup-keys -l layout.yaml -c config.yaml --public-key ~/.ssh/id_ed25519.pub
 `,
   'config init': `Usage: pai-deploy config init [--dir DIR] [--force]
 

@@ -14,12 +14,14 @@ const commands: Record<CommandName, () => Promise<CommandRunner>> = {
   plan: async () => (await import('./commands/plan.js')).runPlan,
   'config init': async () => (await import('./commands/config-init.js')).runConfigInit,
   'config import-csv': async () => (await import('./commands/config-import-csv.js')).runConfigImportCsv,
+  check: async () => (await import('./commands/check.js')).runCheck,
+  'ssh setup-keys': async () => (await import('./commands/ssh-setup-keys.js')).runSshSetupKeys,
 };
 
 export async function main(argv: readonly string[], context: CommandContext): Promise<number> {
   const [first, second] = argv;
   if (first === undefined || first === '-h' || first === '--help' || first === 'help') {
-    const topic = second === 'config' ? `config ${argv[2] ?? ''}` : second;
+    const topic = second === 'config' || second === 'ssh' ? `${second} ${argv[2] ?? ''}` : second;
     context.stdout.write(topic !== undefined && isCommand(topic) ? commandHelp[topic] : mainHelp);
     return first === undefined ? ExitCode.usage : ExitCode.ok;
   }
@@ -27,10 +29,11 @@ export async function main(argv: readonly string[], context: CommandContext): Pr
     context.stdout.write(`${version()}\n`);
     return ExitCode.ok;
   }
-  const name = first === 'config' && second !== undefined && !second.startsWith('-') ? `config ${second}` : first;
+  const grouped = (first === 'config' || first === 'ssh') && second !== undefined && !second.startsWith('-');
+  const name = grouped ? `${first} ${second}` : first;
   if (!isCommand(name)) {
     const known = Object.keys(commands).join(', ');
-    context.stderr.write(`pai-deploy: unknown command "${first === 'config' ? `config ${second ?? ''}`.trim() : first}"\n    hint: the commands are ${known}; run pai-deploy --help\n`);
+    context.stderr.write(`pai-deploy: unknown command "${first === 'config' || first === 'ssh' ? `${first} ${second ?? ''}`.trim() : first}"\n    hint: the commands are ${known}; run pai-deploy --help\n`);
     return ExitCode.usage;
   }
   const rest = argv.slice(name.split(' ').length);
@@ -78,6 +81,7 @@ export async function runCli(): Promise<void> {
     stderr: process.stderr,
     env: process.env,
     style: makeStyle(colourEnabled(process.stdout)),
+    isTTY: process.stderr.isTTY === true,
   };
   process.exitCode = await main(process.argv.slice(2), context);
 }

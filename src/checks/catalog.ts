@@ -1,0 +1,63 @@
+import { parse } from 'yaml';
+import { z } from 'zod';
+import { readAsset } from '../assets.js';
+
+/** Which machines a check or fact applies to. `gpu`: workers whose computing device is nvidia.com/gpu. */
+export const machineRoles = ['all', 'master', 'worker', 'gpu'] as const;
+export type MachineRole = (typeof machineRoles)[number];
+
+const checkSpecSchema = z.strictObject({
+  id: z.string().regex(/^[a-z0-9-]+\.[a-z0-9-]+$/),
+  scope: z.enum(['machine', 'cluster', 'devbox']).default('machine'),
+  roles: z.array(z.enum(machineRoles)).min(1),
+  severity: z.enum(['error', 'warning']),
+  title: z.string().min(1),
+  hint: z.string().min(1),
+});
+
+const factSpecSchema = z.strictObject({
+  id: z.string().regex(/^[a-z0-9-]+$/),
+  command: z.string().min(1),
+  sudo: z.boolean().default(false),
+  roles: z.array(z.enum(machineRoles)).default(['all']),
+});
+
+export type CheckSpec = z.infer<typeof checkSpecSchema>;
+export type FactSpec = z.infer<typeof factSpecSchema>;
+
+export const CHECKS_FILE = 'requirement-checks/checks.yaml';
+export const FACTS_FILE = 'requirement-checks/facts.yaml';
+
+function load<T>(file: string, schema: z.ZodType<T>): T[] {
+  const parsed = z.array(schema).safeParse(parse(readAsset(file)));
+  if (!parsed.success) throw new Error(`${file} is malformed (a pai-deploy packaging bug): ${z.prettifyError(parsed.error)}`);
+  const ids = new Set<string>();
+  for (const item of parsed.data as Array<{ id: string }>) {
+    if (ids.has(item.id)) throw new Error(`${file} defines ${item.id} twice`);
+    ids.add(item.id);
+  }
+  return parsed.data;
+}
+
+let checks: CheckSpec[] | undefined;
+let facts: FactSpec[] | undefined;
+
+export function checkCatalog(): CheckSpec[] {
+  checks ??= load(CHECKS_FILE, checkSpecSchema);
+  return checks;
+}
+
+export function factCatalog(): FactSpec[] {
+  facts ??= load(FACTS_FILE, factSpecSchema);
+  return facts;
+}
+
+export function appliesTo(roles: readonly MachineRole[], machineRoles: ReadonlySet<MachineRole>): boolean {
+  return roles.some((role) => role === 'all' || machineRoles.has(role));
+}
+
+/** `--only` / `--skip` patterns: exact ids or globs with `*` (e.g. `docker.*`). */
+export function matchesPattern(id: string, pattern: string): boolean {
+  const regex = new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  return regex.test(id);
+}

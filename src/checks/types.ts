@@ -1,0 +1,58 @@
+import type { MachineSku } from '../config/cluster-input.js';
+import type { MachineRole } from './catalog.js';
+
+export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skip';
+
+export interface CheckResult {
+  id: string;
+  status: CheckStatus;
+  observed: string;
+  message: string;
+  hint: string;
+}
+
+/** One command's outcome on a machine. exitCode is null when the command never finished. */
+export interface FactResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number | null;
+  timedOut: boolean;
+}
+
+export interface MachineTarget {
+  hostname: string;
+  ip: string;
+  /** The check roles: master, worker, gpu. */
+  roles: ReadonlySet<MachineRole>;
+  /** The layout roles, for reports: pai-master, pai-worker, pai-storage. */
+  layoutRoles: string[];
+  sku: MachineSku | undefined;
+}
+
+export type ConnectFailureKind = 'host-key-mismatch' | 'host-key-unknown' | 'auth' | 'unreachable' | 'timeout' | 'error';
+
+/** Everything learnt about one machine; evaluators read only this. */
+export interface MachineFacts {
+  connected: boolean;
+  connectFailure?: { kind: ConnectFailureKind; message: string };
+  hostKey?: { keyType: string; fingerprint: string; status: 'known' | 'recorded' | 'mismatch' | 'unknown'; expected?: string };
+  authMethod?: 'publickey' | 'agent' | 'password';
+  connectMillis?: number;
+  attempts?: number;
+  sudo: 'nopasswd' | 'password' | 'none';
+  facts: Map<string, FactResult>;
+  /** Remote clock minus dev-box clock, RTT-compensated. */
+  clock?: { offsetSeconds: number; rttSeconds: number };
+}
+
+export type Outcome =
+  | { ok: true; observed: string }
+  /** Works, but worth a warning whatever the check's severity. */
+  | { ok: 'warn'; observed: string; message: string }
+  | { ok: false; observed: string; message: string }
+  | { skip: string };
+
+export const pass = (observed: string): Outcome => ({ ok: true, observed });
+export const problem = (observed: string, message: string): Outcome => ({ ok: false, observed, message });
+export const skip = (reason: string): Outcome => ({ skip: reason });
+export const advisory = (observed: string, message: string): Outcome => ({ ok: 'warn', observed, message });

@@ -1,0 +1,146 @@
+import type { AnyAuthMethod, AuthenticationType, Client, ClientChannel, NextAuthHandler } from 'ssh2';
+import type { ConnectFailureKind, FactResult } from '../checks/types.js';
+import { keyTypeOf, type HostKey } from './known-hosts.js';
+
+export interface SshCredentials {
+  username: string;
+  privateKey?: Buffer;
+  passphrase?: string;
+  /** Path of ssh-agent's socket (SSH_AUTH_SOCK). */
+  agent?: string;
+  password?: string;
+}
+
+export interface SshConnectOptions {
+  host: string;
+  port: number;
+  credentials: SshCredentials;
+  readyTimeoutMs: number;
+  keepaliveIntervalMs: number;
+  /** Decides on the server's host key; return false to refuse the connection. */
+  verifyHostKey(key: HostKey): boolean;
+}
+
+export type AuthMethodUsed = 'publickey' | 'agent' | 'password';
+
+export class SshConnectError extends Error {
+  constructor(readonly kind: ConnectFailureKind, message: string) {
+    super(message);
+  }
+}
+
+const OUTPUT_LIMIT = 1024 * 1024;
+
+/**
+ * One SSH connection to a machine, with commands run on their own channels over it. No PTY: stdout, stderr and exit
+ * codes stay apart (OpenPAI's PTY output caused false failures). ssh2 is loaded only when a session is opened.
+ */
+export class SshSession {
+  private constructor(private readonly client: Client, readonly authMethod: AuthMethodUsed) {}
+
+  static async connect(options: SshConnectOptions): Promise<SshSession> {
+    const { Client } = (await import('ssh2')).default;
+    const client = new Client();
+    const methods = authMethods(options.credentials);
+    let lastMethod: AuthMethodUsed | undefined;
+    let hostKeyRefused = false;
+    const authHandler = (_left: AuthenticationType[], _partial: boolean, next: NextAuthHandler) => {
+      const method = methods.shift();
+      if (!method) return next(false as unknown as AuthenticationType);
+      lastMethod = method.type === 'publickey' ? 'publickey' : method.type === 'agent' ? 'agent' : 'password';
+      return next(method);
+    };
+    return new Promise((resolve, reject) => {
+      client.once('ready', () => resolve(new SshSession(client, lastMethod ?? 'password')));
+      client.once('error', (error: Error & { level?: string; code?: string }) => {
+        client.end();
+        reject(classify(error, hostKeyRefused, methods.length === 0 && lastMethod !== undefined));
+      });
+      client.connect({
+        host: options.host,
+        port: options.port,
+        username: options.credentials.username,
+        readyTimeout: options.readyTimeoutMs,
+        keepaliveInterval: options.keepaliveIntervalMs,
+        keepaliveCountMax: 3,
+        authHandler,
+        hostVerifier: (blob: Buffer) => {
+          const accepted = options.verifyHostKey({ type: keyTypeOf(blob), blob });
+          hostKeyRefused = !accepted;
+          return accepted;
+        },
+      });
+    });
+  }
+
+  /** Runs a command; `stdin` is written and closed (how a sudo password travels, never on a command line). */
+  exec(command: string, options: { stdin?: string; timeoutMs: number }): Promise<FactResult> {
+    return new Promise((resolve) => {
+      const started = setTimeout(() => resolve({ stdout: '', stderr: 'no channel within the command timeout', exitCode: null, timedOut: true }), options.timeoutMs);
+      this.client.exec(command, { pty: false }, (error: Error | undefined, channel: ClientChannel) => {
+        clearTimeout(started);
+        if (error) {
+          resolve({ stdout: '', stderr: `cannot open a channel: ${error.message}`, exitCode: null, timedOut: false });
+          return;
+        }
+        let stdout = '';
+        let stderr = '';
+        let exitCode: number | null = null;
+        let done = false;
+        const finish = (timedOut: boolean) => {
+          if (done) return;
+          done = true;
+          clearTimeout(timer);
+          resolve({ stdout, stderr, exitCode, timedOut });
+        };
+        const timer = setTimeout(() => {
+          channel.close();
+          finish(true);
+        }, options.timeoutMs);
+        channel.on('data', (chunk: Buffer) => {
+          if (stdout.length < OUTPUT_LIMIT) stdout += chunk.toString('utf8');
+        });
+        channel.stderr.on('data', (chunk: Buffer) => {
+          if (stderr.length < OUTPUT_LIMIT) stderr += chunk.toString('utf8');
+        });
+        channel.on('exit', (code: number | null) => {
+          exitCode = typeof code === 'number' ? code : null;
+        });
+        channel.on('close', () => finish(false));
+        channel.end(options.stdin ?? undefined);
+      });
+    });
+  }
+
+  close(): void {
+    this.client.end();
+  }
+}
+
+function authMethods(credentials: SshCredentials): AnyAuthMethod[] {
+  const methods: AnyAuthMethod[] = [];
+  const username = credentials.username;
+  if (credentials.privateKey) {
+    methods.push({ type: 'publickey', username, key: credentials.privateKey, ...(credentials.passphrase ? { passphrase: credentials.passphrase } : {}) });
+  }
+  if (credentials.agent) methods.push({ type: 'agent', username, agent: credentials.agent });
+  if (credentials.password !== undefined) methods.push({ type: 'password', username, password: credentials.password });
+  return methods;
+}
+
+function classify(error: Error & { level?: string; code?: string }, hostKeyRefused: boolean, authExhausted: boolean): SshConnectError {
+  if (hostKeyRefused) return new SshConnectError('host-key-mismatch', 'the host key was refused');
+  if (error.level === 'client-authentication' || authExhausted && /authentication/i.test(error.message)) {
+    return new SshConnectError('auth', `authentication failed: ${error.message}`);
+  }
+  if (error.level === 'client-timeout' || /timed out/i.test(error.message)) return new SshConnectError('timeout', error.message);
+  if (error.code && ['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'ECONNRESET', 'EHOSTDOWN'].includes(error.code)) {
+    return new SshConnectError('unreachable', `${error.code}: ${error.message}`);
+  }
+  return new SshConnectError('error', error.message);
+}
+
+/** Quotes a string for a POSIX shell. */
+export function shellQuote(text: string): string {
+  return `'${text.replace(/'/g, `'\\''`)}'`;
+}
