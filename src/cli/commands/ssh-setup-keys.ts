@@ -47,8 +47,8 @@ export async function runSshSetupKeys(argv: readonly string[], context: CommandC
   const clusterId = typeof input.config['cluster_id'] === 'string' ? input.config['cluster_id'] : 'pai';
   const knownHostsFile = optionalString(parsed, 'known-hosts');
   const knownHosts = await KnownHosts.open(knownHostsFile ?? workDirFor(clusterId, optionalString(parsed, 'work-dir'), context.env).knownHosts);
-  const credentials = { ...(await sshCredentials(input, { sshAgent: undefined, passphrase: undefined })) };
-  delete credentials.privateKey;
+  // The key is tried first: a machine that already accepts it just reports the key as present.
+  const credentials = await sshCredentials(input, { sshAgent: context.env['SSH_AUTH_SOCK'] || undefined, passphrase: context.env['PAI_DEPLOY_SSH_PASSPHRASE'] || undefined });
   const port = typeof input.config['ssh_port'] === 'number' ? input.config['ssh_port'] : 22;
   const results: Array<{ hostname: string; ip: string; status: 'installed' | 'present' | 'failed'; message: string }> = [];
   await runLimited(machineTargets(input), positiveInt(parsed, 'concurrency', command, 20), async (target) => {
