@@ -1,0 +1,150 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { BUILD_SCRIPT, lookupBinaries } from './binaries.js';
+import { numberedNodes, type TestNodeSpec } from './nodes.js';
+import { defaultStateRoot, down, listStateDirs, up } from './testenv.js';
+
+const HELP = `Usage: scripts/k8s-testenv <command> [options]
+
+A throwaway Kubernetes control plane on loopback (etcd, kube-apiserver, kube-controller-manager,
+kube-scheduler) with kwok-simulated nodes whose pods become Running and Ready.
+
+Commands:
+  up [--nodes N] [--nodes-file FILE] [--gpus-per-node G] [--keep-on-failure] [--no-build]
+        Start an environment in a new state directory and print JSON on stdout:
+        {"kubeconfig": PATH, "nodes": [NAMES], "stateDir": DIR, "server": URL}
+        --nodes N          N nodes named pai-worker-001... (default 1)
+        --nodes-file FILE  JSON array of {name, cpu?, memory?, gpu?, pods?, labels?, address?}
+        --gpus-per-node G  nvidia.com/gpu allocatable for --nodes nodes (default 0)
+        Builds the binaries first when they are missing (unless --no-build).
+  down [STATE_DIR] [--all]
+        Stop every process of an environment and delete its state directory. STATE_DIR defaults to
+        $PAI_DEPLOY_K8S_TESTENV, else the only environment under the state root. --all stops all of them.
+  list  Print the state directories of running environments.
+  build Build and cache the binaries if missing; print their directory.
+  bin   Print the binary directory in use, or why there is none (exit 1).
+
+Environment:
+  PAI_DEPLOY_K8S_BIN / KUBEBUILDER_ASSETS  directory with etcd, kube-apiserver, kube-controller-manager,
+                                           kube-scheduler and kwok (checked in this order, before the cache)
+  PAI_DEPLOY_CACHE              cache root (default ~/.cache/pai-deploy); binaries in k8s/<versions>/bin
+  PAI_DEPLOY_K8S_TESTENV_ROOT   parent of state directories (default: ${defaultStateRoot()})
+  PAI_DEPLOY_K8S_TESTENV        state directory used by 'down' when none is given
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'up':
+      return runUp(rest);
+    case 'down':
+      return runDown(rest);
+    case 'list':
+      for (const dir of listStateDirs()) process.stdout.write(`${dir}\n`);
+      return 0;
+    case 'build': {
+      const dir = build();
+      if (dir !== null) process.stdout.write(`${dir}\n`);
+      return dir === null ? 1 : 0;
+    }
+    case 'bin': {
+      const lookup = lookupBinaries();
+      if (lookup.found) process.stdout.write(`${lookup.dir}\n`);
+      else process.stderr.write(`${lookup.reason}\n`);
+      return lookup.found ? 0 : 1;
+    }
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(HELP);
+      return command === undefined ? 2 : 0;
+    default:
+      process.stderr.write(`unknown command: ${command}\n\n${HELP}`);
+      return 2;
+  }
+}
+
+async function runUp(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      nodes: { type: 'string' },
+      'nodes-file': { type: 'string' },
+      'gpus-per-node': { type: 'string' },
+      'keep-on-failure': { type: 'boolean', default: false },
+      'no-build': { type: 'boolean', default: false },
+    },
+  });
+  const nodes = nodeSpecs(values.nodes, values['nodes-file'], values['gpus-per-node']);
+  let lookup = lookupBinaries();
+  if (!lookup.found && !values['no-build']) {
+    process.stderr.write(`${lookup.reason}; building them now\n`);
+    if (build() === null) return 1;
+    lookup = lookupBinaries();
+  }
+  if (!lookup.found) throw new Error(lookup.reason);
+  const state = await up({
+    nodes,
+    binDir: lookup.dir,
+    keepOnFailure: values['keep-on-failure'],
+    log: (message) => process.stderr.write(`[k8s-testenv] ${message}\n`),
+  });
+  const output = { kubeconfig: state.kubeconfigPath, nodes: state.nodes, stateDir: state.stateDir, server: state.server };
+  process.stdout.write(`${JSON.stringify(output, null, 2)}\n`);
+  return 0;
+}
+
+function nodeSpecs(count: string | undefined, file: string | undefined, gpus: string | undefined): TestNodeSpec[] {
+  if (count !== undefined && file !== undefined) throw new Error('--nodes and --nodes-file exclude each other');
+  if (file !== undefined) {
+    const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
+    if (!Array.isArray(parsed) || !parsed.every((n) => typeof (n as { name?: unknown }).name === 'string')) {
+      throw new Error(`${file}: expected a JSON array of objects with a "name"`);
+    }
+    return parsed as TestNodeSpec[];
+  }
+  const n = Number(count ?? '1');
+  const gpu = Number(gpus ?? '0');
+  if (!Number.isInteger(n) || n < 0) throw new Error(`--nodes: not a count: ${count}`);
+  if (!Number.isInteger(gpu) || gpu < 0) throw new Error(`--gpus-per-node: not a count: ${gpus}`);
+  return numberedNodes(n).map((node) => ({ ...node, gpu }));
+}
+
+async function runDown(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { all: { type: 'boolean', default: false } } });
+  let targets: string[];
+  if (values.all) {
+    targets = listStateDirs();
+  } else if (positionals[0] ?? process.env['PAI_DEPLOY_K8S_TESTENV']) {
+    targets = [(positionals[0] ?? process.env['PAI_DEPLOY_K8S_TESTENV']) as string];
+  } else {
+    targets = listStateDirs();
+    if (targets.length > 1) {
+      process.stderr.write(`several environments are running; name one or use --all:\n${targets.join('\n')}\n`);
+      return 1;
+    }
+  }
+  if (targets.length === 0) process.stderr.write('no k8s-testenv environment to stop\n');
+  for (const dir of targets) {
+    await down(dir);
+    process.stderr.write(`stopped ${dir}\n`);
+  }
+  return 0;
+}
+
+/** Runs build-binaries.sh (progress on stderr); returns the binary directory or null on failure. */
+function build(): string | null {
+  const result = spawnSync('bash', [BUILD_SCRIPT], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+  if (result.status !== 0) return null;
+  return result.stdout.trim().split('\n').pop() ?? '';
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`k8s-testenv: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);

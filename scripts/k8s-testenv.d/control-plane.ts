@@ -1,0 +1,174 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { probe, type ClientTls } from './http-probe.js';
+import type { Pki } from './pki.js';
+import { freeLoopbackPort, isAlive, startProcess, stopProcessGroup, tailOfLog, type StartedProcess } from './processes.js';
+import { STAGES_DIR } from './binaries.js';
+
+/** Kubespray's defaults (kube_service_addresses, kube_pods_subnet), so addresses look like a real cluster's. */
+export const SERVICE_CIDR = '10.233.0.0/18';
+export const KUBERNETES_SERVICE_IP = '10.233.0.1';
+export const POD_CIDR = '10.233.64.0/18';
+
+export interface ComponentContext {
+  binDir: string;
+  stateDir: string;
+  pki: Pki;
+  /** Called as soon as a process exists, so a failed start can still be torn down. */
+  onStarted: (process: StartedProcess) => void;
+}
+
+export interface Timeouts {
+  etcdMs: number;
+  apiserverMs: number;
+  controllersMs: number;
+}
+
+const PORT_ATTEMPTS = 3;
+
+export async function startEtcd(ctx: ComponentContext, timeoutMs: number): Promise<{ url: string }> {
+  const dataDir = join(ctx.stateDir, 'etcd-data');
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  return withFreshPorts('etcd', async () => {
+    const clientUrl = `http://127.0.0.1:${await freeLoopbackPort()}`;
+    const peerUrl = `http://127.0.0.1:${await freeLoopbackPort()}`;
+    const started = launch(ctx, 'etcd', [
+      '--name=testenv',
+      `--data-dir=${dataDir}`,
+      `--listen-client-urls=${clientUrl}`,
+      `--advertise-client-urls=${clientUrl}`,
+      `--listen-peer-urls=${peerUrl}`,
+      `--initial-advertise-peer-urls=${peerUrl}`,
+      `--initial-cluster=testenv=${peerUrl}`,
+      '--unsafe-no-fsync=true',
+      '--auto-compaction-retention=1',
+      '--quota-backend-bytes=8589934592',
+      '--log-level=warn',
+    ]);
+    await waitFor(started, timeoutMs, async () => (await probe(`${clientUrl}/health`))?.status === 200);
+    return { url: clientUrl };
+  });
+}
+
+export async function startApiserver(
+  ctx: ComponentContext,
+  etcdUrl: string,
+  timeoutMs: number,
+): Promise<{ server: string }> {
+  const certDir = join(ctx.stateDir, 'apiserver-certs');
+  mkdirSync(certDir, { recursive: true, mode: 0o700 });
+  const tls: ClientTls = { ca: ctx.pki.caCert, cert: ctx.pki.adminCert, key: ctx.pki.adminKey };
+  return withFreshPorts('kube-apiserver', async () => {
+    const port = await freeLoopbackPort();
+    const server = `https://127.0.0.1:${port}`;
+    const started = launch(ctx, 'kube-apiserver', [
+      `--etcd-servers=${etcdUrl}`,
+      '--bind-address=127.0.0.1',
+      '--advertise-address=127.0.0.1',
+      `--secure-port=${port}`,
+      `--cert-dir=${certDir}`,
+      `--tls-cert-file=${ctx.pki.servingCert}`,
+      `--tls-private-key-file=${ctx.pki.servingKey}`,
+      `--client-ca-file=${ctx.pki.caCert}`,
+      `--service-cluster-ip-range=${SERVICE_CIDR}`,
+      '--authorization-mode=Node,RBAC',
+      '--allow-privileged=true',
+      `--service-account-issuer=${server}`,
+      `--service-account-key-file=${ctx.pki.serviceAccountPublicKey}`,
+      `--service-account-signing-key-file=${ctx.pki.serviceAccountPrivateKey}`,
+      // The default reconciler would publish 127.0.0.1 as the endpoint of the `kubernetes` Service,
+      // which endpoint validation rejects (loopback).
+      '--endpoint-reconciler-type=none',
+      '--profiling=false',
+      '--v=1',
+    ]);
+    await waitFor(started, timeoutMs, async () => (await probe(`${server}/readyz`, tls))?.status === 200);
+    return { server };
+  });
+}
+
+export function startControllerManager(ctx: ComponentContext, kubeconfigPath: string): StartedProcess {
+  return launch(ctx, 'kube-controller-manager', [
+    `--kubeconfig=${kubeconfigPath}`,
+    '--leader-elect=false',
+    '--secure-port=0',
+    `--service-account-private-key-file=${ctx.pki.serviceAccountPrivateKey}`,
+    `--root-ca-file=${ctx.pki.caCert}`,
+    `--cluster-signing-cert-file=${ctx.pki.caCert}`,
+    `--cluster-signing-key-file=${ctx.pki.caKey}`,
+    `--service-cluster-ip-range=${SERVICE_CIDR}`,
+    // Simulated clusters create many objects at once; the default 20 QPS makes 1,000 nodes crawl.
+    '--kube-api-qps=500',
+    '--kube-api-burst=1000',
+    '--v=1',
+  ]);
+}
+
+export function startScheduler(ctx: ComponentContext, kubeconfigPath: string): StartedProcess {
+  return launch(ctx, 'kube-scheduler', [
+    `--kubeconfig=${kubeconfigPath}`,
+    '--leader-elect=false',
+    '--secure-port=0',
+    '--kube-api-qps=500',
+    '--kube-api-burst=1000',
+    '--v=1',
+  ]);
+}
+
+export function startKwok(ctx: ComponentContext, kubeconfigPath: string): StartedProcess {
+  return launch(ctx, 'kwok', [
+    `--kubeconfig=${kubeconfigPath}`,
+    `--config=${join(STAGES_DIR, 'nodes.yaml')}`,
+    `--config=${join(STAGES_DIR, 'pods.yaml')}`,
+    '--manage-all-nodes=true',
+    '--node-lease-duration-seconds=40',
+    `--cidr=${POD_CIDR}`,
+    '--server-address=',
+  ]);
+}
+
+function launch(ctx: ComponentContext, name: string, args: string[]): StartedProcess {
+  const started = startProcess(name, join(ctx.binDir, name), args, ctx.stateDir);
+  ctx.onStarted(started);
+  return started;
+}
+
+/** Polls `ready` until it holds; fails early with the log tail if the process dies. */
+export async function waitFor(component: StartedProcess, timeoutMs: number, ready: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!isAlive(component.pid)) throw new ComponentDied(component);
+    if (await ready()) return;
+    await sleep(200);
+  }
+  throw new Error(`${component.name} not ready after ${timeoutMs} ms; last log lines:\n${tailOfLog(component.log)}`);
+}
+
+export class ComponentDied extends Error {
+  constructor(readonly component: StartedProcess) {
+    super(`${component.name} exited during start; last log lines:\n${tailOfLog(component.log)}`);
+  }
+}
+
+/** Free ports are picked by listen-and-close, so a bind can race; retry a few times with new ports. */
+async function withFreshPorts<T>(name: string, attempt: () => Promise<T>): Promise<T> {
+  let lastError: unknown;
+  for (let i = 0; i < PORT_ATTEMPTS; i++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      lastError = error;
+      if (!(error instanceof ComponentDied) || !/address already in use/i.test(tailOfLog(error.component.log, 50))) throw error;
+      await stopProcessGroup(error.component.pid);
+    }
+  }
+  throw new Error(`${name}: no free port after ${PORT_ATTEMPTS} attempts`, { cause: lastError });
+}
+
+/** Confirms each long-running component is still up (flags errors surface as early exits). */
+export function assertAllAlive(components: StartedProcess[]): void {
+  for (const component of components) {
+    if (!isAlive(component.pid)) throw new ComponentDied(component);
+  }
+}
