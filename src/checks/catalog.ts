@@ -20,10 +20,12 @@ const factSpecSchema = z.strictObject({
   command: z.string().min(1),
   sudo: z.boolean().default(false),
   roles: z.array(z.enum(machineRoles)).default(['all']),
-});
+  /** Runs under `timeout` (commands that can hang on a wedged daemon or driver). */
+  'may-hang': z.boolean().default(false),
+}).transform(({ 'may-hang': mayHang, ...rest }) => ({ ...rest, mayHang }));
 
 export type CheckSpec = z.infer<typeof checkSpecSchema>;
-export type FactSpec = z.infer<typeof factSpecSchema>;
+export type FactSpec = z.output<typeof factSpecSchema>;
 
 export const CHECKS_FILE = 'requirement-checks/checks.yaml';
 export const FACTS_FILE = 'requirement-checks/facts.yaml';

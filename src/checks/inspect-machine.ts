@@ -1,4 +1,5 @@
 import { appliesTo, factCatalog, type FactSpec } from './catalog.js';
+import { batchScript, parseBatchOutput } from './fact-batch.js';
 import { parseDaemonJson } from './parsers/docker.js';
 import type { FactResult, MachineFacts, MachineTarget } from './types.js';
 import { fingerprint, knownHostsName, type HostKey, type KnownHosts } from '../remote/known-hosts.js';
@@ -15,14 +16,12 @@ export interface InspectOptions {
   /** Connection attempts for machines that are still booting (never after a host-key or authentication failure). */
   connectAttempts: number;
   retryDelayMs: number;
-  /** Channels run at once over the machine's one connection (sshd's MaxSessions defaults to 10). */
-  channelsPerMachine: number;
   onProgress?(text: string): void;
   onHostKeyRecorded?(name: string, key: HostKey): void;
   signal?: AbortSignal;
 }
 
-export type ConnectOptions = Omit<InspectOptions, 'commandTimeoutMs' | 'channelsPerMachine'>;
+export type ConnectOptions = Omit<InspectOptions, 'commandTimeoutMs'>;
 
 /**
  * Opens the machine's SSH connection: host key checked against known_hosts (recorded on first contact when allowed),
@@ -82,19 +81,25 @@ export async function inspectMachine(target: MachineTarget, options: InspectOpti
   if (!session) return machine;
   try {
     machine.clock = await measureClock(session, options.commandTimeoutMs);
-    const sudoCheck = await session.exec('sudo -n true', { timeoutMs: options.commandTimeoutMs });
-    machine.facts.set('sudo-nopasswd', sudoCheck);
     const password = options.credentials.password;
-    machine.sudo = sudoCheck.exitCode === 0 ? 'nopasswd' : password !== undefined ? 'password' : 'none';
-    if (machine.sudo === 'password') {
-      const probe = await session.exec(`sudo -S -p '' true`, { stdin: `${password}\n`, timeoutMs: options.commandTimeoutMs });
-      if (probe.exitCode !== 0) machine.sudo = 'none';
-    }
-    const facts = factCatalog().filter((fact) => fact.id !== 'sudo-nopasswd' && appliesTo(fact.roles, target.roles));
+    const facts = factCatalog().filter((fact) => appliesTo(fact.roles, target.roles));
     options.onProgress?.(`gathering ${facts.length} facts`);
-    await runLimited(facts, options.channelsPerMachine, async (fact) => {
-      machine.facts.set(fact.id, await runFact(session, fact, machine.sudo, password, options.commandTimeoutMs));
-    });
+    const plain = facts.filter((fact) => !fact.sudo);
+    const privileged = facts.filter((fact) => fact.sudo);
+    // The privileged batch first tries sudo -n; only a machine whose sudo wants a password gets a second, sudo -S run.
+    const [plainResults, withoutPassword] = await Promise.all([
+      runBatch(session, plain, undefined, password, options.commandTimeoutMs),
+      runBatch(session, privileged, 'nopasswd', password, options.commandTimeoutMs),
+    ]);
+    machine.sudo = plainResults.get('sudo-nopasswd')?.exitCode === 0 ? 'nopasswd' : password !== undefined ? 'password' : 'none';
+    let privilegedResults = withoutPassword;
+    if (machine.sudo === 'password') {
+      privilegedResults = await runBatch(session, privileged, 'password', password, options.commandTimeoutMs);
+      if (privilegedResults.size === 0 && privileged.length > 0) machine.sudo = 'none';
+    }
+    for (const fact of facts) {
+      machine.facts.set(fact.id, plainResults.get(fact.id) ?? privilegedResults.get(fact.id) ?? missing(fact, machine.sudo));
+    }
     const paths = runtimePaths(machine.facts.get('daemon-json'));
     if (paths.length > 0) {
       const test = paths.map((path) => `if [ -x ${shellQuote(path)} ] || command -v ${shellQuote(path)} >/dev/null 2>&1; then echo ${shellQuote(path)}; fi`).join('; ');
@@ -106,12 +111,29 @@ export async function inspectMachine(target: MachineTarget, options: InspectOpti
   return machine;
 }
 
-async function runFact(session: SshSession, fact: FactSpec, sudo: MachineFacts['sudo'], password: string | undefined, timeoutMs: number): Promise<FactResult> {
-  if (!fact.sudo) return session.exec(fact.command, { timeoutMs });
-  const wrapped = shellQuote(fact.command);
-  if (sudo === 'nopasswd') return session.exec(`sudo -n -- sh -c ${wrapped}`, { timeoutMs });
-  if (sudo === 'password' && password !== undefined) return session.exec(`sudo -S -p '' -- sh -c ${wrapped}`, { stdin: `${password}\n`, timeoutMs });
-  return { stdout: '', stderr: 'needs sudo, which is not available without a password', exitCode: null, timedOut: false };
+/** Runs facts in one remote shell (see fact-batch.ts); `sudo` set runs the whole batch through sudo once. */
+async function runBatch(session: SshSession, facts: readonly FactSpec[], sudo: MachineFacts['sudo'] | undefined, password: string | undefined, timeoutMs: number): Promise<Map<string, FactResult>> {
+  if (facts.length === 0) return new Map();
+  const seconds = Math.max(1, Math.round(timeoutMs / 1000));
+  const batch = batchScript(facts, seconds);
+  const script = shellQuote(batch.script);
+  // The batch as a whole may take as long as its commands together, up to twice the per-command limit.
+  const batchTimeout = { timeoutMs: timeoutMs * 2 };
+  let result: FactResult;
+  if (sudo === undefined) result = await session.exec(`sh -c ${script}`, batchTimeout);
+  else if (sudo === 'nopasswd') result = await session.exec(`sudo -n -- sh -c ${script}`, batchTimeout);
+  else if (sudo === 'password' && password !== undefined) result = await session.exec(`sudo -S -p '' -- sh -c ${script}`, { ...batchTimeout, stdin: `${password}\n` });
+  else return new Map();
+  const parsed = parseBatchOutput(result.stdout, batch.marker, seconds);
+  if (result.timedOut) {
+    for (const fact of facts) if (!parsed.has(fact.id)) parsed.set(fact.id, { stdout: '', stderr: 'the batch of commands timed out before this one ran', exitCode: null, timedOut: true });
+  }
+  return parsed;
+}
+
+function missing(fact: FactSpec, sudo: MachineFacts['sudo']): FactResult {
+  const reason = fact.sudo && sudo === 'none' ? 'needs sudo, which is not available without a password' : 'no result (the remote shell failed)';
+  return { stdout: '', stderr: reason, exitCode: null, timedOut: false };
 }
 
 /** Remote clock minus local clock: the remote reading is taken halfway through the round trip. */

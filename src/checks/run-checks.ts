@@ -99,7 +99,6 @@ export async function runChecks(input: ClusterInput, options: CheckOptions, prog
       commandTimeoutMs: options.commandTimeoutMs,
       connectAttempts: options.connectAttempts,
       retryDelayMs: options.retryDelayMs,
-      channelsPerMachine: 6,
       signal: controller.signal,
       onProgress: (text) => progress.machineUpdate(target.hostname, text),
       onHostKeyRecorded: (name, key) => progress.hostKeyRecorded(target.hostname, name, key),

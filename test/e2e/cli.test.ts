@@ -156,3 +156,32 @@ describe('config init and import-csv', () => {
     expect((await runCli(['config', 'import-csv', '--master-csv', master, '--worker-csv', worker, '-o', out])).code).toBe(2);
   });
 });
+
+describe('check without a lab', () => {
+  it('refuses an invalid configuration with exit 2', async () => {
+    const result = await runCli(['check', '-l', BAD_LAYOUT, '-c', 'examples/config.yaml']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('[duplicate-hostname]');
+    expect((await runCli(['check', ...EXAMPLE, '--format', 'yaml'])).code).toBe(2);
+  });
+  it('reports machines that refuse connections as unreachable, and a dev-box that is part of the cluster', async () => {
+    const { networkInterfaces } = await import('node:os');
+    const own = Object.values(networkInterfaces()).flat().find((entry) => entry && entry.family === 'IPv4' && !entry.internal)?.address;
+    expect(own, 'this machine has no non-loopback IPv4 address').toBeDefined();
+    const layout = join(dir, 'self-layout.yaml');
+    const config = join(dir, 'self-config.yaml');
+    // The master is this machine (port 1 refuses at once); the worker is a documentation address (TEST-NET-2).
+    writeFileSync(layout, `machine-sku:\n  s:\n    mem: "1Gi"\n    cpu:\n      vcore: 1\nmachine-list:\n  - hostname: self-master\n    hostip: ${own}\n    machine-type: s\n    pai-master: "true"\n  - hostname: self-worker\n    hostip: 198.51.100.7\n    machine-type: s\n    pai-worker: "true"\n`);
+    writeFileSync(config, 'user: pai\npassword: "x"\ndocker_image_tag: v1.8.0\nssh_port: 1\n');
+    const started = Date.now();
+    const result = await runCli(['check', '-l', layout, '-c', config, '--work-dir', join(dir, 'self-work'), '--format', 'json', '--connect-attempts', '2', '--connect-timeout', '2', '--only', 'ssh.*,devbox.separate']);
+    expect(result.code).toBe(1);
+    const report = JSON.parse(result.stdout);
+    expect(report.summary).toMatchObject({ machines: 2, unreachable: 2 });
+    const master = report.machines.find((m: { hostname: string }) => m.hostname === 'self-master');
+    expect(master.checks.find((c: { id: string }) => c.id === 'ssh.connect')).toMatchObject({ status: 'fail', observed: expect.stringContaining('ECONNREFUSED') });
+    expect(report.cluster.checks[0]).toMatchObject({ id: 'devbox.separate', status: 'fail' });
+    expect(result.stderr).toMatch(/self-master: connecting \(attempt 2\)/);
+    expect(Date.now() - started).toBeLessThan(25_000);
+  });
+});
