@@ -15,7 +15,11 @@ export interface Batch {
   marker: string;
 }
 
-export function batchScript(facts: readonly FactSpec[], timeoutSeconds: number, marker = `@@pai-${randomBytes(8).toString('hex')}`): Batch {
+export function newMarker(): string {
+  return `@@pai-${randomBytes(8).toString('hex')}`;
+}
+
+export function batchScript(facts: readonly FactSpec[], timeoutSeconds: number, marker = newMarker()): Batch {
   const lines = [
     'errf=$(mktemp 2>/dev/null || echo "/tmp/pai-fact-err.$$")',
     'trap \'rm -f "$errf"\' EXIT',
@@ -63,4 +67,35 @@ export function parseBatchOutput(output: string, marker: string, timeoutSeconds:
 
 function quote(text: string): string {
   return `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+export type SudoMode = 'nopasswd' | 'password' | 'none';
+
+/**
+ * Everything a machine is asked, as one script for one channel: the clock first (its first output line), the plain
+ * facts, then the privileged ones through `sudo -n`, or `sudo -S` with the password read from the channel's stdin
+ * (written by the caller, never on a command line), or not at all. Which way sudo went is framed too.
+ */
+export function machineScript(plain: readonly FactSpec[], privileged: readonly FactSpec[], timeoutSeconds: number): Batch {
+  const marker = newMarker();
+  const plainBatch = batchScript(plain, timeoutSeconds, marker).script;
+  const privilegedBatch = batchScript(privileged, timeoutSeconds, marker).script;
+  const sudo = (mode: SudoMode) => `printf '%s\\n' '${marker}-sudo ${mode}'`;
+  const script = [
+    'date +%s.%N',
+    plainBatch,
+    `PRIV=${quote(privilegedBatch)}`,
+    `if sudo -n true 2>/dev/null; then ${sudo('nopasswd')}; sudo -n -- sh -c "$PRIV"`,
+    `elif IFS= read -r pw && printf '%s\\n' "$pw" | sudo -S -p '' true 2>/dev/null; then ${sudo('password')}; printf '%s\\n' "$pw" | sudo -S -p '' -- sh -c "$PRIV"`,
+    `else ${sudo('none')}; fi`,
+  ].join('\n');
+  return { script: script + '\n', marker };
+}
+
+/** The remote clock (first line) and how sudo ran, from a machine script's output. */
+export function parseMachineOutput(output: string, marker: string): { remoteTime: number | undefined; sudo: SudoMode | undefined } {
+  const first = output.slice(0, output.indexOf('\n'));
+  const remoteTime = /^\d+\.\d+$/.test(first) ? Number(first) : undefined;
+  const sudo = new RegExp(`^${marker}-sudo (nopasswd|password|none)$`, 'm').exec(output)?.[1] as SudoMode | undefined;
+  return { remoteTime, sudo };
 }

@@ -1,6 +1,5 @@
 import { appliesTo, factCatalog, type FactSpec } from './catalog.js';
-import { batchScript, parseBatchOutput } from './fact-batch.js';
-import { parseDaemonJson } from './parsers/docker.js';
+import { machineScript, parseBatchOutput, parseMachineOutput } from './fact-batch.js';
 import type { FactResult, MachineFacts, MachineTarget } from './types.js';
 import { fingerprint, knownHostsName, type HostKey, type KnownHosts } from '../remote/known-hosts.js';
 import { shellQuote, SshConnectError, SshSession, type SshCredentials } from '../remote/ssh-session.js';
@@ -80,30 +79,25 @@ export async function inspectMachine(target: MachineTarget, options: InspectOpti
   const session = await connectMachine(target, machine, options);
   if (!session) return machine;
   try {
-    machine.clock = await measureClock(session, options.commandTimeoutMs);
-    const password = options.credentials.password;
     const facts = factCatalog().filter((fact) => appliesTo(fact.roles, target.roles));
     options.onProgress?.(`gathering ${facts.length} facts`);
-    const plain = facts.filter((fact) => !fact.sudo);
-    const privileged = facts.filter((fact) => fact.sudo);
-    // The privileged batch first tries sudo -n; only a machine whose sudo wants a password gets a second, sudo -S run.
-    const [plainResults, withoutPassword] = await Promise.all([
-      runBatch(session, plain, undefined, password, options.commandTimeoutMs),
-      runBatch(session, privileged, 'nopasswd', password, options.commandTimeoutMs),
-    ]);
-    machine.sudo = plainResults.get('sudo-nopasswd')?.exitCode === 0 ? 'nopasswd' : password !== undefined ? 'password' : 'none';
-    let privilegedResults = withoutPassword;
-    if (machine.sudo === 'password') {
-      privilegedResults = await runBatch(session, privileged, 'password', password, options.commandTimeoutMs);
-      if (privilegedResults.size === 0 && privileged.length > 0) machine.sudo = 'none';
+    const seconds = Math.max(1, Math.round(options.commandTimeoutMs / 1000));
+    const batch = machineScript(facts.filter((fact) => !fact.sudo), facts.filter((fact) => fact.sudo), seconds);
+    const password = options.credentials.password;
+    // One channel for everything; its stdin carries the sudo password, if any, for `sudo -S`.
+    const result = await session.exec(`sh -c ${shellQuote(batch.script)}`, { timeoutMs: options.commandTimeoutMs * 2, stdin: password !== undefined ? `${password}\n` : '' });
+    const { remoteTime, sudo } = parseMachineOutput(result.stdout, batch.marker);
+    if (remoteTime !== undefined && result.firstOutputAt !== undefined) {
+      // The remote clock was read about halfway between sending the command and its first output arriving.
+      const rttSeconds = (result.firstOutputAt - result.sentAt) / 1000;
+      machine.clock = { offsetSeconds: remoteTime - (result.sentAt + result.firstOutputAt) / 2000, rttSeconds };
     }
+    machine.sudo = sudo ?? 'none';
+    machine.facts.set('sudo-nopasswd', sudo === 'nopasswd' ? { stdout: '', stderr: '', exitCode: 0, timedOut: false } : { stdout: '', stderr: sudo === undefined ? 'not reached' : 'sudo: a password is required', exitCode: 1, timedOut: false });
+    const results = parseBatchOutput(result.stdout, batch.marker, seconds);
     for (const fact of facts) {
-      machine.facts.set(fact.id, plainResults.get(fact.id) ?? privilegedResults.get(fact.id) ?? missing(fact, machine.sudo));
-    }
-    const paths = runtimePaths(machine.facts.get('daemon-json'));
-    if (paths.length > 0) {
-      const test = paths.map((path) => `if [ -x ${shellQuote(path)} ] || command -v ${shellQuote(path)} >/dev/null 2>&1; then echo ${shellQuote(path)}; fi`).join('; ');
-      machine.facts.set('runtime-paths', await session.exec(`${test}; true`, { timeoutMs: options.commandTimeoutMs }));
+      const timedOut = result.timedOut ? { stdout: '', stderr: 'the commands did not finish within the time limit', exitCode: null, timedOut: true } : undefined;
+      machine.facts.set(fact.id, results.get(fact.id) ?? timedOut ?? missing(fact, machine.sudo));
     }
   } finally {
     session.close();
@@ -111,51 +105,9 @@ export async function inspectMachine(target: MachineTarget, options: InspectOpti
   return machine;
 }
 
-/** Runs facts in one remote shell (see fact-batch.ts); `sudo` set runs the whole batch through sudo once. */
-async function runBatch(session: SshSession, facts: readonly FactSpec[], sudo: MachineFacts['sudo'] | undefined, password: string | undefined, timeoutMs: number): Promise<Map<string, FactResult>> {
-  if (facts.length === 0) return new Map();
-  const seconds = Math.max(1, Math.round(timeoutMs / 1000));
-  const batch = batchScript(facts, seconds);
-  const script = shellQuote(batch.script);
-  // The batch as a whole may take as long as its commands together, up to twice the per-command limit.
-  const batchTimeout = { timeoutMs: timeoutMs * 2 };
-  let result: FactResult;
-  if (sudo === undefined) result = await session.exec(`sh -c ${script}`, batchTimeout);
-  else if (sudo === 'nopasswd') result = await session.exec(`sudo -n -- sh -c ${script}`, batchTimeout);
-  else if (sudo === 'password' && password !== undefined) result = await session.exec(`sudo -S -p '' -- sh -c ${script}`, { ...batchTimeout, stdin: `${password}\n` });
-  else return new Map();
-  const parsed = parseBatchOutput(result.stdout, batch.marker, seconds);
-  if (result.timedOut) {
-    for (const fact of facts) if (!parsed.has(fact.id)) parsed.set(fact.id, { stdout: '', stderr: 'the batch of commands timed out before this one ran', exitCode: null, timedOut: true });
-  }
-  return parsed;
-}
-
 function missing(fact: FactSpec, sudo: MachineFacts['sudo']): FactResult {
   const reason = fact.sudo && sudo === 'none' ? 'needs sudo, which is not available without a password' : 'no result (the remote shell failed)';
   return { stdout: '', stderr: reason, exitCode: null, timedOut: false };
-}
-
-/** Remote clock minus local clock: the remote reading is taken halfway through the round trip. */
-async function measureClock(session: SshSession, timeoutMs: number): Promise<MachineFacts['clock']> {
-  const before = Date.now();
-  const result = await session.exec('date +%s.%N', { timeoutMs });
-  const after = Date.now();
-  const remote = Number(result.stdout.trim());
-  if (result.exitCode !== 0 || !Number.isFinite(remote)) return undefined;
-  const rttSeconds = (after - before) / 1000;
-  return { offsetSeconds: remote - (before + after) / 2000, rttSeconds };
-}
-
-function runtimePaths(daemonJson: FactResult | undefined): string[] {
-  if (!daemonJson || daemonJson.exitCode !== 0) return [];
-  const parsed = parseDaemonJson(daemonJson.stdout, true);
-  if (parsed.kind !== 'ok') return [];
-  const runtimes = parsed.value['runtimes'];
-  if (!runtimes || typeof runtimes !== 'object') return [];
-  return Object.values(runtimes as Record<string, { path?: unknown }>)
-    .map((runtime) => runtime?.path)
-    .filter((path): path is string => typeof path === 'string' && path !== '');
 }
 
 export async function runLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {

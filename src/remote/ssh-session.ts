@@ -23,6 +23,12 @@ export interface SshConnectOptions {
 
 export type AuthMethodUsed = 'publickey' | 'agent' | 'password';
 
+/** A command's result, with when it was sent and when its first output byte arrived (for clock offsets). */
+export interface ExecResult extends FactResult {
+  sentAt: number;
+  firstOutputAt: number | undefined;
+}
+
 export class SshConnectError extends Error {
   constructor(readonly kind: ConnectFailureKind, message: string) {
     super(message);
@@ -74,13 +80,15 @@ export class SshSession {
   }
 
   /** Runs a command; `stdin` is written and closed (how a sudo password travels, never on a command line). */
-  exec(command: string, options: { stdin?: string; timeoutMs: number }): Promise<FactResult> {
+  exec(command: string, options: { stdin?: string; timeoutMs: number }): Promise<ExecResult> {
     return new Promise((resolve) => {
-      const started = setTimeout(() => resolve({ stdout: '', stderr: 'no channel within the command timeout', exitCode: null, timedOut: true }), options.timeoutMs);
+      const sentAt = Date.now();
+      let firstOutputAt: number | undefined;
+      const started = setTimeout(() => resolve({ stdout: '', stderr: 'no channel within the command timeout', exitCode: null, timedOut: true, sentAt, firstOutputAt }), options.timeoutMs);
       this.client.exec(command, { pty: false }, (error: Error | undefined, channel: ClientChannel) => {
         clearTimeout(started);
         if (error) {
-          resolve({ stdout: '', stderr: `cannot open a channel: ${error.message}`, exitCode: null, timedOut: false });
+          resolve({ stdout: '', stderr: `cannot open a channel: ${error.message}`, exitCode: null, timedOut: false, sentAt, firstOutputAt });
           return;
         }
         let stdout = '';
@@ -91,13 +99,14 @@ export class SshSession {
           if (done) return;
           done = true;
           clearTimeout(timer);
-          resolve({ stdout, stderr, exitCode, timedOut });
+          resolve({ stdout, stderr, exitCode, timedOut, sentAt, firstOutputAt });
         };
         const timer = setTimeout(() => {
           channel.close();
           finish(true);
         }, options.timeoutMs);
         channel.on('data', (chunk: Buffer) => {
+          firstOutputAt ??= Date.now();
           if (stdout.length < OUTPUT_LIMIT) stdout += chunk.toString('utf8');
         });
         channel.stderr.on('data', (chunk: Buffer) => {

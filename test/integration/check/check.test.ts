@@ -55,6 +55,7 @@ await describeWithInfra('pai-deploy check against lab machines', labAvailable, (
       { hostname: 'f-pass', profile: 'password-only' },
       { hostname: 'f-down', profile: 'down' },
       { hostname: 'f-mem', profile: 'low-memory' },
+      { hostname: 'sysd', profile: 'cpu-worker', init: 'systemd' },
     ],
   });
   const dir = tempDir('pai-deploy-check-');
@@ -143,6 +144,15 @@ await describeWithInfra('pai-deploy check against lab machines', labAvailable, (
     const accepting = await check(['-l', layoutPath, '-c', configPath, '--known-hosts', seeded, '--accept-new-host-keys', '--only', 'ssh.*']);
     expect(accepting.code).toBe(0);
     expect(readFileSync(seeded, 'utf8').trim().split('\n')).toHaveLength(2);
+  });
+
+  it('passes os.systemd where systemd is PID 1 and fails it where it is not', async () => {
+    await waitForTimeSync(lab, ['sysd']);
+    const { layoutPath, configPath } = writeLabCluster(dir, lab, ['master', 'sysd']);
+    const result = await runCli(['check', '-l', layoutPath, '-c', configPath, '--work-dir', workDir, '--format', 'json', '--only', 'os.systemd,time.sync']);
+    const report = JSON.parse(result.stdout) as Report;
+    expect(report.machines.find((m) => m.hostname === 'sysd')!.checks.map((c) => [c.id, c.status])).toEqual([['os.systemd', 'pass'], ['time.sync', 'pass']]);
+    expect(failing(report, 'master')).toEqual(['os.systemd']);
   });
 
   it('writes JUnit for CI dashboards and plain progress lines when not on a terminal', async () => {
