@@ -1,5 +1,5 @@
 import { appliesTo, factCatalog, type FactSpec } from './catalog.js';
-import { machineScript, parseBatchOutput, parseMachineOutput } from './fact-batch.js';
+import { machineScript, parseFrames, parseMachineOutput } from './fact-batch.js';
 import type { FactResult, MachineFacts, MachineTarget } from './types.js';
 import { fingerprint, knownHostsName, type HostKey, type KnownHosts } from '../remote/known-hosts.js';
 import { shellQuote, SshConnectError, SshSession, type SshCredentials } from '../remote/ssh-session.js';
@@ -92,9 +92,9 @@ export async function inspectMachine(target: MachineTarget, options: InspectOpti
       const rttSeconds = (result.firstOutputAt - result.sentAt) / 1000;
       machine.clock = { offsetSeconds: remoteTime - (result.sentAt + result.firstOutputAt) / 2000, rttSeconds };
     }
-    machine.sudo = sudo ?? 'none';
-    machine.facts.set('sudo-nopasswd', sudo === 'nopasswd' ? { stdout: '', stderr: '', exitCode: 0, timedOut: false } : { stdout: '', stderr: sudo === undefined ? 'not reached' : 'sudo: a password is required', exitCode: 1, timedOut: false });
-    const results = parseBatchOutput(result.stdout, batch.marker, seconds);
+    machine.sudo = sudo;
+    machine.facts.set('sudo-nopasswd', sudo === 'nopasswd' ? { stdout: '', stderr: '', exitCode: 0, timedOut: false } : { stdout: '', stderr: 'sudo: a password is required', exitCode: 1, timedOut: false });
+    const results = parseFrames(result.stdout, result.stderr, batch.marker, seconds);
     for (const fact of facts) {
       const timedOut = result.timedOut ? { stdout: '', stderr: 'the commands did not finish within the time limit', exitCode: null, timedOut: true } : undefined;
       machine.facts.set(fact.id, results.get(fact.id) ?? timedOut ?? missing(fact, machine.sudo));

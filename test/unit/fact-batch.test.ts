@@ -1,30 +1,70 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { batchScript, parseBatchOutput } from '../../src/checks/fact-batch.js';
+import type { FactSpec } from '../../src/checks/catalog.js';
+import { machineScript, parseFrames, parseMachineOutput } from '../../src/checks/fact-batch.js';
+import { tempDir } from '../support/fixtures.js';
 
-describe('fact batches', () => {
-  it('keep each command\'s stdout, stderr and exit code apart through a real shell', () => {
-    const facts = [
-      { id: 'plain', command: 'echo hello; echo world', sudo: false, roles: ['all' as const], mayHang: false },
-      { id: 'failing', command: "echo out; echo 'err: it broke' >&2; exit 3", sudo: false, roles: ['all' as const], mayHang: false },
-      { id: 'tricky', command: "printf '@@pai-fact fake 0\\n'; echo \"it's\"; printf 'no newline at the end'", sudo: false, roles: ['all' as const], mayHang: false },
-      { id: 'missing', command: 'no-such-command-here', sudo: false, roles: ['all' as const], mayHang: false },
-      { id: 'stdin', command: 'cat', sudo: false, roles: ['all' as const], mayHang: false },
-    ];
-    const batch = batchScript(facts, 5);
-    const output = execFileSync('sh', ['-c', batch.script], { input: 'must not be read\n', encoding: 'utf8' });
-    const results = parseBatchOutput(output, batch.marker, 5);
-    expect(results.get('plain')).toEqual({ stdout: 'hello\nworld', stderr: '', exitCode: 0, timedOut: false });
-    expect(results.get('failing')).toEqual({ stdout: 'out', stderr: 'err: it broke', exitCode: 3, timedOut: false });
-    expect(results.get('tricky')?.stdout).toBe("@@pai-fact fake 0\nit's\nno newline at the end");
-    expect(results.get('missing')?.exitCode).toBe(127);
-    expect(results.get('stdin')?.stdout).toBe('');
-    expect([...results.keys()]).toEqual(['plain', 'failing', 'tricky', 'missing', 'stdin']);
+// A sudo that always refuses, first on PATH, so the test does not depend on this machine's sudo.
+const bin = join(tempDir(), 'bin');
+mkdirSync(bin);
+writeFileSync(join(bin, 'sudo'), '#!/bin/sh\necho "sudo: a password is required" >&2\nexit 1\n');
+chmodSync(join(bin, 'sudo'), 0o755);
+
+const fact = (id: string, command: string, mayHang = false): FactSpec => ({ id, command, sudo: false, roles: ['all'], mayHang });
+
+/** Runs a machine script through a real local shell, as sshd would run it. */
+function run(plain: FactSpec[], timeoutSeconds = 5) {
+  const batch = machineScript(plain, [], timeoutSeconds);
+  const result = spawnSync('sh', ['-c', batch.script], { input: '', encoding: 'utf8', env: { ...process.env, PATH: `${bin}:${process.env['PATH'] ?? ''}` } });
+  return { batch, result, facts: parseFrames(result.stdout, result.stderr, batch.marker, timeoutSeconds), machine: parseMachineOutput(result.stdout, batch.marker) };
+}
+
+describe('machine scripts', () => {
+  it('keep each command\'s stdout, stderr and exit code apart', () => {
+    const { facts, machine } = run([
+      fact('plain', 'echo hello; echo world'),
+      fact('failing', "echo out; echo 'err: it broke' >&2; false"),
+      fact('no-newline', "printf 'a\\n\\nb'"),
+      fact('looks-like-a-frame', "printf '@@pai-0000 fake\\n'; echo \"it's\""),
+      fact('missing', 'no-such-command-here'),
+      fact('stdin', 'cat'),
+      fact('exits', 'exit 7'),
+      fact('after-exit', 'echo still here'),
+    ]);
+    expect(facts.get('plain')).toEqual({ stdout: 'hello\nworld\n', stderr: '', exitCode: 0, timedOut: false });
+    expect(facts.get('failing')).toEqual({ stdout: 'out\n', stderr: 'err: it broke\n', exitCode: 1, timedOut: false });
+    expect(facts.get('no-newline')?.stdout).toBe('a\n\nb');
+    expect(facts.get('looks-like-a-frame')?.stdout).toBe("@@pai-0000 fake\nit's\n");
+    expect(facts.get('missing')?.exitCode).toBe(127);
+    expect(facts.get('stdin')?.stdout).toBe('');
+    expect(facts.get('exits')?.exitCode).toBe(7);
+    expect(facts.get('after-exit')?.stdout).toBe('still here\n');
+    expect(machine.remoteTime).toBeGreaterThan(Date.now() / 1000 - 60);
   });
-  it('stops a may-hang command at its timeout, says so, and goes on', () => {
-    const batch = batchScript([{ id: 'slow', command: 'sleep 5', sudo: false, roles: ['all'], mayHang: true }, { id: 'after', command: 'echo next', sudo: false, roles: ['all'], mayHang: false }], 1);
-    const results = parseBatchOutput(execFileSync('sh', ['-c', batch.script], { encoding: 'utf8' }), batch.marker, 1);
-    expect(results.get('after')?.stdout).toBe('next');
-    expect(results.get('slow')).toMatchObject({ timedOut: true, exitCode: 124, stderr: 'timed out after 1 s' });
+
+  it('offer readfile and running without extra processes', () => {
+    const { facts } = run([fact('os', 'readfile /etc/os-release'), fact('init', 'running init-that-is-not-here && echo yes || echo no'), fact('gone', 'readfile /no/such/file')]);
+    expect(facts.get('os')?.stdout).toBe(execFileSync('cat', ['/etc/os-release'], { encoding: 'utf8' }).replace(/\n?$/, '\n'));
+    expect(facts.get('init')?.stdout).toBe('no\n');
+    expect(facts.get('gone')).toMatchObject({ exitCode: 2, stderr: expect.stringMatching(/No such file/) });
+  });
+
+  it('stop a may-hang command at its timeout, say so, and go on', () => {
+    const { facts } = run([fact('slow', 'sleep 5', true), fact('next', 'echo next')], 1);
+    expect(facts.get('slow')).toMatchObject({ timedOut: true, exitCode: 124, stderr: 'timed out after 1 s' });
+    expect(facts.get('next')?.stdout).toBe('next\n');
+  });
+
+  it('report sudo as unavailable when neither sudo -n nor a password works', () => {
+    expect(run([fact('x', 'true')]).machine.sudo).toBe('none');
+  });
+
+  it('drop a frame that was cut off', () => {
+    const { batch, result } = run([fact('a', 'echo a'), fact('b', 'echo b')]);
+    const cut = result.stdout.slice(0, result.stdout.lastIndexOf(`${batch.marker}-end b`));
+    const facts = parseFrames(cut, result.stderr, batch.marker, 5);
+    expect([...facts.keys()]).toEqual(['a']);
   });
 });
