@@ -38,7 +38,7 @@ export async function terminalProgress(hostnames: string[]): Promise<{ progress:
             },
             done: (report) => {
               task.title = `${hostname}: ${describe(report)}`;
-              if (!report.reachable || report.checks.some((check) => check.status === 'fail')) reject(new Error(describe(report)));
+              if (!report.reachable || report.checks.some((check) => check.status === 'fail')) reject(new Error(`${hostname}: ${describe(report)}`));
               else resolve();
             },
           });

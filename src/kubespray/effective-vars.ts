@@ -1,6 +1,7 @@
 import { parse } from 'yaml';
 import { readAsset } from '../assets.js';
 import type { PathSegment } from '../findings/finding.js';
+import { configDrivenVars, configVarDefaults } from './config-vars.js';
 import { kubesprayDefaults } from './release-2.11.js';
 
 export type VarLayer = 'kubespray-default' | 'openpai-default' | 'config' | 'extra-var';
@@ -20,23 +21,6 @@ export function openpaiStaticVars(): Record<string, unknown> {
   const parsed: unknown = parse(readAsset(OPENPAI_VARS_TEMPLATE), { version: '1.1' });
   return parsed !== null && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : {};
 }
-
-/** config.yaml keys that OpenPAI turns into kubespray variables of the same or another name. */
-const configToKubespray: ReadonlyArray<[configKey: string, kubesprayVar: string]> = [
-  ['openpai_kube_network_plugin', 'kube_network_plugin'],
-  ['docker_data_root', 'docker_daemon_graph'],
-  ['docker_iptables_enabled', 'docker_iptables_enabled'],
-  ['openpai_docker_insecure_registries', 'docker_insecure_registries'],
-  ['openpai_docker_registry_mirrors', 'docker_registry_mirrors'],
-  ['gcr_image_repo', 'gcr_image_repo'],
-  ['kube_image_repo', 'kube_image_repo'],
-  ['quay_image_repo', 'quay_image_repo'],
-  ['docker_image_repo', 'docker_image_repo'],
-  ['etcd_image_repo', 'etcd_image_repo'],
-  ['pod_infra_image_repo', 'pod_infra_image_repo'],
-  ['kubeadm_download_url', 'kubeadm_download_url'],
-  ['hyperkube_download_url', 'hyperkube_download_url'],
-];
 
 export class EffectiveVars {
   private readonly vars = new Map<string, EffectiveVar>();
@@ -72,23 +56,8 @@ export function computeEffectiveVars(config: Readonly<Record<string, unknown>>):
   const vars = new EffectiveVars();
   for (const [name, value] of Object.entries(kubesprayDefaults)) vars.set(name, { value, layer: 'kubespray-default' });
   for (const [name, value] of Object.entries(openpaiStaticVars())) vars.set(name, { value, layer: 'openpai-default' });
-  vars.set('docker_daemon_graph', { value: '/mnt/docker', layer: 'openpai-default' });
-  vars.set('docker_options', { value: '', layer: 'openpai-default' });
-  for (const [configKey, name] of configToKubespray) {
-    if (config[configKey] !== undefined) vars.set(name, { value: config[configKey], layer: 'config', configPath: [configKey] });
-  }
-  const configFile = config['docker_config_file_path'];
-  if (typeof configFile === 'string') {
-    vars.set('docker_options', { value: `--config-file ${configFile}`, layer: 'config', configPath: ['docker_config_file_path'] });
-  }
-  const kubeletFlags = config['kubelet_custom_flags'];
-  if (isRecord(kubeletFlags)) {
-    vars.set('kubelet_custom_flags', {
-      value: Object.entries(kubeletFlags).map(([flag, value]) => `--${flag}=${String(value)}`),
-      layer: 'config',
-      configPath: ['kubelet_custom_flags'],
-    });
-  }
+  for (const [name, value] of Object.entries(configVarDefaults)) vars.set(name, { value, layer: 'openpai-default' });
+  for (const [name, { value, configPath }] of configDrivenVars(config)) vars.set(name, { value, layer: 'config', configPath });
   const extra = config['openpai_kubespray_extra_var'];
   if (isRecord(extra)) {
     for (const [name, value] of Object.entries(extra)) {

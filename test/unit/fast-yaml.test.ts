@@ -4,6 +4,7 @@ import { LineCounter, parseDocument, stringify } from 'yaml';
 import { fastParseYaml } from '../../src/config/fast-yaml.js';
 import { makeLocator } from '../../src/config/yaml-source.js';
 import type { PathSegment } from '../../src/findings/finding.js';
+import { prng } from '../support/prng.js';
 
 /** Differential test: wherever the fast path answers, it must agree with the yaml library on values and positions. */
 function reference(text: string) {
@@ -46,14 +47,6 @@ function compare(text: string): void {
   agreed++;
 }
 
-function prng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SCALARS = ['true', 'yes', 'No', 'on', '~', 'null', '0755', '0x1F', '1e3', '1_000', '12:30', '2001-12-14', '10.0', '.5', '-1', '+1', '10.0.0.1', '10.0.0.0/13', 'nvidia.com/gpu', '60Gi', 'v1.15.11', 'a b', 'é', '"q"', "'s'", '-x', '--flag', 'a#b', '=', '<<'];
 

@@ -5,20 +5,13 @@ import type { Finding } from '../../src/findings/finding.js';
 import { renderCluster } from '../../src/render/render-cluster.js';
 import { validateCluster } from '../../src/validate/validate-cluster.js';
 import { baseConfig, baseLayout, tempDir, writeInputs } from '../support/fixtures.js';
+import { prng } from '../support/prng.js';
 
 /** Property: whatever bytes arrive, the loader answers with well-formed findings (or a valid, renderable model). */
 const dir = tempDir();
 const EXAMPLE_LAYOUT = readFileSync(new URL('../../examples/layout.yaml', import.meta.url), 'utf8');
 const EXAMPLE_CONFIG = readFileSync(new URL('../../examples/config.yaml', import.meta.url), 'utf8');
 
-function prng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const KEYS = ['machine-sku', 'machine-list', 'hostname', 'hostip', 'machine-type', 'pai-master', 'pai-worker', 'mem', 'cpu', 'vcore', 'computing-device', 'type', 'count', 'user', 'password', 'docker_image_tag', 'openpai_kubespray_extra_var', 'kube_pods_subnet', 'kubelet_max_pods', 'kubernetes', 'x'];
 
