@@ -85,7 +85,7 @@ export async function inspectMachine(target: MachineTarget, options: InspectOpti
     const batch = machineScript(facts.filter((fact) => !fact.sudo), facts.filter((fact) => fact.sudo), seconds);
     const password = options.credentials.password;
     // One channel for everything; its stdin carries the sudo password, if any, for `sudo -S`.
-    const result = await session.exec(`sh -c ${shellQuote(batch.script)}`, { timeoutMs: options.commandTimeoutMs * 2, stdin: password !== undefined ? `${password}\n` : '' });
+    const result = await session.exec(`exec sh -c ${shellQuote(batch.script)}`, { timeoutMs: options.commandTimeoutMs * 2, stdin: password !== undefined ? `${password}\n` : '' });
     const { remoteTime, sudo } = parseMachineOutput(result.stdout, batch.marker);
     if (remoteTime !== undefined && result.firstOutputAt !== undefined) {
       // The remote clock was read about halfway between sending the command and its first output arriving.
