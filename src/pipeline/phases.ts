@@ -12,7 +12,7 @@ export interface PhaseSpec {
 export const pipelinePhases: readonly PhaseSpec[] = [
   { id: 'validate', title: 'Validate layout and config offline', command: 'pai-deploy validate', built: true },
   { id: 'render', title: 'Render the kubespray inventory and OpenPAI cluster configuration', command: 'pai-deploy render', built: true },
-  { id: 'check', title: 'Pre-flight checks on every machine over SSH', command: 'pai-deploy check', built: false },
+  { id: 'check', title: 'Pre-flight checks on every machine over SSH', command: 'pai-deploy check', built: true },
   { id: 'kubespray', title: 'Install Kubernetes with kubespray in a dev-box container', command: 'pai-deploy kubespray', built: false },
   { id: 'services', title: 'Label nodes, push the configuration and start OpenPAI services', command: 'pai-deploy services', built: false },
 ];

@@ -125,7 +125,7 @@ describe('plan', () => {
     expect(plan.workDir).toBe(join(home, 'clusters', 'pai'));
     expect(plan.machines.map((m: { hostname: string }) => m.hostname)).toEqual(['pai-master-01', 'pai-gpu-01', 'pai-gpu-02', 'pai-cpu-01']);
     expect(plan.services.layers[0]).toEqual(['cluster-configuration']);
-    expect(plan.phases.filter((p: { built: boolean }) => !p.built).map((p: { id: string }) => p.id)).toEqual(['check', 'kubespray', 'services']);
+    expect(plan.phases.filter((p: { built: boolean }) => !p.built).map((p: { id: string }) => p.id)).toEqual(['kubespray', 'services']);
     expect(existsSync(join(home, 'clusters', 'pai', 'cluster-cfg', 'layout.yaml'))).toBe(true);
   });
 });
