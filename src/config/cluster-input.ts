@@ -51,15 +51,3 @@ export interface ClusterInput {
   /** config.yaml as the user wrote it (kept with its comments in the rendered cluster-cfg). */
   configText: string;
 }
-
-export function skuOf(layout: Layout, machine: Machine): MachineSku | undefined {
-  return layout.skus.get(machine.machineType);
-}
-
-export function masters(layout: Layout): Machine[] {
-  return layout.machines.filter((machine) => machine.master);
-}
-
-export function workers(layout: Layout): Machine[] {
-  return layout.machines.filter((machine) => machine.worker);
-}

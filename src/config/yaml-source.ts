@@ -191,4 +191,3 @@ function yamlHint(code: string): string {
   }
 }
 
-export { formatPath };
