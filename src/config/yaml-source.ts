@@ -1,6 +1,5 @@
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Pair } from 'yaml';
 import type { Finding, PathSegment, SourceLocation } from '../findings/finding.js';
-import { formatPath } from '../findings/finding.js';
 import { fastParseYaml, pathKey, type FastYaml } from './fast-yaml.js';
 
 /**
