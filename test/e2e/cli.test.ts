@@ -185,3 +185,44 @@ describe('check without a lab', () => {
     expect(Date.now() - started).toBeLessThan(25_000);
   });
 });
+
+describe('Ctrl-C', () => {
+  it('stops a check that is waiting on a silent machine with exit 130 and says so', async () => {
+    const { createServer } = await import('node:net');
+    const { spawn } = await import('node:child_process');
+    const { networkInterfaces } = await import('node:os');
+    const { cliPath } = await import('../support/cli.js');
+    const own = Object.values(networkInterfaces()).flat().find((entry) => entry && entry.family === 'IPv4' && !entry.internal)?.address;
+    expect(own, 'this machine has no non-loopback IPv4 address').toBeDefined();
+    // Accepts connections and never sends an SSH banner, so the check would wait for its whole connect timeout.
+    const held: import('node:net').Socket[] = [];
+    const silent = createServer((socket) => held.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '0.0.0.0', resolve));
+    const port = (silent.address() as import('node:net').AddressInfo).port;
+    const layout = join(dir, 'silent-layout.yaml');
+    const config = join(dir, 'silent-config.yaml');
+    writeFileSync(layout, `machine-sku:\n  s:\n    mem: "1Gi"\n    cpu:\n      vcore: 1\nmachine-list:\n  - hostname: silent-master\n    hostip: ${own}\n    machine-type: s\n    pai-master: "true"\n  - hostname: silent-worker\n    hostip: 198.51.100.9\n    machine-type: s\n    pai-worker: "true"\n`);
+    writeFileSync(config, `user: pai\npassword: "x"\ndocker_image_tag: v1.8.0\nssh_port: ${port}\n`);
+    try {
+      const child = spawn(process.execPath, [cliPath, 'check', '-l', layout, '-c', config, '--work-dir', join(dir, 'silent-work'), '--connect-timeout', '60', '--only', 'ssh.*'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      const connecting = new Promise<void>((resolve) => {
+        child.stderr.on('data', (chunk: Buffer) => {
+          stderr += chunk.toString();
+          if (stderr.includes('silent-master: connecting')) resolve();
+        });
+      });
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      await connecting;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const signalled = Date.now();
+      child.kill('SIGINT');
+      expect(await exited).toBe(130);
+      expect(Date.now() - signalled).toBeLessThan(5_000);
+      expect(stderr).toContain('interrupted');
+    } finally {
+      for (const socket of held) socket.destroy();
+      silent.close();
+    }
+  });
+});
