@@ -1,5 +1,6 @@
 import { readFile, statfs } from 'node:fs/promises';
 import { hostname as localHostname, networkInterfaces } from 'node:os';
+import semver from 'semver';
 import type { ClusterInput } from '../config/cluster-input.js';
 import { resolveUserPath } from '../rules/ssh-rules.js';
 import { KnownHosts, type HostKey } from '../remote/known-hosts.js';
@@ -179,8 +180,7 @@ async function devboxChecks(selected: CheckSpec[], options: Pick<CheckOptions, '
     let outcome: Outcome;
     try {
       const Docker = (await import('dockerode')).default;
-      const version = await new Docker().version();
-      outcome = { ok: true, observed: `docker ${version.Version} (API ${version.ApiVersion})` };
+      outcome = judgeDevboxDocker(await new Docker().version());
     } catch (error) {
       outcome = { ok: false, observed: error instanceof Error ? error.message.split('\n')[0] ?? '' : String(error), message: 'no Docker engine answers on the dev-box' };
     }
@@ -196,6 +196,19 @@ async function devboxChecks(selected: CheckSpec[], options: Pick<CheckOptions, '
     results.push(toResult(disk, outcome, options));
   }
   return results;
+}
+
+/** The dev-box container needs exec, wait conditions and bind mounts as dockerode drives them: Docker 1.13 (API 1.25). */
+export const DEVBOX_MIN_DOCKER_API = '1.25';
+
+export function judgeDevboxDocker(version: { Version?: string; ApiVersion?: string }): Outcome {
+  const observed = `docker ${version.Version ?? '?'} (API ${version.ApiVersion ?? '?'})`;
+  const api = semver.coerce(version.ApiVersion ?? '');
+  if (!api) return { ok: false, observed, message: 'the Docker engine did not report its API version' };
+  if (semver.lt(api, semver.coerce(DEVBOX_MIN_DOCKER_API) ?? api)) {
+    return { ok: false, observed, message: `the dev-box Docker engine speaks API ${version.ApiVersion ?? '?'}; pai-deploy needs ${DEVBOX_MIN_DOCKER_API} (Docker 1.13) or newer` };
+  }
+  return { ok: true, observed };
 }
 
 async function freeBytes(path: string): Promise<number | undefined> {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { checkCatalog, factCatalog, matchesPattern } from '../../src/checks/catalog.js';
 import { evaluators } from '../../src/checks/evaluators.js';
 import { formatCheckJunit, formatCheckText } from '../../src/checks/report-formats.js';
-import { evaluateMachine, isSelected, summarize, type CheckReport } from '../../src/checks/run-checks.js';
+import { evaluateMachine, isSelected, judgeDevboxDocker, summarize, type CheckReport } from '../../src/checks/run-checks.js';
 import type { FactResult, MachineFacts, MachineTarget } from '../../src/checks/types.js';
 import { makeStyle } from '../../src/cli/output.js';
 
@@ -179,5 +179,14 @@ describe('report formats', () => {
     expect(xml).toMatch(/<testcase classname="pai-gpu-01" name="ssh.key-auth">\s*<failure message="[^"]+" type="ssh.key-auth">/);
     expect(xml.match(/<testcase /g)?.length).toBe(machine.checks.length);
     expect(xml).not.toMatch(/&(?!amp;|lt;|gt;|quot;)/);
+  });
+});
+
+describe('the dev-box Docker engine', () => {
+  it('accepts API 1.25 and newer, refuses older engines and engines that hide their API version', () => {
+    expect(judgeDevboxDocker({ Version: '20.10.24', ApiVersion: '1.41' })).toEqual({ ok: true, observed: 'docker 20.10.24 (API 1.41)' });
+    expect(judgeDevboxDocker({ Version: '1.13.1', ApiVersion: '1.25' })).toMatchObject({ ok: true });
+    expect(judgeDevboxDocker({ Version: '1.12.6', ApiVersion: '1.24' })).toMatchObject({ ok: false, message: expect.stringContaining('needs 1.25') });
+    expect(judgeDevboxDocker({ Version: '1.12.6' })).toMatchObject({ ok: false, message: expect.stringContaining('did not report') });
   });
 });
