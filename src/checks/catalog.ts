@@ -13,7 +13,12 @@ const checkSpecSchema = z.strictObject({
   severity: z.enum(['error', 'warning']),
   title: z.string().min(1),
   hint: z.string().min(1),
+  /** What the check reads from each machine: facts.yaml ids and the built-in facts; only these are gathered. */
+  facts: z.array(z.string()).default([]),
 });
+
+/** Facts every machine script yields without a facts.yaml entry: its clock (read first) and how sudo went. */
+export const BUILTIN_FACTS = ['clock', 'sudo-nopasswd'] as const;
 
 const factSpecSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9-]+$/),
@@ -45,8 +50,21 @@ let checks: CheckSpec[] | undefined;
 let facts: FactSpec[] | undefined;
 
 export function checkCatalog(): CheckSpec[] {
-  checks ??= load(CHECKS_FILE, checkSpecSchema);
+  if (!checks) {
+    const loaded = load(CHECKS_FILE, checkSpecSchema);
+    const known = new Set<string>([...BUILTIN_FACTS, ...factCatalog().map((fact) => fact.id)]);
+    for (const check of loaded) {
+      const unknown = check.facts.filter((id) => !known.has(id));
+      if (unknown.length > 0) throw new Error(`${CHECKS_FILE}: ${check.id} reads unknown facts ${unknown.join(', ')} (a pai-deploy packaging bug)`);
+    }
+    checks = loaded;
+  }
   return checks;
+}
+
+/** The facts the given checks read, so a machine is asked only what the selected checks need. */
+export function factsNeeded(selected: readonly CheckSpec[]): Set<string> {
+  return new Set(selected.filter((check) => check.scope === 'machine').flatMap((check) => check.facts));
 }
 
 export function factCatalog(): FactSpec[] {

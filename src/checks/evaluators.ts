@@ -84,6 +84,14 @@ export const evaluators: Record<string, Evaluator> = {
     return problem(`PID 1 is ${init || 'unknown'}`, `the init system is ${init || 'unknown'}, not systemd`);
   },
 
+  'os.hostname': (target, machine) => {
+    const result = fact(machine, 'hostname');
+    if (!ok(result)) return problem(failureText(result), 'cannot read the machine hostname');
+    const own = result.stdout.trim();
+    if (own === target.hostname) return pass(own);
+    return problem(own, `the machine calls itself ${own}; kubespray will rename it to ${target.hostname}, the layout hostname`);
+  },
+
   'net.ip-assigned': (target, machine) => {
     const result = fact(machine, 'ip-addr');
     const addresses = ok(result) ? parseIpAddrJson(result.stdout) : undefined;

@@ -46,8 +46,11 @@ function factLines(facts: readonly FactSpec[], timeoutSeconds: number, marker: s
  * The privileged part announces itself, so how sudo went needs no extra sudo call; sudo's own complaints land
  * outside any frame and are ignored.
  */
-export function machineScript(plain: readonly FactSpec[], privileged: readonly FactSpec[], timeoutSeconds: number): Batch {
+export function machineScript(plain: readonly FactSpec[], privileged: readonly FactSpec[], timeoutSeconds: number, options: { probeSudo: boolean } = { probeSudo: true }): Batch {
   const marker = newMarker();
+  if (privileged.length === 0 && !options.probeSudo) {
+    return { script: ['date +%s.%N', PRELUDE, ...factLines(plain, timeoutSeconds, marker)].join('\n') + '\n', marker };
+  }
   // $0 names how sudo was reached (sh -c SCRIPT NAME), so the privileged part announces it without another sudo.
   const privilegedScript = [PRELUDE, `printf '%s %s\\n' '${marker}-sudo' "$0"`, ...factLines(privileged, timeoutSeconds, marker)].join('\n');
   const script = [

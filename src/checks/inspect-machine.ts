@@ -12,6 +12,8 @@ export interface InspectOptions {
   acceptNewHostKeys: boolean;
   connectTimeoutMs: number;
   commandTimeoutMs: number;
+  /** Fact ids (and built-in facts) the selected checks read; none means no remote command at all. */
+  facts: ReadonlySet<string>;
   /** Connection attempts for machines that are still booting (never after a host-key or authentication failure). */
   connectAttempts: number;
   retryDelayMs: number;
@@ -20,7 +22,7 @@ export interface InspectOptions {
   signal?: AbortSignal;
 }
 
-export type ConnectOptions = Omit<InspectOptions, 'commandTimeoutMs'>;
+export type ConnectOptions = Omit<InspectOptions, 'commandTimeoutMs' | 'facts'>;
 
 /**
  * Opens the machine's SSH connection: host key checked against known_hosts (recorded on first contact when allowed),
@@ -73,16 +75,17 @@ export async function connectMachine(target: MachineTarget, machine: MachineFact
   return undefined;
 }
 
-/** Connects to one machine and gathers every fact its roles need. Never throws: failures are facts too. */
+/** Connects to one machine and gathers the facts its roles and the selected checks need. Never throws: failures are facts too. */
 export async function inspectMachine(target: MachineTarget, options: InspectOptions): Promise<MachineFacts> {
   const machine: MachineFacts = { connected: false, sudo: 'none', facts: new Map() };
   const session = await connectMachine(target, machine, options);
   if (!session) return machine;
   try {
-    const facts = factCatalog().filter((fact) => appliesTo(fact.roles, target.roles));
+    const facts = factCatalog().filter((fact) => options.facts.has(fact.id) && appliesTo(fact.roles, target.roles));
+    if (facts.length === 0 && !options.facts.has('clock') && !options.facts.has('sudo-nopasswd')) return machine;
     options.onProgress?.(`gathering ${facts.length} facts`);
     const seconds = Math.max(1, Math.round(options.commandTimeoutMs / 1000));
-    const batch = machineScript(facts.filter((fact) => !fact.sudo), facts.filter((fact) => fact.sudo), seconds);
+    const batch = machineScript(facts.filter((fact) => !fact.sudo), facts.filter((fact) => fact.sudo), seconds, { probeSudo: options.facts.has('sudo-nopasswd') });
     const password = options.credentials.password;
     // One channel for everything; its stdin carries the sudo password, if any, for `sudo -S`.
     const result = await session.exec(`exec sh -c ${shellQuote(batch.script)}`, { timeoutMs: options.commandTimeoutMs * 2, stdin: password !== undefined ? `${password}\n` : '' });

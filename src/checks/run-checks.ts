@@ -5,7 +5,7 @@ import type { ClusterInput } from '../config/cluster-input.js';
 import { resolveUserPath } from '../rules/ssh-rules.js';
 import { KnownHosts, type HostKey } from '../remote/known-hosts.js';
 import type { SshCredentials } from '../remote/ssh-session.js';
-import { appliesTo, checkCatalog, matchesPattern, type CheckSpec, type MachineRole } from './catalog.js';
+import { appliesTo, checkCatalog, factsNeeded, matchesPattern, type CheckSpec, type MachineRole } from './catalog.js';
 import { evaluators, type EvaluationOptions } from './evaluators.js';
 import { inspectMachine, runLimited } from './inspect-machine.js';
 import type { CheckResult, CheckStatus, MachineFacts, MachineTarget, Outcome } from './types.js';
@@ -88,6 +88,7 @@ export async function runChecks(input: ClusterInput, options: CheckOptions, prog
   const port = typeof input.config['ssh_port'] === 'number' ? input.config['ssh_port'] : 22;
   const evaluation: EvaluationOptions = { maxClockOffsetSeconds: options.maxClockOffsetSeconds };
   const reports = new Map<string, MachineReport>();
+  const facts = factsNeeded(selected);
   await runLimited(targets, options.concurrency, async (target) => {
     const controller = new AbortController();
     const timeout = setTimeout(() => controller.abort(), options.machineTimeoutMs);
@@ -98,6 +99,7 @@ export async function runChecks(input: ClusterInput, options: CheckOptions, prog
       acceptNewHostKeys: options.acceptNewHostKeys,
       connectTimeoutMs: options.connectTimeoutMs,
       commandTimeoutMs: options.commandTimeoutMs,
+      facts,
       connectAttempts: options.connectAttempts,
       retryDelayMs: options.retryDelayMs,
       signal: controller.signal,
@@ -107,9 +109,9 @@ export async function runChecks(input: ClusterInput, options: CheckOptions, prog
     const timedOut = new Promise<MachineFacts>((resolve) =>
       controller.signal.addEventListener('abort', () => resolve({ connected: false, sudo: 'none', facts: new Map(), connectFailure: { kind: 'timeout', message: `no result within the machine timeout of ${options.machineTimeoutMs / 1000} s` } })),
     );
-    const facts = await Promise.race([inspection, timedOut]);
+    const gathered = await Promise.race([inspection, timedOut]);
     clearTimeout(timeout);
-    const report = evaluateMachine(target, facts, selected, options, evaluation);
+    const report = evaluateMachine(target, gathered, selected, options, evaluation);
     reports.set(target.hostname, report);
     progress.machineDone(report);
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkCatalog, factCatalog, matchesPattern } from '../../src/checks/catalog.js';
+import { checkCatalog, factCatalog, factsNeeded, matchesPattern } from '../../src/checks/catalog.js';
 import { evaluators } from '../../src/checks/evaluators.js';
 import { formatCheckJunit, formatCheckText } from '../../src/checks/report-formats.js';
 import { evaluateMachine, isSelected, judgeDevboxDocker, summarize, type CheckReport } from '../../src/checks/run-checks.js';
@@ -32,6 +32,7 @@ function healthyFacts(): MachineFacts {
       ['sudo-nopasswd', ok('')],
       ['os-release', ok('NAME="Ubuntu"\nID=ubuntu\nVERSION_ID="18.04"\nPRETTY_NAME="Ubuntu 18.04.6 LTS"\n')],
       ['init-process', ok('systemd\nsystemd-runtime-dir\n')],
+      ['hostname', ok('pai-gpu-01\n')],
       ['ip-addr', ok(JSON.stringify([{ ifname: 'eth0', addr_info: [{ family: 'inet', local: '10.0.0.11', prefixlen: 24, valid_life_time: 4294967295 }] }]))],
       ['network-config', ok('==> /etc/netplan/01-netcfg.yaml <==\nnetwork:\n  ethernets:\n    eth0:\n      addresses: [10.0.0.11/24]\n')],
       ['time-daemons', ok('chronyd\n')],
@@ -94,8 +95,7 @@ describe('evaluating a healthy GPU worker', () => {
   });
 });
 
-describe('each fault fails exactly its check', () => {
-  const cases: Array<[string, string, (facts: MachineFacts) => void]> = [
+const cases: Array<[string, string, (facts: MachineFacts) => void]> = [
     ['password login only', 'ssh.key-auth', (f) => { f.authMethod = 'password'; }],
     ['sudo asks for a password', 'sudo.nopasswd', (f) => { f.facts.set('sudo-nopasswd', failed('sudo: a password is required')); f.sudo = 'password'; }],
     ['not systemd', 'os.systemd', (f) => { f.facts.set('init-process', ok('tini\n')); }],
@@ -118,7 +118,9 @@ describe('each fault fails exactly its check', () => {
     ['fewer CPUs', 'resources.cpu', (f) => { f.facts.set('nproc', ok('2\n')); }],
     ['less memory', 'resources.memory', (f) => { f.facts.set('meminfo', ok('MemTotal:       8000000 kB\n')); }],
     ['old cluster left', 'k8s.leftovers', (f) => { f.facts.set('k8s-leftovers', ok('manifest kube-apiserver.yaml\nkubelet-running\n')); }],
-  ];
+];
+
+describe('each fault fails exactly its check', () => {
   for (const [name, id, breakIt] of cases) {
     it(`${name} → ${id}`, () => {
       const facts = healthyFacts();
@@ -145,6 +147,13 @@ describe('each fault fails exactly its check', () => {
     facts.facts.set('os-release', ok('ID=debian\nVERSION_ID="12"\nPRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\n'));
     expect(statusOf(facts, 'docker.version')).toBe('warn');
     expect(statusOf(facts, 'os.release')).toBe('warn');
+  });
+  it('warns when the machine calls itself by another name than the layout', () => {
+    const facts = healthyFacts();
+    facts.facts.set('hostname', ok('ubuntu-1804\n'));
+    const report = evaluateMachine(gpuTarget, facts, checkCatalog(), { ignore: [] }, options);
+    expect(report.checks.filter((check) => check.status !== 'pass').map((check) => check.id)).toEqual(['os.hostname']);
+    expect(report.checks.find((check) => check.id === 'os.hostname')).toMatchObject({ status: 'warn', observed: 'ubuntu-1804', message: expect.stringContaining('rename it to pai-gpu-01') });
   });
 });
 
@@ -188,5 +197,35 @@ describe('the dev-box Docker engine', () => {
     expect(judgeDevboxDocker({ Version: '1.13.1', ApiVersion: '1.25' })).toMatchObject({ ok: true });
     expect(judgeDevboxDocker({ Version: '1.12.6', ApiVersion: '1.24' })).toMatchObject({ ok: false, message: expect.stringContaining('needs 1.25') });
     expect(judgeDevboxDocker({ Version: '1.12.6' })).toMatchObject({ ok: false, message: expect.stringContaining('did not report') });
+  });
+});
+
+describe('the facts each check declares', () => {
+  /** The machine as a check that declares `needs` sees it when only those facts were gathered. */
+  function onlyDeclared(facts: MachineFacts, needs: readonly string[]): MachineFacts {
+    const narrowed: MachineFacts = { ...facts, facts: new Map([...facts.facts].filter(([id]) => needs.includes(id))) };
+    if (!needs.includes('clock')) delete narrowed.clock;
+    return narrowed;
+  }
+  it('are all it reads: gathering only those gives the same verdict on a healthy machine and on every fault', () => {
+    const worlds: Array<[string, MachineFacts]> = [['healthy', healthyFacts()], ...cases.map(([name, , breakIt]): [string, MachineFacts] => {
+      const facts = healthyFacts();
+      breakIt(facts);
+      return [name, facts];
+    })];
+    for (const spec of checkCatalog().filter((check) => check.scope === 'machine')) {
+      for (const [name, facts] of worlds) {
+        const full = evaluateMachine(gpuTarget, facts, [spec], { ignore: [] }, options).checks;
+        const narrow = evaluateMachine(gpuTarget, onlyDeclared(facts, spec.facts), [spec], { ignore: [] }, options).checks;
+        expect(narrow, `${spec.id} on the ${name} machine`).toEqual(full);
+      }
+    }
+  });
+  it('make the machine script as small as the selection: nothing for ssh.*, the clock for time.skew', () => {
+    const select = (pattern: string) => factsNeeded(checkCatalog().filter((check) => isSelected(check.id, { only: [pattern], skip: [] })));
+    expect([...select('ssh.*')]).toEqual([]);
+    expect([...select('time.skew')]).toEqual(['clock']);
+    expect([...select('docker.*')].sort()).toEqual(['daemon-json', 'docker-info', 'docker-path', 'runtime-paths']);
+    expect(factsNeeded(checkCatalog()).size).toBe(factCatalog().length + 2);
   });
 });

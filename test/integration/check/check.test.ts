@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { runCli } from '../../support/cli.js';
 import { tempDir } from '../../support/fixtures.js';
 import { describeWithInfra } from '../../support/infra.js';
@@ -62,9 +62,11 @@ await describeWithInfra('pai-deploy check against lab machines', labAvailable, (
   const workDir = join(dir, 'work');
   let lab: Lab;
   let first: { code: number; report: Report; stderr: string };
+  beforeAll(() => {
+    lab = getLab();
+  });
 
   it('fails exactly the expected check on every faulty machine and nothing on the healthy ones', async () => {
-    lab = getLab();
     await waitForTimeSync(lab, ['master', 'gpu-1', 'cpu-1', 'f-runc', 'f-flag', 'f-conflict', 'f-nodocker', 'f-dhcp', 'f-sudo', 'f-mem']);
     const hosts = ['master', 'gpu-1', 'cpu-1', 'f-runc', 'f-flag', 'f-conflict', 'f-nodocker', 'f-ntp', 'f-dhcp', 'f-sudo', 'f-down', 'f-mem'];
     const { layoutPath, configPath } = writeLabCluster(dir, lab, hosts, { password: lab.machine('f-sudo').password! });
@@ -112,8 +114,11 @@ await describeWithInfra('pai-deploy check against lab machines', labAvailable, (
     expect(setup.stdout).toMatch(/f-pass \([\d.]+\): installed/);
     expect(setup.stdout).toMatch(/master \([\d.]+\): present/);
     expect(setup.code).toBe(0);
-    const { report } = await check(['-l', layoutPath, '-c', configPath, '--work-dir', workDir, '--only', 'ssh.*']);
+    const { report, stderr } = await check(['-l', layoutPath, '-c', configPath, '--work-dir', workDir, '--only', 'ssh.*']);
     expect(report.machines.find((m) => m.hostname === 'f-pass')!.checks.find((c) => c.id === 'ssh.key-auth')?.status).toBe('pass');
+    // SSH checks need the connection alone: the machines were asked nothing.
+    expect(stderr).toContain('f-pass: connecting');
+    expect(stderr).not.toContain('gathering');
   });
 
   it('fails ssh.host-key, without retrying, when a machine\'s key changed', async () => {
