@@ -1,4 +1,6 @@
 import type { CheckProgress, MachineReport } from './run-checks.js';
+import { writeSync } from 'node:fs';
+import { onInterrupt } from '../interrupt.js';
 import { fingerprint } from '../remote/known-hosts.js';
 
 /** Progress as plain lines on stderr (no TTY, CI logs): one line per event, nothing redrawn. */
@@ -46,6 +48,9 @@ export async function terminalProgress(hostnames: string[]): Promise<{ progress:
     })),
     { concurrent: true, exitOnError: false, rendererOptions: { collapseErrors: true }, registerSignalListeners: false },
   );
+  // listr2 hides the cursor while it draws and buffers process.stdout/stderr writes; Ctrl-C exits without letting it
+  // finish, so give the cursor back, straight to the descriptor.
+  const restoreCursor = onInterrupt(() => writeSync(1, '\x1b[?25h\n'));
   const running = tasks.run().catch(() => undefined);
   const forward = (hostname: string, fn: (target: { update(text: string): void; done(report: MachineReport): void }) => void) => {
     const target = waiting.get(hostname);
@@ -60,6 +65,7 @@ export async function terminalProgress(hostnames: string[]): Promise<{ progress:
     },
     finish: async () => {
       await running;
+      restoreCursor();
       if (recorded.length > 0) process.stderr.write(recorded.join('\n') + '\n');
     },
   };

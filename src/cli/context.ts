@@ -6,8 +6,8 @@ export interface CommandContext {
   stderr: { write(text: string): unknown };
   env: NodeJS.ProcessEnv;
   style: Style;
-  /** Whether stderr is a terminal (live progress) or a log (plain lines). */
-  isTTY?: boolean;
+  /** Whether a live terminal display may be drawn (see liveDisplayPossible); otherwise progress is plain lines. */
+  liveDisplay?: boolean;
 }
 
 export type CommandRunner = (argv: readonly string[], context: CommandContext) => Promise<number>;

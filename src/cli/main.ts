@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeSync } from 'node:fs';
 import { ExitCode, PaiDeployError } from '../errors.js';
 import { runInterruptCleanups } from '../interrupt.js';
 import type { CommandContext, CommandRunner } from './context.js';
 import { commandHelp, mainHelp } from './help.js';
-import { colourEnabled, makeStyle } from './output.js';
+import { colourEnabled, liveDisplayPossible, makeStyle } from './output.js';
 
 type CommandName = keyof typeof commandHelp;
 
@@ -73,7 +73,8 @@ function version(): string {
 export async function runCli(): Promise<void> {
   process.on('SIGINT', () => {
     runInterruptCleanups();
-    process.stderr.write('\ninterrupted\n');
+    // Straight to the descriptor: a live display may have hijacked process.stderr.write into a buffer.
+    writeSync(2, '\ninterrupted\n');
     process.exit(ExitCode.interrupted);
   });
   const context: CommandContext = {
@@ -81,7 +82,7 @@ export async function runCli(): Promise<void> {
     stderr: process.stderr,
     env: process.env,
     style: makeStyle(colourEnabled(process.stdout)),
-    isTTY: process.stderr.isTTY === true,
+    liveDisplay: liveDisplayPossible(process.stdout, process.stderr, process.env),
   };
   process.exitCode = await main(process.argv.slice(2), context);
 }

@@ -8,6 +8,15 @@ export function colourEnabled(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv
   return stream.isTTY === true && env['TERM'] !== 'dumb';
 }
 
+/**
+ * Whether a live display (listr2) may be drawn: listr2 draws on stdout at stdout's width, so both streams must be a
+ * terminal that reports a width (a pseudo-terminal without one would get a column per character), and TERM not dumb.
+ * Otherwise progress is plain lines on stderr and stdout carries only the report.
+ */
+export function liveDisplayPossible(stdout: NodeJS.WriteStream, stderr: NodeJS.WriteStream, env: NodeJS.ProcessEnv = process.env): boolean {
+  return stdout.isTTY === true && stderr.isTTY === true && (stdout.columns ?? 0) > 0 && env['TERM'] !== 'dumb';
+}
+
 export interface Style {
   red(text: string): string;
   yellow(text: string): string;

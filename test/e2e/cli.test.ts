@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { runCli } from '../support/cli.js';
 import { tempDir } from '../support/fixtures.js';
+import { describeWithInfra } from '../support/infra.js';
 
 const dir = tempDir('pai-deploy-cli-');
 const EXAMPLE = ['-l', 'examples/layout.yaml', '-c', 'examples/config.yaml'];
@@ -224,5 +225,73 @@ describe('Ctrl-C', () => {
       for (const socket of held) socket.destroy();
       silent.close();
     }
+  });
+});
+
+/** Runs a shell command line on a pseudo-terminal with util-linux `script`, as a person at a terminal would. */
+async function onTerminal(commandLine: string): Promise<{ code: number; screen: string }> {
+  const { execFile } = await import('node:child_process');
+  return new Promise((resolve) => {
+    execFile('script', ['-qec', commandLine, '/dev/null'], { cwd: dir, env: { ...process.env, TERM: 'xterm' } }, (error, stdout) => {
+      resolve({ code: error && typeof error.code === 'number' ? error.code : error ? 1 : 0, screen: stdout });
+    });
+  });
+}
+
+await describeWithInfra('check on a terminal', async () => {
+  const { execFileSync } = await import('node:child_process');
+  try {
+    execFileSync('script', ['--version'], { stdio: 'ignore' });
+    return null;
+  } catch {
+    return 'util-linux `script` is not installed (apt-get install bsdutils)';
+  }
+}, () => {
+  const checkLine = async (redirect: string, columns: string) => {
+    const { networkInterfaces } = await import('node:os');
+    const { cliPath } = await import('../support/cli.js');
+    const own = Object.values(networkInterfaces()).flat().find((entry) => entry && entry.family === 'IPv4' && !entry.internal)?.address;
+    writeFileSync(join(dir, 'tty-layout.yaml'), `machine-sku:\n  s:\n    mem: "1Gi"\n    cpu:\n      vcore: 1\nmachine-list:\n  - hostname: tty-master\n    hostip: ${own}\n    machine-type: s\n    pai-master: "true"\n  - hostname: tty-worker\n    hostip: 198.51.100.8\n    machine-type: s\n    pai-worker: "true"\n`);
+    writeFileSync(join(dir, 'tty-config.yaml'), 'user: pai\npassword: "x"\ndocker_image_tag: v1.8.0\nssh_port: 1\n');
+    return `${columns}; '${process.execPath}' '${cliPath}' check -l tty-layout.yaml -c tty-config.yaml --work-dir tty-work --connect-attempts 1 --connect-timeout 2 --only 'ssh.*' ${redirect}`;
+  };
+  it('draws live progress per machine, then the report', async () => {
+    const { code, screen } = await onTerminal(await checkLine('', 'stty cols 100 rows 40'));
+    expect(code).toBe(1);
+    expect(screen).toMatch(/\x1b\[1A/); // listr2 redraws its lines in place
+    expect(screen).toMatch(/tty-master: unreachable/);
+    expect(screen).toContain('2 machines: 0 passed, 0 with warnings, 0 failed, 2 unreachable');
+  });
+  it('keeps stdout a clean report when it is redirected, with plain progress on the terminal', async () => {
+    const { code, screen } = await onTerminal(await checkLine('> tty-report.txt', 'stty cols 100 rows 40'));
+    expect(code).toBe(1);
+    const report = readFileSync(join(dir, 'tty-report.txt'), 'utf8');
+    expect(report.startsWith('tty-master (')).toBe(true);
+    expect(report).not.toMatch(/\x1b|connecting/);
+    expect(screen).toMatch(/^tty-master: connecting\r?$/m);
+    expect(screen).not.toMatch(/\x1b\[1A/);
+  });
+  it('gives the cursor back when Ctrl-C stops the live display', async () => {
+    const { createServer } = await import('node:net');
+    const held: import('node:net').Socket[] = [];
+    const silent = createServer((socket) => held.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '0.0.0.0', resolve));
+    try {
+      const line = await checkLine('', 'stty cols 100 rows 40');
+      writeFileSync(join(dir, 'tty-config.yaml'), `user: pai\npassword: "x"\ndocker_image_tag: v1.8.0\nssh_port: ${(silent.address() as import('node:net').AddressInfo).port}\n`);
+      const { code, screen } = await onTerminal(line.replace(`'${process.execPath}'`, `timeout --preserve-status -s INT 2 '${process.execPath}'`).replace('--connect-timeout 2', '--connect-timeout 30'));
+      expect(code).toBe(130);
+      expect(screen).toContain('\x1b[?25l');
+      expect(screen.lastIndexOf('\x1b[?25h')).toBeGreaterThan(screen.lastIndexOf('\x1b[?25l'));
+      expect(screen).toContain('interrupted');
+    } finally {
+      for (const socket of held) socket.destroy();
+      silent.close();
+    }
+  });
+  it('falls back to plain lines on a terminal that reports no width', async () => {
+    const { screen } = await onTerminal(await checkLine('', 'stty cols 0'));
+    expect(screen).toMatch(/^tty-master: connecting\r?$/m);
+    expect(screen).not.toMatch(/\x1b\[1A/);
   });
 });

@@ -60,7 +60,7 @@ export async function runCheck(argv: readonly string[], context: CommandContext)
     passphrase: context.env['PAI_DEPLOY_SSH_PASSPHRASE'] || undefined,
   };
   const hostnames = machineTargets(input).map((target) => target.hostname);
-  const live = context.isTTY === true && format === 'text' && optionalString(parsed, 'output') === undefined ? await terminalProgress(hostnames) : undefined;
+  const live = context.liveDisplay === true && format === 'text' && optionalString(parsed, 'output') === undefined ? await terminalProgress(hostnames) : undefined;
   const progress = live?.progress ?? plainProgress((text) => context.stderr.write(text));
   const report = await runChecks(input, options, progress);
   await live?.finish();
