@@ -1,8 +1,11 @@
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { runCli } from '../support/cli.js';
+import { cliPath, runCli } from '../support/cli.js';
 import { tempDir } from '../support/fixtures.js';
 import { describeWithInfra } from '../support/infra.js';
 
@@ -158,6 +161,38 @@ describe('config init and import-csv', () => {
   });
 });
 
+/** This machine's first non-loopback IPv4 address: a cluster machine really reachable from here. */
+function ownAddress(): string {
+  const own = Object.values(networkInterfaces()).flat().find((entry) => entry && entry.family === 'IPv4' && !entry.internal)?.address;
+  if (own === undefined) throw new Error('this machine has no non-loopback IPv4 address');
+  return own;
+}
+
+/**
+ * A two-machine cluster: the master is this machine with SSH on `port`, the worker a documentation address
+ * (TEST-NET-2) that nothing answers. Returns the paths of its layout and config.
+ */
+function writeSelfCluster(name: string, port: number, workerIp: string): { layout: string; config: string } {
+  const layout = join(dir, `${name}-layout.yaml`);
+  const config = join(dir, `${name}-config.yaml`);
+  writeFileSync(layout, `machine-sku:\n  s:\n    mem: "1Gi"\n    cpu:\n      vcore: 1\nmachine-list:\n  - hostname: ${name}-master\n    hostip: ${ownAddress()}\n    machine-type: s\n    pai-master: "true"\n  - hostname: ${name}-worker\n    hostip: ${workerIp}\n    machine-type: s\n    pai-worker: "true"\n`);
+  writeFileSync(config, `user: pai\npassword: "x"\ndocker_image_tag: v1.8.0\nssh_port: ${port}\n`);
+  return { layout, config };
+}
+
+/** Runs `use` with the port of a server that accepts connections and never sends an SSH banner. */
+async function withSilentServer<T>(use: (port: number) => Promise<T>): Promise<T> {
+  const held: Socket[] = [];
+  const silent = createServer((socket) => held.push(socket));
+  await new Promise<void>((resolve) => silent.listen(0, '0.0.0.0', resolve));
+  try {
+    return await use((silent.address() as AddressInfo).port);
+  } finally {
+    for (const socket of held) socket.destroy();
+    silent.close();
+  }
+}
+
 describe('check without a lab', () => {
   it('refuses an invalid configuration with exit 2', async () => {
     const result = await runCli(['check', '-l', BAD_LAYOUT, '-c', 'examples/config.yaml']);
@@ -166,14 +201,8 @@ describe('check without a lab', () => {
     expect((await runCli(['check', ...EXAMPLE, '--format', 'yaml'])).code).toBe(2);
   });
   it('reports machines that refuse connections as unreachable, and a dev-box that is part of the cluster', async () => {
-    const { networkInterfaces } = await import('node:os');
-    const own = Object.values(networkInterfaces()).flat().find((entry) => entry && entry.family === 'IPv4' && !entry.internal)?.address;
-    expect(own, 'this machine has no non-loopback IPv4 address').toBeDefined();
-    const layout = join(dir, 'self-layout.yaml');
-    const config = join(dir, 'self-config.yaml');
-    // The master is this machine (port 1 refuses at once); the worker is a documentation address (TEST-NET-2).
-    writeFileSync(layout, `machine-sku:\n  s:\n    mem: "1Gi"\n    cpu:\n      vcore: 1\nmachine-list:\n  - hostname: self-master\n    hostip: ${own}\n    machine-type: s\n    pai-master: "true"\n  - hostname: self-worker\n    hostip: 198.51.100.7\n    machine-type: s\n    pai-worker: "true"\n`);
-    writeFileSync(config, 'user: pai\npassword: "x"\ndocker_image_tag: v1.8.0\nssh_port: 1\n');
+    // Port 1 of this machine refuses at once.
+    const { layout, config } = writeSelfCluster('self', 1, '198.51.100.7');
     const started = Date.now();
     const result = await runCli(['check', '-l', layout, '-c', config, '--work-dir', join(dir, 'self-work'), '--format', 'json', '--connect-attempts', '2', '--connect-timeout', '2', '--only', 'ssh.*,devbox.separate']);
     expect(result.code).toBe(1);
@@ -189,22 +218,9 @@ describe('check without a lab', () => {
 
 describe('Ctrl-C', () => {
   it('stops a check that is waiting on a silent machine with exit 130 and says so', async () => {
-    const { createServer } = await import('node:net');
-    const { spawn } = await import('node:child_process');
-    const { networkInterfaces } = await import('node:os');
-    const { cliPath } = await import('../support/cli.js');
-    const own = Object.values(networkInterfaces()).flat().find((entry) => entry && entry.family === 'IPv4' && !entry.internal)?.address;
-    expect(own, 'this machine has no non-loopback IPv4 address').toBeDefined();
-    // Accepts connections and never sends an SSH banner, so the check would wait for its whole connect timeout.
-    const held: import('node:net').Socket[] = [];
-    const silent = createServer((socket) => held.push(socket));
-    await new Promise<void>((resolve) => silent.listen(0, '0.0.0.0', resolve));
-    const port = (silent.address() as import('node:net').AddressInfo).port;
-    const layout = join(dir, 'silent-layout.yaml');
-    const config = join(dir, 'silent-config.yaml');
-    writeFileSync(layout, `machine-sku:\n  s:\n    mem: "1Gi"\n    cpu:\n      vcore: 1\nmachine-list:\n  - hostname: silent-master\n    hostip: ${own}\n    machine-type: s\n    pai-master: "true"\n  - hostname: silent-worker\n    hostip: 198.51.100.9\n    machine-type: s\n    pai-worker: "true"\n`);
-    writeFileSync(config, `user: pai\npassword: "x"\ndocker_image_tag: v1.8.0\nssh_port: ${port}\n`);
-    try {
+    await withSilentServer(async (port) => {
+      // The silent master would keep the check waiting for its whole connect timeout.
+      const { layout, config } = writeSelfCluster('silent', port, '198.51.100.9');
       const child = spawn(process.execPath, [cliPath, 'check', '-l', layout, '-c', config, '--work-dir', join(dir, 'silent-work'), '--connect-timeout', '60', '--only', 'ssh.*'], { stdio: ['ignore', 'pipe', 'pipe'] });
       let stderr = '';
       const connecting = new Promise<void>((resolve) => {
@@ -221,16 +237,12 @@ describe('Ctrl-C', () => {
       expect(await exited).toBe(130);
       expect(Date.now() - signalled).toBeLessThan(5_000);
       expect(stderr).toContain('interrupted');
-    } finally {
-      for (const socket of held) socket.destroy();
-      silent.close();
-    }
+    });
   });
 });
 
 /** Runs a shell command line on a pseudo-terminal with util-linux `script`, as a person at a terminal would. */
-async function onTerminal(commandLine: string): Promise<{ code: number; screen: string }> {
-  const { execFile } = await import('node:child_process');
+function onTerminal(commandLine: string): Promise<{ code: number; screen: string }> {
   return new Promise((resolve) => {
     execFile('script', ['-qec', commandLine, '/dev/null'], { cwd: dir, env: { ...process.env, TERM: 'xterm' } }, (error, stdout) => {
       resolve({ code: error && typeof error.code === 'number' ? error.code : error ? 1 : 0, screen: stdout });
@@ -238,8 +250,7 @@ async function onTerminal(commandLine: string): Promise<{ code: number; screen: 
   });
 }
 
-await describeWithInfra('check on a terminal', async () => {
-  const { execFileSync } = await import('node:child_process');
+await describeWithInfra('check on a terminal', () => {
   try {
     execFileSync('script', ['--version'], { stdio: 'ignore' });
     return null;
@@ -247,23 +258,21 @@ await describeWithInfra('check on a terminal', async () => {
     return 'util-linux `script` is not installed (apt-get install bsdutils)';
   }
 }, () => {
-  const checkLine = async (redirect: string, columns: string) => {
-    const { networkInterfaces } = await import('node:os');
-    const { cliPath } = await import('../support/cli.js');
-    const own = Object.values(networkInterfaces()).flat().find((entry) => entry && entry.family === 'IPv4' && !entry.internal)?.address;
-    writeFileSync(join(dir, 'tty-layout.yaml'), `machine-sku:\n  s:\n    mem: "1Gi"\n    cpu:\n      vcore: 1\nmachine-list:\n  - hostname: tty-master\n    hostip: ${own}\n    machine-type: s\n    pai-master: "true"\n  - hostname: tty-worker\n    hostip: 198.51.100.8\n    machine-type: s\n    pai-worker: "true"\n`);
-    writeFileSync(join(dir, 'tty-config.yaml'), 'user: pai\npassword: "x"\ndocker_image_tag: v1.8.0\nssh_port: 1\n');
-    return `${columns}; '${process.execPath}' '${cliPath}' check -l tty-layout.yaml -c tty-config.yaml --work-dir tty-work --connect-attempts 1 --connect-timeout 2 --only 'ssh.*' ${redirect}`;
+  /** `check` of the tty cluster on a terminal `columns` wide, with an optional shell redirection and wrapper. */
+  const checkLine = (options: { columns: number; port?: number; redirect?: string; wrapper?: string; connectTimeout?: number }) => {
+    writeSelfCluster('tty', options.port ?? 1, '198.51.100.8');
+    const command = `'${process.execPath}' '${cliPath}' check -l tty-layout.yaml -c tty-config.yaml --work-dir tty-work --connect-attempts 1 --connect-timeout ${options.connectTimeout ?? 2} --only 'ssh.*'`;
+    return `stty cols ${options.columns} rows 40; ${options.wrapper ?? ''} ${command} ${options.redirect ?? ''}`;
   };
   it('draws live progress per machine, then the report', async () => {
-    const { code, screen } = await onTerminal(await checkLine('', 'stty cols 100 rows 40'));
+    const { code, screen } = await onTerminal(checkLine({ columns: 100 }));
     expect(code).toBe(1);
     expect(screen).toContain('\x1b[1A'); // listr2 redraws its lines in place
     expect(screen).toMatch(/tty-master: unreachable/);
     expect(screen).toContain('2 machines: 0 passed, 0 with warnings, 0 failed, 2 unreachable');
   });
   it('keeps stdout a clean report when it is redirected, with plain progress on the terminal', async () => {
-    const { code, screen } = await onTerminal(await checkLine('> tty-report.txt', 'stty cols 100 rows 40'));
+    const { code, screen } = await onTerminal(checkLine({ columns: 100, redirect: '> tty-report.txt' }));
     expect(code).toBe(1);
     const report = readFileSync(join(dir, 'tty-report.txt'), 'utf8');
     expect(report.startsWith('tty-master (')).toBe(true);
@@ -273,25 +282,16 @@ await describeWithInfra('check on a terminal', async () => {
     expect(screen).not.toContain('\x1b[1A');
   });
   it('gives the cursor back when Ctrl-C stops the live display', async () => {
-    const { createServer } = await import('node:net');
-    const held: import('node:net').Socket[] = [];
-    const silent = createServer((socket) => held.push(socket));
-    await new Promise<void>((resolve) => silent.listen(0, '0.0.0.0', resolve));
-    try {
-      const line = await checkLine('', 'stty cols 100 rows 40');
-      writeFileSync(join(dir, 'tty-config.yaml'), `user: pai\npassword: "x"\ndocker_image_tag: v1.8.0\nssh_port: ${(silent.address() as import('node:net').AddressInfo).port}\n`);
-      const { code, screen } = await onTerminal(line.replace(`'${process.execPath}'`, `timeout --preserve-status -s INT 2 '${process.execPath}'`).replace('--connect-timeout 2', '--connect-timeout 30'));
+    await withSilentServer(async (port) => {
+      const { code, screen } = await onTerminal(checkLine({ columns: 100, port, connectTimeout: 30, wrapper: 'timeout --preserve-status -s INT 2' }));
       expect(code).toBe(130);
       expect(screen).toContain('\x1b[?25l');
       expect(screen.lastIndexOf('\x1b[?25h')).toBeGreaterThan(screen.lastIndexOf('\x1b[?25l'));
       expect(screen).toContain('interrupted');
-    } finally {
-      for (const socket of held) socket.destroy();
-      silent.close();
-    }
+    });
   });
   it('falls back to plain lines on a terminal that reports no width', async () => {
-    const { screen } = await onTerminal(await checkLine('', 'stty cols 0'));
+    const { screen } = await onTerminal(checkLine({ columns: 0 }));
     expect(screen).toMatch(/^tty-master: connecting\r?$/m);
     expect(screen).not.toContain('\x1b[1A');
   });
