@@ -44,23 +44,20 @@ function factLines(facts: readonly FactSpec[], timeoutSeconds: number, marker: s
  * The clock first (its first output line), the plain facts, then the privileged ones through `sudo -n`, or `sudo -S`
  * with the password read from the channel's stdin (written by the caller, never on a command line), or not at all.
  * The privileged part announces itself, so how sudo went needs no extra sudo call; sudo's own complaints land
- * outside any frame and are ignored.
+ * outside any frame and are ignored. Without privileged facts, sudo is tried only when `probeSudo` asks for it.
  */
 export function machineScript(plain: readonly FactSpec[], privileged: readonly FactSpec[], timeoutSeconds: number, options: { probeSudo: boolean } = { probeSudo: true }): Batch {
   const marker = newMarker();
-  if (privileged.length === 0 && !options.probeSudo) {
-    return { script: ['date +%s.%N', PRELUDE, ...factLines(plain, timeoutSeconds, marker)].join('\n') + '\n', marker };
+  const script = ['date +%s.%N', PRELUDE, ...factLines(plain, timeoutSeconds, marker)];
+  if (privileged.length > 0 || options.probeSudo) {
+    // $0 names how sudo was reached (sh -c SCRIPT NAME), so the privileged part announces it without another sudo.
+    const privilegedScript = [PRELUDE, `printf '%s %s\\n' '${marker}-sudo' "$0"`, ...factLines(privileged, timeoutSeconds, marker)].join('\n');
+    script.push(
+      `PRIV=${quote(privilegedScript)}`,
+      'if sudo -n -- sh -c "$PRIV" nopasswd; then :',
+      `elif IFS= read -r pw; then printf '%s\\n' "$pw" | sudo -S -p '' -- sh -c "$PRIV" password; fi`,
+    );
   }
-  // $0 names how sudo was reached (sh -c SCRIPT NAME), so the privileged part announces it without another sudo.
-  const privilegedScript = [PRELUDE, `printf '%s %s\\n' '${marker}-sudo' "$0"`, ...factLines(privileged, timeoutSeconds, marker)].join('\n');
-  const script = [
-    'date +%s.%N',
-    PRELUDE,
-    ...factLines(plain, timeoutSeconds, marker),
-    `PRIV=${quote(privilegedScript)}`,
-    'if sudo -n -- sh -c "$PRIV" nopasswd; then :',
-    `elif IFS= read -r pw; then printf '%s\\n' "$pw" | sudo -S -p '' -- sh -c "$PRIV" password; fi`,
-  ];
   return { script: script.join('\n') + '\n', marker };
 }
 

@@ -1,7 +1,7 @@
-import type { CheckProgress, MachineReport } from './run-checks.js';
 import { writeSync } from 'node:fs';
 import { onInterrupt } from '../interrupt.js';
 import { fingerprint } from '../remote/known-hosts.js';
+import type { CheckProgress, MachineReport } from './run-checks.js';
 
 /** Progress as plain lines on stderr (no TTY, CI logs): one line per event, nothing redrawn. */
 export function plainProgress(write: (text: string) => void): CheckProgress {

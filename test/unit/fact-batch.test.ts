@@ -1,22 +1,24 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { FactSpec } from '../../src/checks/catalog.js';
 import { machineScript, parseFrames, parseMachineOutput } from '../../src/checks/fact-batch.js';
 import { tempDir } from '../support/fixtures.js';
 
-// A sudo that always refuses, first on PATH, so the test does not depend on this machine's sudo.
+// A sudo that always refuses (and notes that it was called), first on PATH, so the test does not depend on this
+// machine's sudo.
 const bin = join(tempDir(), 'bin');
+const sudoCalls = join(bin, 'sudo-calls');
 mkdirSync(bin);
-writeFileSync(join(bin, 'sudo'), '#!/bin/sh\necho "sudo: a password is required" >&2\nexit 1\n');
+writeFileSync(join(bin, 'sudo'), `#!/bin/sh\necho called >> '${sudoCalls}'\necho "sudo: a password is required" >&2\nexit 1\n`);
 chmodSync(join(bin, 'sudo'), 0o755);
 
 const fact = (id: string, command: string, mayHang = false): FactSpec => ({ id, command, sudo: false, roles: ['all'], mayHang });
 
 /** Runs a machine script through a real local shell, as sshd would run it. */
-function run(plain: FactSpec[], timeoutSeconds = 5) {
-  const batch = machineScript(plain, [], timeoutSeconds);
+function run(plain: FactSpec[], timeoutSeconds = 5, probeSudo = true) {
+  const batch = machineScript(plain, [], timeoutSeconds, { probeSudo });
   const result = spawnSync('sh', ['-c', batch.script], { input: '', encoding: 'utf8', env: { ...process.env, PATH: `${bin}:${process.env['PATH'] ?? ''}` } });
   return { batch, result, facts: parseFrames(result.stdout, result.stderr, batch.marker, timeoutSeconds), machine: parseMachineOutput(result.stdout, batch.marker) };
 }
@@ -59,6 +61,16 @@ describe('machine scripts', () => {
 
   it('report sudo as unavailable when neither sudo -n nor a password works', () => {
     expect(run([fact('x', 'true')]).machine.sudo).toBe('none');
+  });
+
+  it('call sudo only when a privileged fact or the sudo check needs it', () => {
+    rmSync(sudoCalls, { force: true });
+    const { facts, machine } = run([fact('x', 'echo x')], 5, false);
+    expect(existsSync(sudoCalls)).toBe(false);
+    expect(facts.get('x')?.stdout).toBe('x\n');
+    expect(machine.remoteTime).toBeDefined();
+    run([fact('x', 'echo x')], 5, true);
+    expect(existsSync(sudoCalls)).toBe(true);
   });
 
   it('drop a frame that was cut off', () => {
