@@ -98,11 +98,11 @@ Examples:
   check: `Usage: pai-deploy check (-l layout.yaml | --master-csv F --worker-csv F) -c config.yaml [options]
 
 Connects to every machine over SSH (one connection each, no PTY, bounded concurrency) and checks what OpenPAI and
-kubespray 2.11 need: SSH and sudo without passwords, OS, systemd, the layout IP and that it is static, time sync
-and clock skew, docker and its version, daemon.json, the NVIDIA runtime as docker's default in daemon.json, GPU
-driver and count, CPU and memory against the layout, free ports, leftovers of an earlier Kubernetes, kubeadm's
-prerequisites; and on the dev-box: Docker engine, free disk, not part of the cluster. Check ids:
-requirement-checks/checks.yaml.
+kubespray 2.11 need: SSH and sudo without passwords, OS, hostname, systemd, the layout IP and that it is static,
+time sync and clock skew, docker and its version, daemon.json, the NVIDIA runtime as docker's default in
+daemon.json, GPU driver and count, CPU and memory against the layout, free ports, leftovers of an earlier
+Kubernetes, kubeadm's prerequisites; and on the dev-box: Docker engine, free disk, not part of the cluster. Check
+ids: requirement-checks/checks.yaml.
 
 ${inputOptions}
 Host keys:
@@ -119,6 +119,7 @@ Connections:
   password auth and sudo use config.yaml's password, fed on stdin, never on a command line.
 Selection and verdict:
       --only IDS, --skip IDS   check ids or globs, comma-separated or repeated (e.g. --skip 'kubeadm.*')
+                               machines are asked only what the selected checks read
       --ignore IDS             turn these errors into warnings (like kubeadm's --ignore-preflight-errors)
       --strict                 exit 1 on warnings too
 Output:
@@ -128,6 +129,7 @@ Examples:
   pai-deploy check -l layout.yaml -c config.yaml
   pai-deploy check -l layout.yaml -c config.yaml --format json --output check.json
   pai-deploy check -l layout.yaml -c config.yaml --only 'docker.*,gpu.*' --ignore docker.version
+  pai-deploy check -l layout.yaml -c config.yaml --only 'ssh.*'      # reachability and logins only
   pai-deploy check -l layout.yaml -c config.yaml --known-hosts ~/.ssh/known_hosts --format junit -o check.xml
 
 Exit codes: 0 nothing failed, 1 a check failed or a machine was unreachable, 2 bad usage or invalid config.
