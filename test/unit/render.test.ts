@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { renderCluster } from '../../src/render/render-cluster.js';
+import { runInterruptCleanups } from '../../src/interrupt.js';
 import { writeFilesAtomically } from '../../src/render/write-files.js';
 import { validateCluster } from '../../src/validate/validate-cluster.js';
 import { tempDir, writeInputs } from '../support/fixtures.js';
@@ -121,6 +122,32 @@ describe('writing is all or nothing', () => {
     await expect(writeFilesAtomically(out, await renderExample())).rejects.toThrow(/could not write/);
     expect(readFileSync(join(out, 'inventory', 'hosts.yml'), 'utf8')).toBe('old');
     expect(readdirSync(join(out, 'inventory'))).toEqual(['hosts.yml']);
+  });
+
+  it('leaves neither the output nor its staging directory when Ctrl-C comes mid-write', async () => {
+    const parent = join(dir, 'interrupted');
+    mkdirSync(parent);
+    // Enough files that the write is still staging when the clean-up runs (what the SIGINT handler calls).
+    const files = Array.from({ length: 400 }, (_, index) => ({ path: `f/${index}.yml`, content: 'x: 1\n', mode: 0o644, description: 'filler' }));
+    const writing = writeFilesAtomically(join(parent, 'out'), files).then(() => 'finished', () => 'failed');
+    while (!readdirSync(parent).some((name) => name.startsWith('.out.tmp-'))) await new Promise((resolve) => setImmediate(resolve));
+    runInterruptCleanups();
+    expect(readdirSync(parent)).toEqual([]);
+    expect(await writing).toBe('failed');
+    expect(readdirSync(parent)).toEqual([]);
+  });
+
+  it('leaves an existing directory as it was when Ctrl-C comes mid-write', async () => {
+    const out = join(dir, 'interrupted-existing');
+    mkdirSync(join(out, 'f'), { recursive: true });
+    writeFileSync(join(out, 'f', '0.yml'), 'old');
+    const files = Array.from({ length: 400 }, (_, index) => ({ path: `f/${index}.yml`, content: 'x: 1\n', mode: 0o644, description: 'filler' }));
+    const writing = writeFilesAtomically(out, files).then(() => 'finished', () => 'failed');
+    while (readdirSync(join(out, 'f')).length < 20) await new Promise((resolve) => setImmediate(resolve));
+    runInterruptCleanups();
+    expect(await writing).toBe('failed');
+    expect(readdirSync(join(out, 'f'))).toEqual(['0.yml']);
+    expect(readFileSync(join(out, 'f', '0.yml'), 'utf8')).toBe('old');
   });
 
   it('leaves no directory behind when a new one cannot be completed', async () => {
