@@ -5,7 +5,7 @@ import { machineTargets, runChecks, type CheckOptions } from '../../checks/run-c
 import { ExitCode } from '../../errors.js';
 import { writeFilesAtomically } from '../../render/write-files.js';
 import { validateCluster } from '../../validate/validate-cluster.js';
-import { workDirFor } from '../../workdir.js';
+import { workDirFor } from '../../model/work-dir.js';
 import { formatOption, optionalString, parseCommandArgs, positiveInt, type Parsed } from '../args.js';
 import { clusterInputOptions, configPathFrom, layoutInputFrom } from '../cluster-options.js';
 import type { CommandContext } from '../context.js';

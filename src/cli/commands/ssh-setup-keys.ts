@@ -6,7 +6,7 @@ import { describeSystemError, ExitCode, UsageError } from '../../errors.js';
 import { fingerprint, KnownHosts } from '../../remote/known-hosts.js';
 import { resolveUserPath } from '../../rules/ssh-rules.js';
 import { validateCluster } from '../../validate/validate-cluster.js';
-import { workDirFor } from '../../workdir.js';
+import { workDirFor } from '../../model/work-dir.js';
 import { formatOption, optionalString, parseCommandArgs, positiveInt } from '../args.js';
 import { clusterInputOptions, configPathFrom, layoutInputFrom } from '../cluster-options.js';
 import type { CommandContext } from '../context.js';

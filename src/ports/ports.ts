@@ -1,0 +1,71 @@
+/**
+ * The outside world as phases see it. Adapters live in src/infra/ (ssh2, dockerode, the file system); phase and
+ * manager unit tests pass fakes. A connect is a value, never fields written into a report.
+ */
+
+/** One command's outcome on a machine. exitCode is null when the command never finished. */
+export interface CommandResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number | null;
+  timedOut: boolean;
+}
+
+/** A command's result, with when it was sent and when its first output byte arrived (for clock offsets). */
+export interface ExecResult extends CommandResult {
+  sentAt: number;
+  firstOutputAt: number | undefined;
+}
+
+export interface ExecOptions {
+  /** Fed to the command's stdin (a sudo password): never on a command line. */
+  stdin?: string;
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+export interface RemoteSession {
+  readonly authMethod: 'publickey' | 'agent' | 'password';
+  exec(command: string, options: ExecOptions): Promise<ExecResult>;
+  close(): void;
+}
+
+export type ConnectFailureKind = 'host-key-mismatch' | 'host-key-unknown' | 'auth' | 'unreachable' | 'timeout' | 'error';
+
+export interface HostKeyVerdict {
+  keyType: string;
+  fingerprint: string;
+  /** known: matched known_hosts; recorded: first contact, now trusted; mismatch / unknown: refused. */
+  status: 'known' | 'recorded' | 'mismatch' | 'unknown';
+  expected?: string;
+}
+
+export interface RemoteTarget {
+  hostname: string;
+  ip: string;
+}
+
+export type ConnectResult =
+  | { ok: true; session: RemoteSession; hostKey: HostKeyVerdict | undefined; attempts: number; millis: number }
+  | {
+      ok: false;
+      failure: { kind: ConnectFailureKind; message: string };
+      hostKey: HostKeyVerdict | undefined;
+      attempts: number;
+    };
+
+/** SSH to the cluster's machines; credentials, port and host-key policy are fixed when the adapter is opened. */
+export interface RemoteHosts {
+  connect(target: RemoteTarget, options: { signal: AbortSignal; onProgress?: (text: string) => void }): Promise<ConnectResult>;
+}
+
+/** The dev-box's container engine (dockerode). */
+export interface DevboxEngine {
+  version(signal: AbortSignal): Promise<{ version: string; apiVersion: string }>;
+}
+
+export interface Ports {
+  /** Opened on first use by the phases that touch machines. */
+  hosts(): Promise<RemoteHosts>;
+  devbox(): Promise<DevboxEngine>;
+}
