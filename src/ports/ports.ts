@@ -64,8 +64,30 @@ export interface DevboxEngine {
   version(signal: AbortSignal): Promise<{ version: string; apiVersion: string }>;
 }
 
+export interface SshLogin {
+  username: string;
+  port: number;
+  privateKey?: Buffer;
+  passphrase?: string;
+  /** ssh-agent's socket (SSH_AUTH_SOCK). */
+  agent?: string;
+  password?: string;
+}
+
+export interface RemoteHostsOptions {
+  login: SshLogin;
+  knownHostsPath: string;
+  /** Record unknown host keys (trust on first use); otherwise an unknown key refuses the connection. */
+  acceptNewHostKeys: boolean;
+  connectTimeoutMs: number;
+  /** Attempts for machines that are still booting; never retried after a host-key or authentication failure. */
+  connectAttempts: number;
+  retryDelayMs: number;
+  onHostKeyRecorded?(host: RemoteTarget, verdict: HostKeyVerdict): void;
+}
+
 export interface Ports {
-  /** Opened on first use by the phases that touch machines. */
-  hosts(): Promise<RemoteHosts>;
+  /** SSH to machines, opened by the phases that touch them. */
+  openHosts(options: RemoteHostsOptions): Promise<RemoteHosts>;
   devbox(): Promise<DevboxEngine>;
 }
