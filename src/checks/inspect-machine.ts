@@ -1,8 +1,8 @@
 import { appliesTo, factCatalog, type FactSpec } from './catalog.js';
 import { machineScript, parseFrames, parseMachineOutput } from './fact-batch.js';
 import type { FactResult, MachineFacts, MachineTarget } from './types.js';
-import { fingerprint, knownHostsName, type HostKey, type KnownHosts } from '../remote/known-hosts.js';
-import { shellQuote, SshConnectError, SshSession, type SshCredentials } from '../remote/ssh-session.js';
+import { fingerprint, knownHostsName, type HostKey, type KnownHosts } from '../infra/ssh/known-hosts.js';
+import { shellQuote, SshConnectError, SshSession, type SshCredentials } from '../infra/ssh/ssh-session.js';
 
 export interface InspectOptions {
   port: number;

@@ -1,6 +1,6 @@
 import { writeSync } from 'node:fs';
 import { onInterrupt } from '../interrupt.js';
-import { fingerprint } from '../remote/known-hosts.js';
+import { fingerprint } from '../infra/ssh/known-hosts.js';
 import type { CheckProgress, MachineReport } from './run-checks.js';
 
 /** Progress as plain lines on stderr (no TTY, CI logs): one line per event, nothing redrawn. */

@@ -1,6 +1,6 @@
 import { dirname, resolve } from 'node:path';
 import type { Finding, PathSegment } from '../findings/finding.js';
-import { FindingSink } from '../rules/report.js';
+import { FindingSink } from '../findings/sink.js';
 import type { ClusterInput, Locator } from './cluster-input.js';
 import { configKeys, configKeySpec, configSchema, secretConfigKeys } from './config-schema.js';
 import { csvToLayout, type CsvSkuOptions, defaultCsvSkus } from './csv-layout.js';

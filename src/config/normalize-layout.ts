@@ -1,5 +1,5 @@
 import { quote } from '../findings/finding.js';
-import type { FindingSink } from '../rules/report.js';
+import type { FindingSink } from '../findings/sink.js';
 import type { ComputingDevice, Layout, Machine, MachineSku } from './cluster-input.js';
 
 const FLAGS = ['pai-master', 'pai-worker', 'pai-storage'] as const;

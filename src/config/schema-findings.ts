@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { PathSegment } from '../findings/finding.js';
 import { quote } from '../findings/finding.js';
-import type { FindingSink, InputFile } from '../rules/report.js';
+import type { FindingSink, InputFile } from '../findings/sink.js';
 
 /** Turns zod issues into findings that name the field, the value found and what belongs there. */
 export function reportSchemaIssues(

@@ -1,5 +1,5 @@
 import type { PathSegment } from '../findings/finding.js';
-import type { FindingSink, InputFile } from '../rules/report.js';
+import type { FindingSink, InputFile } from '../findings/sink.js';
 import { didYouMean } from './did-you-mean.js';
 
 /**

@@ -4,7 +4,7 @@ import { didYouMean } from '../config/did-you-mean.js';
 import { quote } from '../findings/finding.js';
 import { isRecord, type EffectiveVars } from '../kubespray/effective-vars.js';
 import { kubesprayKnownVars } from '../kubespray/known-vars.js';
-import type { FindingSink } from './report.js';
+import type { FindingSink } from '../findings/sink.js';
 
 /** OpenPAI rest-server's default job port range (schedule-port-start/-end). */
 const JOB_PORTS = { start: 15000, end: 40000 };

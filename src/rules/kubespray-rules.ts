@@ -10,7 +10,7 @@ import {
   ubuntuDockerVersionKeys,
 } from '../kubespray/release-2.11.js';
 import type { KubesprayGroups } from '../render/inventory.js';
-import type { FindingSink } from './report.js';
+import type { FindingSink } from '../findings/sink.js';
 import { provenance, varTarget } from './var-target.js';
 
 /**

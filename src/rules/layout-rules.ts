@@ -3,7 +3,7 @@ import { didYouMean } from '../config/did-you-mean.js';
 import { parseQuantity } from '../config/quantity.js';
 import { quote } from '../findings/finding.js';
 import { parseIpv4, parseIpv6, unusableHostAddress } from '../net/ip.js';
-import type { FindingSink } from './report.js';
+import type { FindingSink } from '../findings/sink.js';
 
 /** kubespray 2.11's inventory_hostname rule (0020-verify-settings.yml): lowercase RFC 1123, no underscores. */
 export const HOSTNAME_PATTERN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;

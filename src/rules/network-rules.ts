@@ -2,7 +2,7 @@ import type { Layout } from '../config/cluster-input.js';
 import { quote } from '../findings/finding.js';
 import { isTemplated, type EffectiveVars } from '../kubespray/effective-vars.js';
 import { cidrContains, cidrContainsIp, cidrsOverlap, formatCidr, isNetworkRange, parseCidr, parseIpv4, type Cidr } from '../net/ip.js';
-import type { FindingSink } from './report.js';
+import type { FindingSink } from '../findings/sink.js';
 import { provenance, varTarget } from './var-target.js';
 
 const RANGES = [

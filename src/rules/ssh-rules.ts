@@ -3,7 +3,7 @@ import { homedir } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import type { ClusterInput } from '../config/cluster-input.js';
 import { quote } from '../findings/finding.js';
-import type { FindingSink } from './report.js';
+import type { FindingSink } from '../findings/sink.js';
 
 /** Offline SSH checks: some way to log in, and a private key file ssh would accept. */
 export function checkSshAccess({ config, configDir }: ClusterInput, sink: FindingSink): void {

@@ -1,5 +1,5 @@
 import type { EffectiveVars } from '../kubespray/effective-vars.js';
-import type { FindingTarget } from './report.js';
+import type { FindingTarget } from '../findings/sink.js';
 
 /**
  * Where a finding about kubespray variables should point: the config.yaml field of the first of `names` the user

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll } from 'vitest';
 import { stringify } from 'yaml';
 import type { Finding } from '../../src/findings/finding.js';
-import { validateCluster, type Validation } from '../../src/validate/validate-cluster.js';
+import { validateCluster, type Validation } from '../../src/rules/validate-cluster.js';
 
 export type Layout = {
   'machine-sku': Record<string, Record<string, unknown>>;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkCatalog, factCatalog, factsNeeded, matchesPattern } from '../../src/checks/catalog.js';
 import { evaluators } from '../../src/checks/evaluators.js';
-import { formatCheckJunit, formatCheckText } from '../../src/checks/report-formats.js';
+import { formatCheckJunit, formatCheckText } from '../../src/cli/format/check-report.js';
 import { evaluateMachine, isSelected, judgeDevboxDocker, summarize, type CheckReport } from '../../src/checks/run-checks.js';
 import type { FactResult, MachineFacts, MachineTarget } from '../../src/checks/types.js';
 import { makeStyle } from '../../src/cli/output.js';

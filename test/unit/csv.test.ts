@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { csvToLayout } from '../../src/config/csv-layout.js';
-import { validateCluster } from '../../src/validate/validate-cluster.js';
+import { validateCluster } from '../../src/rules/validate-cluster.js';
 import { baseConfig, tempDir, writeInputs } from '../support/fixtures.js';
 
 const dir = tempDir();

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import type { Finding } from '../../src/findings/finding.js';
 import { renderCluster } from '../../src/render/render-cluster.js';
-import { validateCluster } from '../../src/validate/validate-cluster.js';
+import { validateCluster } from '../../src/rules/validate-cluster.js';
 import { baseConfig, baseLayout, tempDir, writeInputs } from '../support/fixtures.js';
 import { prng } from '../support/prng.js';
 

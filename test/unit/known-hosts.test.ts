@@ -2,7 +2,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fingerprint, keyTypeOf, KnownHosts, knownHostsName } from '../../src/remote/known-hosts.js';
+import { fingerprint, keyTypeOf, KnownHosts, knownHostsName } from '../../src/infra/ssh/known-hosts.js';
 import { tempDir } from '../support/fixtures.js';
 
 const dir = tempDir();

@@ -6,7 +6,7 @@ import { computeEffectiveVars } from '../../src/kubespray/effective-vars.js';
 import { cidrContains, cidrsOverlap, isNetworkRange, parseCidr, parseIp, parseIpv4, unusableHostAddress } from '../../src/net/ip.js';
 import { planServices, serviceCatalog } from '../../src/openpai/service-catalog.js';
 import { checkKubesprayGroups } from '../../src/rules/kubespray-rules.js';
-import { FindingSink } from '../../src/rules/report.js';
+import { FindingSink } from '../../src/findings/sink.js';
 
 const nowhere = { file: 'x', locate: () => ({ file: 'x', line: 1, column: 1 }) };
 

@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { renderCluster } from '../../src/render/render-cluster.js';
 import { runInterruptCleanups } from '../../src/interrupt.js';
-import { writeFilesAtomically } from '../../src/render/write-files.js';
-import { validateCluster } from '../../src/validate/validate-cluster.js';
+import { writeFilesAtomically } from '../../src/infra/fs/atomic-write.js';
+import { validateCluster } from '../../src/rules/validate-cluster.js';
 import { tempDir, writeInputs } from '../support/fixtures.js';
 
 const dir = tempDir();

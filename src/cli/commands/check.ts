@@ -1,10 +1,10 @@
 import { basename, dirname } from 'node:path';
-import { formatCheckJson, formatCheckJunit, formatCheckText, hasFailure, hasWarning } from '../../checks/report-formats.js';
+import { formatCheckJson, formatCheckJunit, formatCheckText, hasFailure, hasWarning } from '../format/check-report.js';
 import { plainProgress, terminalProgress } from '../../checks/progress.js';
 import { machineTargets, runChecks, type CheckOptions } from '../../checks/run-checks.js';
 import { ExitCode } from '../../errors.js';
-import { writeFilesAtomically } from '../../render/write-files.js';
-import { validateCluster } from '../../validate/validate-cluster.js';
+import { writeFilesAtomically } from '../../infra/fs/atomic-write.js';
+import { validateCluster } from '../../rules/validate-cluster.js';
 import { workDirFor } from '../../model/work-dir.js';
 import { formatOption, optionalString, parseCommandArgs, positiveInt, type Parsed } from '../args.js';
 import { clusterInputOptions, configPathFrom, layoutInputFrom } from '../cluster-options.js';

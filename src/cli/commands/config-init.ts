@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { readAsset } from '../../assets.js';
 import { UsageError } from '../../errors.js';
-import { writeFilesAtomically } from '../../render/write-files.js';
+import { writeFilesAtomically } from '../../infra/fs/atomic-write.js';
 import { optionalString, parseCommandArgs } from '../args.js';
 import type { CommandContext } from '../context.js';
 

@@ -1,7 +1,7 @@
-import { buildPlan, type ClusterPlan } from '../../plan/cluster-plan.js';
+import { buildPlan, type ClusterPlan } from '../../actions/cluster-plan.js';
 import { renderCluster } from '../../render/render-cluster.js';
-import { writeFilesAtomically } from '../../render/write-files.js';
-import { validateCluster } from '../../validate/validate-cluster.js';
+import { writeFilesAtomically } from '../../infra/fs/atomic-write.js';
+import { validateCluster } from '../../rules/validate-cluster.js';
 import { workDirFor } from '../../model/work-dir.js';
 import { formatOption, optionalString, parseCommandArgs } from '../args.js';
 import { clusterInputOptions, configPathFrom, layoutInputFrom } from '../cluster-options.js';

@@ -1,6 +1,6 @@
 import { renderCluster } from '../../render/render-cluster.js';
-import { writeFilesAtomically } from '../../render/write-files.js';
-import { validateCluster } from '../../validate/validate-cluster.js';
+import { writeFilesAtomically } from '../../infra/fs/atomic-write.js';
+import { validateCluster } from '../../rules/validate-cluster.js';
 import { formatOption, parseCommandArgs, requireString } from '../args.js';
 import { clusterInputOptions, configPathFrom, layoutInputFrom } from '../cluster-options.js';
 import type { CommandContext } from '../context.js';

@@ -1,4 +1,4 @@
-import { validateCluster } from '../../validate/validate-cluster.js';
+import { validateCluster } from '../../rules/validate-cluster.js';
 import { formatOption, parseCommandArgs } from '../args.js';
 import { clusterInputOptions, configPathFrom, layoutInputFrom } from '../cluster-options.js';
 import type { CommandContext } from '../context.js';

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { expect, it } from 'vitest';
 import { renderCluster } from '../../../src/render/render-cluster.js';
-import { writeFilesAtomically } from '../../../src/render/write-files.js';
-import { validateCluster } from '../../../src/validate/validate-cluster.js';
+import { writeFilesAtomically } from '../../../src/infra/fs/atomic-write.js';
+import { validateCluster } from '../../../src/rules/validate-cluster.js';
 import { describeWithInfra } from '../../support/infra.js';
 import { baseConfig, baseLayout, tempDir, writeInputs } from '../../support/fixtures.js';
 

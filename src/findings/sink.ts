@@ -1,6 +1,6 @@
 import type { ClusterInput } from '../config/cluster-input.js';
-import type { Finding, PathSegment, Severity } from '../findings/finding.js';
-import { formatPath } from '../findings/finding.js';
+import type { Finding, PathSegment, Severity } from './finding.js';
+import { formatPath } from './finding.js';
 
 export type InputFile = 'layout' | 'config';
 

@@ -1,6 +1,6 @@
-import type { Style } from '../cli/output.js';
-import type { CheckReport, MachineReport } from './run-checks.js';
-import type { CheckResult } from './types.js';
+import type { Style } from '../output.js';
+import type { CheckReport, MachineReport } from '../../checks/run-checks.js';
+import type { CheckResult } from '../../checks/types.js';
 
 const LABEL: Record<CheckResult['status'], string> = { pass: 'pass', warn: 'WARN', fail: 'FAIL', skip: 'skip' };
 

@@ -1,5 +1,5 @@
 import type { AnyAuthMethod, AuthenticationType, Client, ClientChannel, NextAuthHandler } from 'ssh2';
-import type { ConnectFailureKind, FactResult } from '../checks/types.js';
+import type { ConnectFailureKind, FactResult } from '../../checks/types.js';
 import { keyTypeOf, type HostKey } from './known-hosts.js';
 
 export interface SshCredentials {

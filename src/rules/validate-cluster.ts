@@ -3,12 +3,12 @@ import { loadCluster, type LayoutInput } from '../config/load-cluster.js';
 import { summarize, type Finding, type FindingSummary } from '../findings/finding.js';
 import { computeEffectiveVars, type EffectiveVars } from '../kubespray/effective-vars.js';
 import { kubesprayGroups } from '../render/inventory.js';
-import { checkConfig } from '../rules/config-rules.js';
-import { checkKubesprayGroups, checkKubesprayVars } from '../rules/kubespray-rules.js';
-import { checkLayout } from '../rules/layout-rules.js';
-import { checkNetworks } from '../rules/network-rules.js';
-import { FindingSink } from '../rules/report.js';
-import { checkSshAccess } from '../rules/ssh-rules.js';
+import { checkConfig } from './config-rules.js';
+import { checkKubesprayGroups, checkKubesprayVars } from './kubespray-rules.js';
+import { checkLayout } from './layout-rules.js';
+import { checkNetworks } from './network-rules.js';
+import { FindingSink } from '../findings/sink.js';
+import { checkSshAccess } from './ssh-rules.js';
 
 export interface Validation extends FindingSummary {
   /** Present when the inputs could be read; only safe to render when `valid`. */

@@ -2,7 +2,7 @@ import type { ClusterInput } from '../config/cluster-input.js';
 import type { EffectiveVars } from '../kubespray/effective-vars.js';
 import { kubesprayRelease } from '../kubespray/release-2.11.js';
 import { planServices, type ServicePlan } from '../openpai/service-catalog.js';
-import { DEVBOX_IMAGE, pipelinePhases, type PhaseSpec } from '../pipeline/phases.js';
+import { DEVBOX_IMAGE, pipelinePhases, type PhaseSpec } from './pipeline-phases.js';
 import { inventoryOrder, kubesprayGroups } from '../render/inventory.js';
 import type { RenderedFile } from '../render/render-cluster.js';
 

@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { chmod, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { describeSystemError, InterruptedError, OutputError } from '../errors.js';
-import { onInterrupt } from '../interrupt.js';
-import type { RenderedFile } from './render-cluster.js';
+import { describeSystemError, InterruptedError, OutputError } from '../../errors.js';
+import { onInterrupt } from '../../interrupt.js';
+import type { RenderedFile } from '../../render/render-cluster.js';
 
 /**
  * Writes all files or none. A new directory is built aside and renamed into place in one step. In an existing
