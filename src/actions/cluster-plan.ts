@@ -1,9 +1,9 @@
-import type { ClusterInput } from '../config/cluster-input.js';
+import type { ClusterSpec } from '../model/cluster.js';
 import type { EffectiveVars } from '../kubespray/effective-vars.js';
 import { kubesprayRelease } from '../kubespray/release-2.11.js';
 import { planServices, type ServicePlan } from '../openpai/service-catalog.js';
 import { DEVBOX_IMAGE, pipelinePhases, type PhaseSpec } from './pipeline-phases.js';
-import { inventoryOrder, kubesprayGroups } from '../render/inventory.js';
+import { inventoryOrder, kubesprayGroups } from '../kubespray/groups.js';
 import type { RenderedFile } from '../render/render-cluster.js';
 
 export interface PlannedMachine {
@@ -35,7 +35,7 @@ export interface ClusterPlan {
 }
 
 /** What quick-start would do with these inputs. Pure: computed from the validated input and the rendered files. */
-export function buildPlan(input: ClusterInput, vars: EffectiveVars, workDir: string, files: readonly RenderedFile[]): ClusterPlan {
+export function buildPlan(input: ClusterSpec, vars: EffectiveVars, workDir: string, files: readonly RenderedFile[]): ClusterPlan {
   const groups = kubesprayGroups(input.layout);
   const groupsOf = (hostname: string): string[] => [
     ...(['kube-master', 'etcd', 'kube-node'] as const).filter((group) => groups[group].includes(hostname)),
@@ -55,7 +55,7 @@ export function buildPlan(input: ClusterInput, vars: EffectiveVars, workDir: str
     };
   });
   return {
-    clusterId: typeof input.config['cluster_id'] === 'string' ? input.config['cluster_id'] : 'pai',
+    clusterId: input.config.clusterId,
     workDir,
     machines,
     kubespray: {

@@ -1,8 +1,7 @@
 import { readFile, statfs } from 'node:fs/promises';
 import { hostname as localHostname, networkInterfaces } from 'node:os';
 import semver from 'semver';
-import type { ClusterInput } from '../config/cluster-input.js';
-import { resolveUserPath } from '../rules/ssh-rules.js';
+import type { ClusterSpec } from '../model/cluster.js';
 import { KnownHosts, type HostKey } from '../infra/ssh/known-hosts.js';
 import type { SshCredentials } from '../infra/ssh/ssh-session.js';
 import { appliesTo, checkCatalog, factsNeeded, matchesPattern, type CheckSpec, type MachineRole } from './catalog.js';
@@ -50,7 +49,7 @@ export interface CheckProgress {
   hostKeyRecorded(hostname: string, name: string, key: HostKey): void;
 }
 
-export function machineTargets(input: ClusterInput): MachineTarget[] {
+export function machineTargets(input: ClusterSpec): MachineTarget[] {
   return input.layout.machines.map((machine) => {
     const sku = input.layout.skus.get(machine.machineType);
     const roles = new Set<MachineRole>();
@@ -67,25 +66,23 @@ export function machineTargets(input: ClusterInput): MachineTarget[] {
   });
 }
 
-export async function sshCredentials(input: ClusterInput, options: Pick<CheckOptions, 'sshAgent' | 'passphrase'>): Promise<SshCredentials> {
-  const config = input.config;
-  const credentials: SshCredentials = { username: String(config['user']) };
-  const keyPath = config['ssh_key_file_path'];
-  if (typeof keyPath === 'string' && keyPath !== '') credentials.privateKey = await readFile(resolveUserPath(keyPath, input.configDir));
+export async function sshCredentials(input: ClusterSpec, options: Pick<CheckOptions, 'sshAgent' | 'passphrase'>): Promise<SshCredentials> {
+  const ssh = input.config.ssh;
+  const credentials: SshCredentials = { username: ssh.user };
+  if (ssh.keyFile) credentials.privateKey = await readFile(ssh.keyFile.path);
   if (options.passphrase !== undefined) credentials.passphrase = options.passphrase;
   if (options.sshAgent) credentials.agent = options.sshAgent;
-  const password = config['password'];
-  if (typeof password === 'string' || typeof password === 'number') credentials.password = String(password);
+  if (ssh.password !== undefined) credentials.password = ssh.password;
   return credentials;
 }
 
 /** Runs every selected check on every machine (bounded concurrency), then the cluster-wide and dev-box checks. */
-export async function runChecks(input: ClusterInput, options: CheckOptions, progress: CheckProgress): Promise<CheckReport> {
+export async function runChecks(input: ClusterSpec, options: CheckOptions, progress: CheckProgress): Promise<CheckReport> {
   const selected = checkCatalog().filter((spec) => isSelected(spec.id, options));
   const targets = machineTargets(input);
   const knownHosts = await KnownHosts.open(options.knownHostsPath);
   const credentials = await sshCredentials(input, options);
-  const port = typeof input.config['ssh_port'] === 'number' ? input.config['ssh_port'] : 22;
+  const port = input.config.ssh.port;
   const evaluation: EvaluationOptions = { maxClockOffsetSeconds: options.maxClockOffsetSeconds };
   const reports = new Map<string, MachineReport>();
   const facts = factsNeeded(selected);

@@ -1,4 +1,4 @@
-import type { MachineSku } from '../config/cluster-input.js';
+import type { MachineSku } from '../model/cluster.js';
 import type { MachineRole } from './catalog.js';
 
 export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skip';

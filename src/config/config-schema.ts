@@ -1,3 +1,4 @@
+import type { PathSegment } from '../findings/finding.js';
 import { z } from 'zod';
 
 /**
@@ -104,6 +105,8 @@ export const configKeys = {
 } satisfies Record<string, KeySpec>;
 
 export type ConfigKey = keyof typeof configKeys;
+/** The parsed type of a config.yaml key. */
+export type ConfigValue<K extends ConfigKey> = z.output<(typeof configKeys)[K]['schema']>;
 export const configKeyNames = Object.keys(configKeys) as ConfigKey[];
 export const requiredConfigKeys: readonly ConfigKey[] = ['user', 'docker_image_tag'];
 export const secretConfigKeys: ReadonlySet<string> = new Set(
@@ -112,6 +115,13 @@ export const secretConfigKeys: ReadonlySet<string> = new Set(
 
 export function configKeySpec(key: string): KeySpec | undefined {
   return Object.hasOwn(configKeys, key) ? (configKeys[key as ConfigKey] as KeySpec) : undefined;
+}
+
+/** Secret values are never quoted in a finding: the config's password keys and secret-looking extra vars. */
+export function isSecretConfigPath(path: readonly PathSegment[]): boolean {
+  const [key, sub] = path;
+  if (secretConfigKeys.has(String(key))) return true;
+  return key === 'openpai_kubespray_extra_var' && typeof sub === 'string' && /pass|pwd|secret|token|credential/i.test(sub);
 }
 
 export const configSchema = z.looseObject(

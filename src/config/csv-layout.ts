@@ -1,5 +1,5 @@
 import type { Finding, PathSegment, SourceLocation } from '../findings/finding.js';
-import type { Locator } from './cluster-input.js';
+import type { Locator } from '../findings/finding.js';
 
 /** SKUs given to machines imported from OpenPAI v1.0's CSV lists, which carry no hardware description. */
 export interface CsvSkuOptions {

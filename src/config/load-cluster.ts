@@ -1,10 +1,11 @@
 import { dirname, resolve } from 'node:path';
-import type { Finding, PathSegment } from '../findings/finding.js';
+import type { Finding, Locator, PathSegment } from '../findings/finding.js';
 import { FindingSink } from '../findings/sink.js';
-import type { ClusterInput, Locator } from './cluster-input.js';
-import { configKeys, configKeySpec, configSchema, secretConfigKeys } from './config-schema.js';
+import type { ClusterSpec } from '../model/cluster.js';
+import { configKeys, configKeySpec, configSchema, isSecretConfigPath } from './config-schema.js';
 import { csvToLayout, type CsvSkuOptions, defaultCsvSkus } from './csv-layout.js';
 import { layoutFieldHints, layoutKnownKeys, layoutSchema, legacyLayoutKeys } from './layout-schema.js';
+import { normalizeConfig, reportObsoleteKeys } from './normalize-config.js';
 import { normalizeLayout } from './normalize-layout.js';
 import { readInputFile } from './read-input.js';
 import { reportSchemaIssues } from './schema-findings.js';
@@ -17,7 +18,7 @@ export type LayoutInput =
 
 export interface LoadResult {
   /** Present when both files could be parsed into mappings; rules still have to run on it. */
-  input: ClusterInput | undefined;
+  input: ClusterSpec | undefined;
   findings: Finding[];
 }
 
@@ -50,14 +51,14 @@ export async function loadCluster(layoutInput: LayoutInput, configPath: string):
     reportSchemaIssues(sink, 'config', configFile.value, configResult.error.issues, configHint, isSecretConfigPath);
   }
   reportUnknownKeys(sink, 'config', configFile.value, { '': Object.keys(configKeys) }, new Set());
+  const rawConfig = configFile.value as Record<string, unknown>;
+  reportObsoleteKeys(rawConfig, sink);
 
-  const input: ClusterInput = {
+  const input: ClusterSpec = {
     layout: normalizeLayout(layoutFile.value, sink),
-    config: configFile.value as Record<string, unknown>,
+    config: normalizeConfig(rawConfig, dirname(resolve(configPath)), configFile.text, sink),
     layoutSource: layoutFile.locator,
     configSource: configFile.locator,
-    configDir: dirname(resolve(configPath)),
-    configText: configFile.text,
   };
   return { input, findings: [...findings, ...sink.findings] };
 }
@@ -109,10 +110,4 @@ function layoutHint(path: readonly PathSegment[]): string {
 
 function configHint(path: readonly PathSegment[]): string {
   return configKeySpec(String(path[0]))?.hint ?? 'See `pai-deploy config init` for every key with an example.';
-}
-
-export function isSecretConfigPath(path: readonly PathSegment[]): boolean {
-  const [key, sub] = path;
-  if (secretConfigKeys.has(String(key))) return true;
-  return key === 'openpai_kubespray_extra_var' && typeof sub === 'string' && /pass|pwd|secret|token|credential/i.test(sub);
 }

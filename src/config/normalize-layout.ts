@@ -1,6 +1,6 @@
 import { quote } from '../findings/finding.js';
 import type { FindingSink } from '../findings/sink.js';
-import type { ComputingDevice, Layout, Machine, MachineSku } from './cluster-input.js';
+import type { ComputingDevice, Layout, Machine, MachineSku } from '../model/cluster.js';
 
 const FLAGS = ['pai-master', 'pai-worker', 'pai-storage'] as const;
 

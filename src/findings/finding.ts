@@ -66,3 +66,9 @@ export function quote(value: unknown): string {
   }
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
+
+/** Maps a field path of an input file to a file, line and column. */
+export interface Locator {
+  file: string;
+  locate(path: readonly PathSegment[], part?: 'key' | 'value'): SourceLocation;
+}

@@ -1,4 +1,4 @@
-import type { ClusterInput } from '../config/cluster-input.js';
+import type { ClusterSpec } from '../model/cluster.js';
 import type { Finding, PathSegment, Severity } from './finding.js';
 import { formatPath } from './finding.js';
 
@@ -14,7 +14,7 @@ export interface FindingTarget {
 export class FindingSink {
   readonly findings: Finding[] = [];
 
-  constructor(private readonly input: Pick<ClusterInput, 'layoutSource' | 'configSource'>) {}
+  constructor(private readonly input: Pick<ClusterSpec, 'layoutSource' | 'configSource'>) {}
 
   error(code: string, target: FindingTarget, message: string, hint: string): void {
     this.add('error', code, target, message, hint);

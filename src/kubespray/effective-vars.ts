@@ -1,7 +1,8 @@
 import { parse } from 'yaml';
 import { readAsset } from '../assets.js';
 import type { PathSegment } from '../findings/finding.js';
-import { configDrivenVars, configVarDefaults } from './config-vars.js';
+import { configVarDefaults } from '../config/kubespray-overrides.js';
+import type { ClusterConfig } from '../model/cluster.js';
 import { kubesprayDefaults } from './release-2.11.js';
 
 export type VarLayer = 'kubespray-default' | 'openpai-default' | 'config' | 'extra-var';
@@ -52,18 +53,12 @@ export class EffectiveVars {
  * The effective kubespray variables: kubespray's defaults, overridden by OpenPAI's values, by the config.yaml keys
  * OpenPAI maps onto kubespray variables, and last by openpai_kubespray_extra_var.
  */
-export function computeEffectiveVars(config: Readonly<Record<string, unknown>>): EffectiveVars {
+export function computeEffectiveVars(config: Pick<ClusterConfig, 'kubespray'>): EffectiveVars {
   const vars = new EffectiveVars();
   for (const [name, value] of Object.entries(kubesprayDefaults)) vars.set(name, { value, layer: 'kubespray-default' });
   for (const [name, value] of Object.entries(openpaiStaticVars())) vars.set(name, { value, layer: 'openpai-default' });
   for (const [name, value] of Object.entries(configVarDefaults)) vars.set(name, { value, layer: 'openpai-default' });
-  for (const [name, { value, configPath }] of configDrivenVars(config)) vars.set(name, { value, layer: 'config', configPath });
-  const extra = config['openpai_kubespray_extra_var'];
-  if (isRecord(extra)) {
-    for (const [name, value] of Object.entries(extra)) {
-      vars.set(name, { value, layer: 'extra-var', configPath: ['openpai_kubespray_extra_var', name] });
-    }
-  }
+  for (const { name, value, layer, configPath } of config.kubespray) vars.set(name, { value, layer, configPath });
   return vars;
 }
 

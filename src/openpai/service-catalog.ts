@@ -1,14 +1,14 @@
-import type { ClusterInput } from '../config/cluster-input.js';
+import type { ClusterSpec } from '../model/cluster.js';
 
 /** An OpenPAI v1.8 service: the services it needs started first, and when it is deployed at all. */
 export interface ServiceSpec {
   name: string;
   prerequisites: readonly string[];
   /** Why the service is left out for this cluster, or undefined when it is deployed. */
-  skipReason?: (input: ClusterInput) => string | undefined;
+  skipReason?: (input: ClusterSpec) => string | undefined;
 }
 
-const hasStorageNode = (input: ClusterInput) => input.layout.machines.some((machine) => machine.storage);
+const hasStorageNode = (input: ClusterSpec) => input.layout.machines.some((machine) => machine.storage);
 
 /**
  * OpenPAI v1.8.0's services and their effective prerequisites (src/<service>/deploy/service.yaml; prerequisites
@@ -16,7 +16,7 @@ const hasStorageNode = (input: ClusterInput) => input.layout.machines.some((mach
  */
 export const serviceCatalog: readonly ServiceSpec[] = [
   { name: 'cluster-configuration', prerequisites: [] },
-  { name: 'docker-cache', prerequisites: ['cluster-configuration'], skipReason: (i) => (i.config['enable_docker_cache'] === true ? undefined : 'enable_docker_cache is not true') },
+  { name: 'docker-cache', prerequisites: ['cluster-configuration'], skipReason: (i) => (i.config.dockerCache.enabled ? undefined : 'enable_docker_cache is not true') },
   { name: 'alert-manager', prerequisites: ['cluster-configuration'] },
   { name: 'job-exporter', prerequisites: ['cluster-configuration'] },
   { name: 'device-plugin', prerequisites: ['cluster-configuration', 'docker-cache'] },
@@ -32,7 +32,7 @@ export const serviceCatalog: readonly ServiceSpec[] = [
   { name: 'marketplace-db', prerequisites: ['cluster-configuration', 'docker-cache'] },
   { name: 'dshuttle-master', prerequisites: ['cluster-configuration', 'docker-cache'], skipReason: () => 'dshuttle is not enabled' },
   { name: 'postgresql', prerequisites: ['internal-storage'] },
-  { name: 'hivedscheduler', prerequisites: ['cluster-configuration', 'device-plugin', 'frameworkcontroller'], skipReason: (i) => (i.config['enable_hived_scheduler'] === false ? 'enable_hived_scheduler is false' : undefined) },
+  { name: 'hivedscheduler', prerequisites: ['cluster-configuration', 'device-plugin', 'frameworkcontroller'], skipReason: (i) => (!i.config.hivedScheduler ? 'enable_hived_scheduler is false' : undefined) },
   { name: 'grafana', prerequisites: ['cluster-configuration', 'prometheus'] },
   { name: 'marketplace-restserver', prerequisites: ['cluster-configuration', 'marketplace-db'] },
   { name: 'dshuttle-worker', prerequisites: ['cluster-configuration', 'dshuttle-master'], skipReason: () => 'dshuttle is not enabled' },
@@ -55,7 +55,7 @@ export interface ServicePlan {
  * A deterministic start order: Kahn's algorithm by layers, names sorted within a layer. Prerequisites that are
  * skipped for this cluster are ignored (as paictl does). A cycle is a bug in the catalog and throws.
  */
-export function planServices(input: ClusterInput, catalog: readonly ServiceSpec[] = serviceCatalog): ServicePlan {
+export function planServices(input: ClusterSpec, catalog: readonly ServiceSpec[] = serviceCatalog): ServicePlan {
   const skipped: Array<{ name: string; reason: string }> = [];
   const active = new Map<string, ServiceSpec>();
   for (const spec of catalog) {

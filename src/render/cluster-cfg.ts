@@ -1,12 +1,12 @@
 import { parseDocument } from 'yaml';
 import { readAsset } from '../assets.js';
-import type { ClusterInput } from '../config/cluster-input.js';
+import type { ClusterSpec, DockerCache } from '../model/cluster.js';
 import { emitYaml, type PlainValue } from './yaml-emit.js';
 
 export const SERVICES_TEMPLATE = 'inventory-templates/services-configuration.yaml';
 
 /** layout.yaml as OpenPAI v1.5+ validates it: role flags as "true" strings, every field normalized. */
-export function renderOpenpaiLayout({ layout }: ClusterInput): string {
+export function renderOpenpaiLayout({ layout }: ClusterSpec): string {
   const value: Record<string, PlainValue> = {};
   if (layout.kubernetes) {
     value['kubernetes'] = { 'api-servers-url': layout.kubernetes.apiServersUrl, 'dashboard-url': layout.kubernetes.dashboardUrl };
@@ -35,39 +35,36 @@ export function renderOpenpaiLayout({ layout }: ClusterInput): string {
 }
 
 /** services-configuration.yaml from OpenPAI's template and config.yaml (openpai.md §2.5). */
-export function renderServicesConfiguration({ config }: ClusterInput): string {
+export function renderServicesConfiguration({ config }: ClusterSpec): string {
   const doc = parseDocument(readAsset(SERVICES_TEMPLATE), { version: '1.1' });
-  const flag = (value: unknown, fallback: boolean): string =>
-    String(value === undefined ? fallback : String(value).trim().toLowerCase() === 'true');
-  doc.setIn(['cluster', 'common', 'cluster-id'], config['cluster_id'] ?? 'pai');
-  doc.setIn(['cluster', 'common', 'qos-switch'], flag(config['qos-switch'], false));
-  doc.setIn(['cluster', 'common', 'docker-data-root'], config['docker_data_root'] ?? '/mnt/docker');
-  doc.setIn(['cluster', 'common', 'marketplace'], flag(config['enable_marketplace'], false));
-  doc.setIn(['cluster', 'docker-registry', 'namespace'], config['docker_registry_namespace'] ?? 'openpai');
-  doc.setIn(['cluster', 'docker-registry', 'domain'], config['docker_registry_domain'] ?? 'docker.io');
-  if (config['docker_registry_username'] !== undefined) {
-    doc.setIn(['cluster', 'docker-registry', 'username'], String(config['docker_registry_username']));
-    doc.setIn(['cluster', 'docker-registry', 'password'], String(config['docker_registry_password']));
+  const { registry } = config;
+  doc.setIn(['cluster', 'common', 'cluster-id'], config.clusterId);
+  doc.setIn(['cluster', 'common', 'qos-switch'], String(config.qosSwitch));
+  doc.setIn(['cluster', 'common', 'docker-data-root'], config.dockerDataRoot);
+  doc.setIn(['cluster', 'common', 'marketplace'], String(config.marketplace));
+  doc.setIn(['cluster', 'docker-registry', 'namespace'], registry.namespace);
+  doc.setIn(['cluster', 'docker-registry', 'domain'], registry.domain);
+  if (registry.username !== undefined) {
+    doc.setIn(['cluster', 'docker-registry', 'username'], registry.username);
+    doc.setIn(['cluster', 'docker-registry', 'password'], registry.password ?? '');
   }
-  doc.setIn(['cluster', 'docker-registry', 'tag'], config['docker_image_tag']);
+  doc.setIn(['cluster', 'docker-registry', 'tag'], registry.tag);
   doc.setIn(['cluster', 'docker-registry', 'secret-name'], 'pai-secret');
-  if (config['enable_docker_cache'] === true) doc.set('docker-cache', dockerCache(config));
+  if (config.dockerCache.enabled) doc.set('docker-cache', dockerCache(config.dockerCache));
   return doc.toString({ lineWidth: 0, indentSeq: true });
 }
 
-function dockerCache(config: Record<string, unknown>): Record<string, unknown> {
-  const backend = config['docker_cache_storage_backend'] ?? 'azure';
-  const cache: Record<string, unknown> = { enabled: true, storage_backend: backend };
-  if (backend === 'azure') {
-    cache['azure_account_name'] = config['docker_cache_azure_account_name'] ?? '';
-    cache['azure_account_key'] = config['docker_cache_azure_account_key'] ?? '';
-    cache['azure_container_name'] = config['docker_cache_azure_container_name'] ?? 'dockerregistry';
+function dockerCache(cache: Extract<DockerCache, { enabled: true }>): Record<string, unknown> {
+  const { storage } = cache;
+  const out: Record<string, unknown> = { enabled: true, storage_backend: storage.backend };
+  if (storage.backend === 'azure') {
+    out['azure_account_name'] = storage.accountName;
+    out['azure_account_key'] = storage.accountKey;
+    out['azure_container_name'] = storage.containerName;
   } else {
-    cache['fs_mount_path'] = config['docker_cache_fs_mount_path'] ?? '/var/lib/registry';
+    out['fs_mount_path'] = storage.mountPath;
   }
-  if (config['docker_cache_remote_url'] !== undefined) cache['remote_url'] = config['docker_cache_remote_url'];
-  // OpenPAI documents docker_cache_htpasswd but its template reads docker_cache_registry_htpasswd; honour both.
-  const htpasswd = config['docker_cache_registry_htpasswd'] ?? config['docker_cache_htpasswd'];
-  if (htpasswd !== undefined) cache['registry-htpasswd'] = htpasswd;
-  return cache;
+  if (cache.remoteUrl !== undefined) out['remote_url'] = cache.remoteUrl;
+  if (cache.htpasswd !== undefined) out['registry-htpasswd'] = cache.htpasswd;
+  return out;
 }

@@ -1,8 +1,8 @@
 import { isMap, parseDocument, type Document, type Pair } from 'yaml';
 import { readAsset } from '../assets.js';
-import type { ClusterInput } from '../config/cluster-input.js';
-import { configDrivenVars, configVarDefaults } from '../kubespray/config-vars.js';
-import { isRecord, OPENPAI_VARS_TEMPLATE } from '../kubespray/effective-vars.js';
+import type { ClusterSpec } from '../model/cluster.js';
+import { configVarDefaults } from '../config/kubespray-overrides.js';
+import { OPENPAI_VARS_TEMPLATE } from '../kubespray/effective-vars.js';
 
 /**
  * openpai.yml, the extra-vars file kubespray runs with (`-e @openpai.yml`): OpenPAI's template
@@ -10,11 +10,11 @@ import { isRecord, OPENPAI_VARS_TEMPLATE } from '../kubespray/effective-vars.js'
  * kept (OpenPAI quoted every value, which breaks kubespray's boolean assertions). A key set by a later section is
  * removed from the earlier one, so each variable appears once, where its value comes from.
  */
-export function renderOpenpaiVars(input: ClusterInput): string {
+export function renderOpenpaiVars(input: ClusterSpec): string {
   const doc = parseDocument(readAsset(OPENPAI_VARS_TEMPLATE), { version: '1.1' });
   const fromConfig: Record<string, unknown> = { ...configVarDefaults };
-  for (const [name, { value }] of configDrivenVars(input.config)) fromConfig[name] = value;
-  const extra = isRecord(input.config['openpai_kubespray_extra_var']) ? input.config['openpai_kubespray_extra_var'] : {};
+  for (const { name, value } of input.config.kubespray.filter((entry) => entry.layer === 'config')) fromConfig[name] = value;
+  const extra = input.config.extraVars;
   for (const name of [...Object.keys(fromConfig), ...Object.keys(extra)]) doc.delete(name);
   for (const name of Object.keys(extra)) delete fromConfig[name];
   appendSection(doc, ' From config.yaml:', fromConfig);

@@ -9,7 +9,7 @@ import {
   strictBooleanVars,
   ubuntuDockerVersionKeys,
 } from '../kubespray/release-2.11.js';
-import type { KubesprayGroups } from '../render/inventory.js';
+import type { KubesprayGroups } from '../kubespray/groups.js';
 import type { FindingSink } from '../findings/sink.js';
 import { provenance, varTarget } from './var-target.js';
 

@@ -1,4 +1,4 @@
-import type { ClusterInput, Machine } from '../config/cluster-input.js';
+import type { ClusterSpec, Machine } from '../model/cluster.js';
 import { didYouMean } from '../config/did-you-mean.js';
 import { parseQuantity } from '../config/quantity.js';
 import { quote } from '../findings/finding.js';
@@ -11,7 +11,7 @@ export const HOSTNAME_PATTERN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z
 const DEVICE_TYPE_PATTERN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+\/[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 
 /** OpenPAI's layout rules (validate_layout_schema.py) and the host-naming rules kubespray and Kubernetes enforce. */
-export function checkLayout(input: ClusterInput, sink: FindingSink): void {
+export function checkLayout(input: ClusterSpec, sink: FindingSink): void {
   checkMachineNames(input, sink);
   checkAddresses(input, sink);
   checkMachineTypes(input, sink);
@@ -20,7 +20,7 @@ export function checkLayout(input: ClusterInput, sink: FindingSink): void {
   checkDeviceTypesPerScheduler(input, sink);
 }
 
-function checkMachineNames({ layout }: ClusterInput, sink: FindingSink): void {
+function checkMachineNames({ layout }: ClusterSpec, sink: FindingSink): void {
   const seen = new Map<string, Machine>();
   for (const machine of layout.machines) {
     const name = machine.hostname;
@@ -48,7 +48,7 @@ function checkMachineNames({ layout }: ClusterInput, sink: FindingSink): void {
   }
 }
 
-function checkAddresses({ layout }: ClusterInput, sink: FindingSink): void {
+function checkAddresses({ layout }: ClusterSpec, sink: FindingSink): void {
   const seen = new Map<string, Machine>();
   for (const machine of layout.machines) {
     if (machine.ip === '') continue;
@@ -72,7 +72,7 @@ function checkAddresses({ layout }: ClusterInput, sink: FindingSink): void {
   }
 }
 
-function checkMachineTypes({ layout }: ClusterInput, sink: FindingSink): void {
+function checkMachineTypes({ layout }: ClusterSpec, sink: FindingSink): void {
   for (const machine of layout.machines) {
     if (machine.machineType === '' || layout.skus.has(machine.machineType)) continue;
     const suggestion = didYouMean(machine.machineType, layout.skus.keys());
@@ -87,7 +87,7 @@ function checkMachineTypes({ layout }: ClusterInput, sink: FindingSink): void {
   }
 }
 
-function checkRoles({ layout }: ClusterInput, sink: FindingSink): void {
+function checkRoles({ layout }: ClusterSpec, sink: FindingSink): void {
   const masterMachines = layout.machines.filter((machine) => machine.master);
   if (layout.machines.length > 0 && masterMachines.length === 0) {
     sink.error('no-master', { file: 'layout', path: ['machine-list'], part: 'key' }, 'no machine has pai-master: "true"', 'Mark exactly one machine with pai-master: "true"; it runs Kubernetes\' control plane and OpenPAI\'s services.');
@@ -105,7 +105,7 @@ function checkRoles({ layout }: ClusterInput, sink: FindingSink): void {
   }
 }
 
-function checkSkus({ layout }: ClusterInput, sink: FindingSink): void {
+function checkSkus({ layout }: ClusterSpec, sink: FindingSink): void {
   for (const sku of layout.skus.values()) {
     if (sku.mem !== '') {
       const bytes = parseQuantity(sku.mem);
@@ -123,8 +123,8 @@ function checkSkus({ layout }: ClusterInput, sink: FindingSink): void {
   }
 }
 
-function checkDeviceTypesPerScheduler({ layout, config }: ClusterInput, sink: FindingSink): void {
-  if (config['enable_hived_scheduler'] !== false) return;
+function checkDeviceTypesPerScheduler({ layout, config }: ClusterSpec, sink: FindingSink): void {
+  if (config.hivedScheduler) return;
   const typeOwners = new Map<string, Machine>();
   for (const machine of layout.machines) {
     if (!machine.worker) continue;

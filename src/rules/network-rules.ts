@@ -1,4 +1,4 @@
-import type { Layout } from '../config/cluster-input.js';
+import type { Layout } from '../model/cluster.js';
 import { quote } from '../findings/finding.js';
 import { isTemplated, type EffectiveVars } from '../kubespray/effective-vars.js';
 import { cidrContains, cidrContainsIp, cidrsOverlap, formatCidr, isNetworkRange, parseCidr, parseIpv4, type Cidr } from '../net/ip.js';

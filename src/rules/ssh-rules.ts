@@ -1,23 +1,20 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { isAbsolute, resolve } from 'node:path';
-import type { ClusterInput } from '../config/cluster-input.js';
+import type { ClusterSpec } from '../model/cluster.js';
 import { quote } from '../findings/finding.js';
 import type { FindingSink } from '../findings/sink.js';
 
 /** Offline SSH checks: some way to log in, and a private key file ssh would accept. */
-export function checkSshAccess({ config, configDir }: ClusterInput, sink: FindingSink): void {
-  const keyPath = config['ssh_key_file_path'];
-  const password = config['password'];
-  const hasPassword = (typeof password === 'string' && password !== '') || typeof password === 'number';
-  if (typeof keyPath !== 'string' || keyPath === '') {
-    if (!hasPassword) {
+export function checkSshAccess({ config }: ClusterSpec, sink: FindingSink): void {
+  const key = config.ssh.keyFile;
+  if (key === undefined) {
+    if (config.ssh.password === undefined) {
       sink.error('no-ssh-auth', { file: 'config', path: ['user'], part: 'key' }, 'neither ssh_key_file_path nor password is set, so pai-deploy cannot log in to the machines', 'Set ssh_key_file_path to the private key whose public key is in ~/.ssh/authorized_keys on every machine (or set password; `pai-deploy ssh setup-keys` can then install a key).');
     }
     return;
   }
   const target = { file: 'config' as const, path: ['ssh_key_file_path'] };
-  const path = resolveUserPath(keyPath, configDir);
+  const keyPath = key.asWritten;
+  const path = key.path;
   let stats;
   try {
     stats = statSync(path);
@@ -52,11 +49,6 @@ export function checkSshAccess({ config, configDir }: ClusterInput, sink: Findin
   if ((stats.mode & 0o077) !== 0) {
     sink.error('ssh-key-permissions', target, `the key file ${quote(keyPath)} has mode ${(stats.mode & 0o777).toString(8).padStart(4, '0')}: others can read it, and ssh refuses such keys`, `Run: chmod 600 ${path}`);
   }
-}
-
-export function resolveUserPath(path: string, baseDir: string): string {
-  if (path === '~' || path.startsWith('~/')) return resolve(homedir(), path.slice(2));
-  return isAbsolute(path) ? path : resolve(baseDir, path);
 }
 
 function readHead(path: string, bytes: number): string {

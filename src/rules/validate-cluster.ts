@@ -1,8 +1,8 @@
-import type { ClusterInput } from '../config/cluster-input.js';
+import type { ClusterSpec } from '../model/cluster.js';
 import { loadCluster, type LayoutInput } from '../config/load-cluster.js';
 import { summarize, type Finding, type FindingSummary } from '../findings/finding.js';
 import { computeEffectiveVars, type EffectiveVars } from '../kubespray/effective-vars.js';
-import { kubesprayGroups } from '../render/inventory.js';
+import { kubesprayGroups } from '../kubespray/groups.js';
 import { checkConfig } from './config-rules.js';
 import { checkKubesprayGroups, checkKubesprayVars } from './kubespray-rules.js';
 import { checkLayout } from './layout-rules.js';
@@ -12,12 +12,12 @@ import { checkSshAccess } from './ssh-rules.js';
 
 export interface Validation extends FindingSummary {
   /** Present when the inputs could be read; only safe to render when `valid`. */
-  input: ClusterInput | undefined;
+  input: ClusterSpec | undefined;
   vars: EffectiveVars | undefined;
 }
 
 /** Every offline rule over already-loaded inputs. */
-export function runRules(input: ClusterInput): { findings: Finding[]; vars: EffectiveVars } {
+export function runRules(input: ClusterSpec): { findings: Finding[]; vars: EffectiveVars } {
   const sink = new FindingSink(input);
   const vars = computeEffectiveVars(input.config);
   checkLayout(input, sink);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ClusterInput } from '../../src/config/cluster-input.js';
+import type { ClusterSpec } from '../../src/model/cluster.js';
+import { normalizeConfig } from '../../src/config/normalize-config.js';
 import { didYouMean } from '../../src/config/did-you-mean.js';
 import { parseQuantity } from '../../src/config/quantity.js';
 import { computeEffectiveVars } from '../../src/kubespray/effective-vars.js';
@@ -62,9 +63,14 @@ describe('did you mean', () => {
   });
 });
 
+/** A typed config from raw config.yaml values, as the loader builds it. */
+function configOf(raw: Record<string, unknown>) {
+  return normalizeConfig(raw, '/', '', new FindingSink({ layoutSource: nowhere, configSource: nowhere }));
+}
+
 describe('effective kubespray variables', () => {
   it('layers kubespray defaults < OpenPAI defaults < config < extra vars', () => {
-    const vars = computeEffectiveVars({ openpai_kube_network_plugin: 'weave', openpai_kubespray_extra_var: { kube_pods_subnet: '10.1.0.0/16' } });
+    const vars = computeEffectiveVars(configOf({ openpai_kube_network_plugin: 'weave', openpai_kubespray_extra_var: { kube_pods_subnet: '10.1.0.0/16' } }));
     expect(vars.get('kube_version')).toMatchObject({ value: 'v1.15.11', layer: 'kubespray-default' });
     expect(vars.get('kube_service_addresses')).toMatchObject({ value: '10.192.0.0/13', layer: 'openpai-default' });
     expect(vars.get('docker_dns_servers_strict')).toMatchObject({ value: false, layer: 'openpai-default' });
@@ -74,10 +80,10 @@ describe('effective kubespray variables', () => {
 });
 
 describe('kubespray group assertions on an inventory', () => {
-  const vars = computeEffectiveVars({ openpai_kubespray_extra_var: {} });
+  const vars = computeEffectiveVars(configOf({ openpai_kubespray_extra_var: {} }));
   const run = (groups: Parameters<typeof checkKubesprayGroups>[0], extra: Record<string, unknown> = {}) => {
     const sink = new FindingSink({ layoutSource: nowhere, configSource: nowhere });
-    checkKubesprayGroups(groups, extra['cluster_id'] ? computeEffectiveVars({ openpai_kubespray_extra_var: extra }) : vars, sink);
+    checkKubesprayGroups(groups, extra['cluster_id'] ? computeEffectiveVars(configOf({ openpai_kubespray_extra_var: extra })) : vars, sink);
     return sink.findings.map((finding) => finding.code);
   };
   const groups = { 'kube-master': ['m'], 'kube-node': ['m', 'w'], etcd: ['m'], 'calico-rr': [], devices: new Map() };
@@ -92,7 +98,7 @@ describe('kubespray group assertions on an inventory', () => {
 
 describe('OpenPAI service start order', () => {
   const input = (config: Record<string, unknown>, storage = false) =>
-    ({ config, layout: { machines: [{ storage }], skus: new Map(), kubernetes: undefined } }) as unknown as ClusterInput;
+    ({ config: configOf(config), layout: { machines: [{ storage }], skus: new Map(), kubernetes: undefined } }) as unknown as ClusterSpec;
   it('starts every service after its prerequisites, deterministically', () => {
     const plan = planServices(input({ enable_docker_cache: true }, true));
     const position = new Map(plan.layers.flatMap((layer, index) => layer.map((name) => [name, index] as const)));

@@ -38,7 +38,7 @@ export async function runCheck(argv: readonly string[], context: CommandContext)
     return ExitCode.usage;
   }
   const input = validation.input;
-  const clusterId = typeof input.config['cluster_id'] === 'string' ? input.config['cluster_id'] : 'pai';
+  const clusterId = input.config.clusterId;
   const workDir = workDirFor(clusterId, optionalString(parsed, 'work-dir'), context.env);
   const knownHostsFile = optionalString(parsed, 'known-hosts');
   const options: CheckOptions = {

@@ -1,7 +1,8 @@
 import { stat } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
-import type { ClusterInput } from '../../config/cluster-input.js';
+import type { ClusterSpec } from '../../model/cluster.js';
 import { csvToLayout } from '../../config/csv-layout.js';
+import { normalizeConfig } from '../../config/normalize-config.js';
 import { normalizeLayout } from '../../config/normalize-layout.js';
 import { readInputFile } from '../../config/read-input.js';
 import { summarize } from '../../findings/finding.js';
@@ -36,7 +37,7 @@ export async function runConfigImportCsv(argv: readonly string[], context: Comma
   const csv = csvToLayout({ file: masterPath, text: master.toString('utf8') }, { file: workerPath, text: worker.toString('utf8') }, csvSkusFrom(parsed, command));
   const locator = csv.locator;
   const sink = new FindingSink({ layoutSource: locator, configSource: locator });
-  const input: ClusterInput = { layout: normalizeLayout(csv.raw, sink), config: {}, layoutSource: locator, configSource: locator, configDir: '.', configText: '' };
+  const input: ClusterSpec = { layout: normalizeLayout(csv.raw, sink), config: normalizeConfig({}, '.', '', sink), layoutSource: locator, configSource: locator };
   checkLayout(input, sink);
   const summary = summarize([...csv.findings, ...sink.findings]);
   if (!summary.valid) {

@@ -17,7 +17,7 @@ export async function runPlan(argv: readonly string[], context: CommandContext):
     else context.stdout.write(formatFindings(result, context.style));
     return 1;
   }
-  const clusterId = typeof result.input.config['cluster_id'] === 'string' ? result.input.config['cluster_id'] : 'pai';
+  const clusterId = result.input.config.clusterId;
   const workDir = workDirFor(clusterId, optionalString(parsed, 'work-dir'), context.env);
   const files = renderCluster(result.input);
   await writeFilesAtomically(workDir.root, files);

@@ -4,7 +4,6 @@ import { machineTargets, sshCredentials } from '../../checks/run-checks.js';
 import type { MachineFacts } from '../../checks/types.js';
 import { describeSystemError, ExitCode, UsageError } from '../../errors.js';
 import { fingerprint, KnownHosts } from '../../infra/ssh/known-hosts.js';
-import { resolveUserPath } from '../../rules/ssh-rules.js';
 import { validateCluster } from '../../rules/validate-cluster.js';
 import { workDirFor } from '../../model/work-dir.js';
 import { formatOption, optionalString, parseCommandArgs, positiveInt } from '../args.js';
@@ -32,8 +31,8 @@ export async function runSshSetupKeys(argv: readonly string[], context: CommandC
     return ExitCode.usage;
   }
   const input = validation.input;
-  if (input.config['password'] === undefined) throw new UsageError(`${command}: config.yaml has no password to log in with`, 'Set password in config.yaml for this one run.');
-  const keyFile = optionalString(parsed, 'public-key') ?? (typeof input.config['ssh_key_file_path'] === 'string' ? `${resolveUserPath(input.config['ssh_key_file_path'], input.configDir)}.pub` : undefined);
+  if (input.config.ssh.password === undefined) throw new UsageError(`${command}: config.yaml has no password to log in with`, 'Set password in config.yaml for this one run.');
+  const keyFile = optionalString(parsed, 'public-key') ?? (input.config.ssh.keyFile ? `${input.config.ssh.keyFile.path}.pub` : undefined);
   if (!keyFile) throw new UsageError(`${command}: no public key: give --public-key or set ssh_key_file_path in config.yaml`);
   let publicKey: string;
   try {
@@ -44,12 +43,12 @@ export async function runSshSetupKeys(argv: readonly string[], context: CommandC
   if (!/^(ssh-(rsa|ed25519|dss)|ecdsa-sha2-\S+|sk-\S+) \S+/.test(publicKey) || publicKey.includes('\n')) {
     throw new UsageError(`${command}: ${keyFile} is not a single OpenSSH public key line`);
   }
-  const clusterId = typeof input.config['cluster_id'] === 'string' ? input.config['cluster_id'] : 'pai';
+  const clusterId = input.config.clusterId;
   const knownHostsFile = optionalString(parsed, 'known-hosts');
   const knownHosts = await KnownHosts.open(knownHostsFile ?? workDirFor(clusterId, optionalString(parsed, 'work-dir'), context.env).knownHosts);
   // The key is tried first: a machine that already accepts it just reports the key as present.
   const credentials = await sshCredentials(input, { sshAgent: context.env['SSH_AUTH_SOCK'] || undefined, passphrase: context.env['PAI_DEPLOY_SSH_PASSPHRASE'] || undefined });
-  const port = typeof input.config['ssh_port'] === 'number' ? input.config['ssh_port'] : 22;
+  const port = input.config.ssh.port;
   const results: Array<{ hostname: string; ip: string; status: 'installed' | 'present' | 'failed'; message: string }> = [];
   await runLimited(machineTargets(input), positiveInt(parsed, 'concurrency', command, 20), async (target) => {
     const machine: MachineFacts = { connected: false, sudo: 'none', facts: new Map() };

@@ -1,4 +1,4 @@
-import type { PathSegment } from '../findings/finding.js';
+import type { KubesprayOverride } from '../model/cluster.js';
 
 /** config.yaml keys OpenPAI maps onto kubespray variables of the same or another name. */
 const configToKubespray: ReadonlyArray<[configKey: string, kubesprayVar: string]> = [
@@ -24,21 +24,31 @@ export const configVarDefaults: Readonly<Record<string, unknown>> = {
   docker_options: '',
 };
 
-/** The kubespray variables config.yaml sets (not openpai_kubespray_extra_var), with the config field behind each. */
-export function configDrivenVars(config: Readonly<Record<string, unknown>>): Map<string, { value: unknown; configPath: PathSegment[] }> {
-  const vars = new Map<string, { value: unknown; configPath: PathSegment[] }>();
+/**
+ * The kubespray variables config.yaml sets: first the keys OpenPAI maps onto kubespray variables, then
+ * openpai_kubespray_extra_var with its YAML types kept (a later entry of the same name wins).
+ */
+export function kubesprayOverrides(config: Readonly<Record<string, unknown>>, extraVars: Readonly<Record<string, unknown>>): KubesprayOverride[] {
+  const overrides: KubesprayOverride[] = [];
   for (const [configKey, name] of configToKubespray) {
-    if (config[configKey] !== undefined) vars.set(name, { value: config[configKey], configPath: [configKey] });
+    if (config[configKey] !== undefined) overrides.push({ name, value: config[configKey], layer: 'config', configPath: [configKey] });
   }
   const configFile = config['docker_config_file_path'];
   // Only genuinely extra flags: kubespray's template already adds registries, mirrors, data root and log options.
-  if (typeof configFile === 'string') vars.set('docker_options', { value: `--config-file ${configFile}`, configPath: ['docker_config_file_path'] });
+  if (typeof configFile === 'string') {
+    overrides.push({ name: 'docker_options', value: `--config-file ${configFile}`, layer: 'config', configPath: ['docker_config_file_path'] });
+  }
   const kubeletFlags = config['kubelet_custom_flags'];
   if (kubeletFlags !== null && typeof kubeletFlags === 'object' && !Array.isArray(kubeletFlags)) {
-    vars.set('kubelet_custom_flags', {
+    overrides.push({
+      name: 'kubelet_custom_flags',
       value: Object.entries(kubeletFlags).map(([flag, value]) => `--${flag}=${String(value)}`),
+      layer: 'config',
       configPath: ['kubelet_custom_flags'],
     });
   }
-  return vars;
+  for (const [name, value] of Object.entries(extraVars)) {
+    overrides.push({ name, value, layer: 'extra-var', configPath: ['openpai_kubespray_extra_var', name] });
+  }
+  return overrides;
 }
