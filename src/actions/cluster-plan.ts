@@ -2,7 +2,8 @@ import type { ClusterSpec } from '../model/cluster.js';
 import type { EffectiveVars } from '../kubespray/effective-vars.js';
 import { kubesprayRelease } from '../kubespray/release-2.11.js';
 import { planServices, type ServicePlan } from '../openpai/service-catalog.js';
-import { DEVBOX_IMAGE, pipelinePhases, type PhaseSpec } from './pipeline-phases.js';
+import { DEVBOX_IMAGE } from '../kubespray/devbox.js';
+import type { DryRunEntry } from '../phase/phase.js';
 import { inventoryOrder, kubesprayGroups } from '../kubespray/groups.js';
 import type { RenderedFile } from '../render/render-cluster.js';
 
@@ -30,12 +31,20 @@ export interface ClusterPlan {
   };
   devboxImage: string;
   files: Array<{ path: string; mode: string; description: string }>;
-  phases: Array<Pick<PhaseSpec, 'id' | 'title' | 'command' | 'built'>>;
+  /** The deploy action's phases in order, each with what its dry run said it would do. */
+  phases: Array<{ id: string; title: string; steps: Array<{ target: string; description: string }> }>;
   services: ServicePlan;
 }
 
-/** What quick-start would do with these inputs. Pure: computed from the validated input and the rendered files. */
-export function buildPlan(input: ClusterSpec, vars: EffectiveVars, workDir: string, files: readonly RenderedFile[]): ClusterPlan {
+/** What the deploy action would do with these inputs. Pure: from the validated input, the rendered files and the dry run. */
+export function buildPlan(
+  input: ClusterSpec,
+  vars: EffectiveVars,
+  workDir: string,
+  files: readonly RenderedFile[],
+  phases: ReadonlyArray<{ id: string; title: string }>,
+  dryRun: readonly DryRunEntry[],
+): ClusterPlan {
   const groups = kubesprayGroups(input.layout);
   const groupsOf = (hostname: string): string[] => [
     ...(['kube-master', 'etcd', 'kube-node'] as const).filter((group) => groups[group].includes(hostname)),
@@ -69,7 +78,11 @@ export function buildPlan(input: ClusterSpec, vars: EffectiveVars, workDir: stri
     },
     devboxImage: DEVBOX_IMAGE,
     files: files.map((file) => ({ path: file.path, mode: file.mode.toString(8).padStart(4, '0'), description: file.description })),
-    phases: pipelinePhases.map(({ id, title, command, built }) => ({ id, title, command, built })),
+    phases: phases.map(({ id, title }) => ({
+      id,
+      title,
+      steps: dryRun.filter((entry) => entry.phase === id).map(({ target, description }) => ({ target, description })),
+    })),
     services: planServices(input),
   };
 }

@@ -2,8 +2,9 @@ import { readFile, statfs } from 'node:fs/promises';
 import { hostname as localHostname, networkInterfaces } from 'node:os';
 import semver from 'semver';
 import type { ClusterSpec } from '../model/cluster.js';
-import { KnownHosts, type HostKey } from '../infra/ssh/known-hosts.js';
-import type { SshCredentials } from '../infra/ssh/ssh-session.js';
+import { describeSystemError, InputFileError } from '../errors.js';
+import type { IoHost, SpanOutcome } from '../ports/io-host.js';
+import type { DevboxEngine, RemoteHosts, SshLogin } from '../ports/ports.js';
 import { appliesTo, checkCatalog, factsNeeded, matchesPattern, type CheckSpec, type MachineRole } from './catalog.js';
 import { evaluators, type EvaluationOptions } from './evaluators.js';
 import { inspectMachine, runLimited } from './inspect-machine.js';
@@ -11,21 +12,22 @@ import type { CheckResult, CheckStatus, MachineFacts, MachineTarget, Outcome } f
 
 export interface CheckOptions {
   concurrency: number;
-  connectTimeoutMs: number;
   commandTimeoutMs: number;
   machineTimeoutMs: number;
-  connectAttempts: number;
-  retryDelayMs: number;
-  knownHostsPath: string;
-  acceptNewHostKeys: boolean;
   only: string[];
   skip: string[];
   ignore: string[];
   maxClockOffsetSeconds: number;
   /** Where the dev-box keeps the work dir (free disk is measured there). */
   workDir: string;
-  sshAgent: string | undefined;
-  passphrase: string | undefined;
+}
+
+/** What the checks reach the world through. */
+export interface CheckPorts {
+  hosts: RemoteHosts;
+  devbox(): Promise<DevboxEngine>;
+  io: IoHost;
+  signal: AbortSignal;
 }
 
 export interface MachineReport {
@@ -41,12 +43,6 @@ export interface CheckReport {
   machines: MachineReport[];
   cluster: { checks: CheckResult[] };
   devbox: { checks: CheckResult[] };
-}
-
-export interface CheckProgress {
-  machineUpdate(hostname: string, text: string): void;
-  machineDone(report: MachineReport): void;
-  hostKeyRecorded(hostname: string, name: string, key: HostKey): void;
 }
 
 export function machineTargets(input: ClusterSpec): MachineTarget[] {
@@ -66,56 +62,73 @@ export function machineTargets(input: ClusterSpec): MachineTarget[] {
   });
 }
 
-export async function sshCredentials(input: ClusterSpec, options: Pick<CheckOptions, 'sshAgent' | 'passphrase'>): Promise<SshCredentials> {
-  const ssh = input.config.ssh;
-  const credentials: SshCredentials = { username: ssh.user };
-  if (ssh.keyFile) credentials.privateKey = await readFile(ssh.keyFile.path);
-  if (options.passphrase !== undefined) credentials.passphrase = options.passphrase;
-  if (options.sshAgent) credentials.agent = options.sshAgent;
-  if (ssh.password !== undefined) credentials.password = ssh.password;
-  return credentials;
+/** The SSH login from config.yaml, the private key read from disk, ssh-agent and a key passphrase from the environment. */
+export async function sshLogin(spec: ClusterSpec, env: { agent: string | undefined; passphrase: string | undefined }): Promise<SshLogin> {
+  const ssh = spec.config.ssh;
+  const login: SshLogin = { username: ssh.user, port: ssh.port };
+  if (ssh.keyFile) {
+    try {
+      login.privateKey = await readFile(ssh.keyFile.path);
+    } catch (error) {
+      throw new InputFileError(ssh.keyFile.path, describeSystemError(error), 'Check ssh_key_file_path in config.yaml (pai-deploy validate).', error);
+    }
+  }
+  if (env.passphrase !== undefined) login.passphrase = env.passphrase;
+  if (env.agent) login.agent = env.agent;
+  if (ssh.password !== undefined) login.password = ssh.password;
+  return login;
 }
 
-/** Runs every selected check on every machine (bounded concurrency), then the cluster-wide and dev-box checks. */
-export async function runChecks(input: ClusterSpec, options: CheckOptions, progress: CheckProgress): Promise<CheckReport> {
-  const selected = checkCatalog().filter((spec) => isSelected(spec.id, options));
-  const targets = machineTargets(input);
-  const knownHosts = await KnownHosts.open(options.knownHostsPath);
-  const credentials = await sshCredentials(input, options);
-  const port = input.config.ssh.port;
+/** Runs every selected check on the given machines (bounded concurrency), then the cluster-wide and dev-box checks. */
+export async function runChecks(spec: ClusterSpec, targets: readonly MachineTarget[], options: CheckOptions, ports: CheckPorts): Promise<CheckReport> {
+  const selected = checkCatalog().filter((check) => isSelected(check.id, options));
   const evaluation: EvaluationOptions = { maxClockOffsetSeconds: options.maxClockOffsetSeconds };
   const reports = new Map<string, MachineReport>();
   const facts = factsNeeded(selected);
-  await runLimited(targets, options.concurrency, async (target) => {
-    const controller = new AbortController();
-    const timeout = setTimeout(() => controller.abort(), options.machineTimeoutMs);
-    const inspection = inspectMachine(target, {
-      port,
-      credentials,
-      knownHosts,
-      acceptNewHostKeys: options.acceptNewHostKeys,
-      connectTimeoutMs: options.connectTimeoutMs,
-      commandTimeoutMs: options.commandTimeoutMs,
-      facts,
-      connectAttempts: options.connectAttempts,
-      retryDelayMs: options.retryDelayMs,
-      signal: controller.signal,
-      onProgress: (text) => progress.machineUpdate(target.hostname, text),
-      onHostKeyRecorded: (name, key) => progress.hostKeyRecorded(target.hostname, name, key),
-    });
-    const timedOut = new Promise<MachineFacts>((resolve) =>
-      controller.signal.addEventListener('abort', () => resolve({ connected: false, sudo: 'none', facts: new Map(), connectFailure: { kind: 'timeout', message: `no result within the machine timeout of ${options.machineTimeoutMs / 1000} s` } })),
-    );
-    const gathered = await Promise.race([inspection, timedOut]);
-    clearTimeout(timeout);
+  await runLimited(targets, options.concurrency, ports.signal, async (target) => {
+    const span = ports.io.span(target.hostname, { phase: 'check', host: target.hostname });
+    // One machine that hangs must not hold up the report: its own time limit, on top of the run's signal.
+    const machineSignal = AbortSignal.any([ports.signal, AbortSignal.timeout(options.machineTimeoutMs)]);
+    let gathered: MachineFacts;
+    try {
+      gathered = await inspectMachine(target, ports.hosts, {
+        commandTimeoutMs: options.commandTimeoutMs,
+        facts,
+        sudoPassword: spec.config.ssh.password,
+        signal: machineSignal,
+        onProgress: (text) => span.update(text),
+      });
+    } catch (error) {
+      if (ports.signal.aborted) {
+        span.end('skipped', 'interrupted');
+        throw error;
+      }
+      const message = machineSignal.aborted ? `no result within the machine timeout of ${options.machineTimeoutMs / 1000} s` : describeSystemError(error);
+      gathered = { connected: false, sudo: 'none', facts: new Map(), connectFailure: { kind: machineSignal.aborted ? 'timeout' : 'error', message } };
+    }
     const report = evaluateMachine(target, gathered, selected, options, evaluation);
     reports.set(target.hostname, report);
-    progress.machineDone(report);
+    span.end(machineOutcome(report), describe(report));
   });
   const machines = targets.map((target) => reports.get(target.hostname)!);
-  const cluster = clusterChecks(targets, selected, options);
-  const devbox = await devboxChecks(selected, options);
+  const cluster = clusterChecks(spec, selected, options);
+  const devbox = await devboxChecks(selected, options, ports);
   return { summary: summarize(machines), machines, cluster: { checks: cluster }, devbox: { checks: devbox } };
+}
+
+function machineOutcome(report: MachineReport): SpanOutcome {
+  if (!report.reachable || report.checks.some((check) => check.status === 'fail')) return 'failed';
+  return report.checks.some((check) => check.status === 'warn') ? 'warn' : 'ok';
+}
+
+/** One line for a machine: "12 passed, 1 warnings, 0 failed" or "unreachable: <why>". */
+export function describe(report: MachineReport): string {
+  if (!report.reachable) {
+    const reason = report.checks.find((check) => check.status === 'fail')?.message ?? 'unreachable';
+    return `unreachable: ${reason}`;
+  }
+  const count = (status: string) => report.checks.filter((check) => check.status === status).length;
+  return `${count('pass')} passed, ${count('warn')} warnings, ${count('fail')} failed`;
 }
 
 export function isSelected(id: string, options: Pick<CheckOptions, 'only' | 'skip'>): boolean {
@@ -160,9 +173,11 @@ export function toResult(spec: CheckSpec, outcome: Outcome, options: Pick<CheckO
   return { id: spec.id, status, observed: outcome.observed, message: ignored && outcome.ok === false ? `${outcome.message} (ignored: --ignore)` : outcome.message, hint: spec.hint };
 }
 
-function clusterChecks(targets: MachineTarget[], selected: CheckSpec[], options: Pick<CheckOptions, 'ignore'>): CheckResult[] {
+function clusterChecks(cluster: ClusterSpec, selected: CheckSpec[], options: Pick<CheckOptions, 'ignore'>): CheckResult[] {
   const spec = selected.find((check) => check.id === 'devbox.separate');
   if (!spec) return [];
+  // Every machine of the layout, not only the --limit selection: the dev-box must be none of them.
+  const targets = machineTargets(cluster);
   const own = new Set(Object.values(networkInterfaces()).flatMap((entries) => (entries ?? []).map((entry) => entry.address)));
   const self = localHostname();
   const clash = targets.find((target) => own.has(target.ip) || target.hostname === self);
@@ -172,15 +187,17 @@ function clusterChecks(targets: MachineTarget[], selected: CheckSpec[], options:
   return [toResult(spec, outcome, options)];
 }
 
-async function devboxChecks(selected: CheckSpec[], options: Pick<CheckOptions, 'ignore' | 'workDir'>): Promise<CheckResult[]> {
+async function devboxChecks(selected: CheckSpec[], options: Pick<CheckOptions, 'ignore' | 'workDir'>, ports: CheckPorts): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
   const docker = selected.find((check) => check.id === 'devbox.docker');
   if (docker) {
     let outcome: Outcome;
     try {
-      const Docker = (await import('dockerode')).default;
-      outcome = judgeDevboxDocker(await new Docker().version());
+      const engine = await ports.devbox();
+      const version = await engine.version(ports.signal);
+      outcome = judgeDevboxDocker({ Version: version.version, ApiVersion: version.apiVersion });
     } catch (error) {
+      if (ports.signal.aborted) throw error;
       outcome = { ok: false, observed: error instanceof Error ? error.message.split('\n')[0] ?? '' : String(error), message: 'no Docker engine answers on the dev-box' };
     }
     results.push(toResult(docker, outcome, options));

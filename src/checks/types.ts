@@ -1,4 +1,5 @@
 import type { MachineSku } from '../model/cluster.js';
+import type { CommandResult, ConnectFailureKind, HostKeyVerdict } from '../ports/ports.js';
 import type { MachineRole } from './catalog.js';
 
 export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skip';
@@ -12,12 +13,7 @@ export interface CheckResult {
 }
 
 /** One command's outcome on a machine. exitCode is null when the command never finished. */
-export interface FactResult {
-  stdout: string;
-  stderr: string;
-  exitCode: number | null;
-  timedOut: boolean;
-}
+export type FactResult = CommandResult;
 
 export interface MachineTarget {
   hostname: string;
@@ -29,13 +25,12 @@ export interface MachineTarget {
   sku: MachineSku | undefined;
 }
 
-export type ConnectFailureKind = 'host-key-mismatch' | 'host-key-unknown' | 'auth' | 'unreachable' | 'timeout' | 'error';
 
 /** Everything learnt about one machine; evaluators read only this. */
 export interface MachineFacts {
   connected: boolean;
   connectFailure?: { kind: ConnectFailureKind; message: string };
-  hostKey?: { keyType: string; fingerprint: string; status: 'known' | 'recorded' | 'mismatch' | 'unknown'; expected?: string };
+  hostKey?: HostKeyVerdict;
   authMethod?: 'publickey' | 'agent' | 'password';
   connectMillis?: number;
   attempts?: number;

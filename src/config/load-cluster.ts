@@ -7,6 +7,7 @@ import { csvToLayout, type CsvSkuOptions, defaultCsvSkus } from './csv-layout.js
 import { layoutFieldHints, layoutKnownKeys, layoutSchema, legacyLayoutKeys } from './layout-schema.js';
 import { normalizeConfig, reportObsoleteKeys } from './normalize-config.js';
 import { normalizeLayout } from './normalize-layout.js';
+import { pause } from '../cooperate.js';
 import { readInputFile } from './read-input.js';
 import { reportSchemaIssues } from './schema-findings.js';
 import { reportUnknownKeys } from './unknown-keys.js';
@@ -33,8 +34,9 @@ interface ParsedFile {
  * Reads layout (YAML or OpenPAI v1.0 CSV pair) and config, and checks their shape: syntax, types, unknown keys.
  * Unreadable files throw InputFileError; everything wrong inside a file becomes a finding.
  */
-export async function loadCluster(layoutInput: LayoutInput, configPath: string): Promise<LoadResult> {
-  const [layoutFile, configFile] = await Promise.all([readLayout(layoutInput), readYaml(configPath, 'config')]);
+export async function loadCluster(layoutInput: LayoutInput, configPath: string, signal?: AbortSignal): Promise<LoadResult> {
+  const [layoutFile, configFile] = await Promise.all([readLayout(layoutInput, signal), readYaml(configPath, 'config', signal)]);
+  await pause(signal);
   const findings = [...layoutFile.findings, ...configFile.findings];
   const sink = new FindingSink({ layoutSource: layoutFile.locator, configSource: configFile.locator });
   const layoutOk = checkIsMapping(layoutFile, 'layout', sink);
@@ -42,6 +44,7 @@ export async function loadCluster(layoutInput: LayoutInput, configPath: string):
   if (!layoutOk || !configOk) return { input: undefined, findings: [...findings, ...sink.findings] };
 
   const layoutResult = layoutSchema.safeParse(layoutFile.value);
+  await pause(signal);
   if (!layoutResult.success) {
     reportSchemaIssues(sink, 'layout', layoutFile.value, layoutResult.error.issues, layoutHint, () => false);
   }
@@ -63,18 +66,19 @@ export async function loadCluster(layoutInput: LayoutInput, configPath: string):
   return { input, findings: [...findings, ...sink.findings] };
 }
 
-async function readYaml(path: string, what: 'layout' | 'config'): Promise<ParsedFile> {
-  const bytes = await readInputFile(path, `the ${what} file`, `Check the path given to --${what}; \`pai-deploy config init\` writes an example pair.`);
+async function readYaml(path: string, what: 'layout' | 'config', signal: AbortSignal | undefined): Promise<ParsedFile> {
+  const hint = `Check the path given to --${what}; \`pai-deploy config init\` writes an example pair.`;
+  const bytes = await readInputFile(path, `the ${what} file`, hint, signal);
   const source = parseYamlSource(path, bytes);
   return { value: source.value, text: bytes.toString('utf8'), locator: source, findings: source.syntaxFindings };
 }
 
-async function readLayout(input: LayoutInput): Promise<ParsedFile> {
-  if (input.kind === 'yaml') return readYaml(input.path, 'layout');
+async function readLayout(input: LayoutInput, signal: AbortSignal | undefined): Promise<ParsedFile> {
+  if (input.kind === 'yaml') return readYaml(input.path, 'layout', signal);
   const hint = 'Check the paths given to --master-csv and --worker-csv.';
   const [master, worker] = await Promise.all([
-    readInputFile(input.masterPath, 'the master list', hint),
-    readInputFile(input.workerPath, 'the worker list', hint),
+    readInputFile(input.masterPath, 'the master list', hint, signal),
+    readInputFile(input.workerPath, 'the worker list', hint, signal),
   ]);
   const csv = csvToLayout(
     { file: input.masterPath, text: master.toString('utf8') },

@@ -1,6 +1,6 @@
 import type { PathSegment } from '../findings/finding.js';
 import type { FindingSink, InputFile } from '../findings/sink.js';
-import { didYouMean } from './did-you-mean.js';
+import { didYouMean } from '../findings/did-you-mean.js';
 
 /**
  * Reports keys a mapping may not hold. `knownKeys` is keyed by a path pattern: list items as `[]`, user-chosen

@@ -86,7 +86,17 @@ export interface RemoteHostsOptions {
   onHostKeyRecorded?(host: RemoteTarget, verdict: HostKeyVerdict): void;
 }
 
+/** A file to write, relative to its directory, with its mode (0600 for anything holding a secret). */
+export interface FileToWrite {
+  path: string;
+  content: string;
+  mode: number;
+  description: string;
+}
+
 export interface Ports {
+  /** Writes all files into `dir` or none (see src/infra/fs/atomic-write.ts); an abort leaves `dir` as it was. */
+  writeFiles(dir: string, files: readonly FileToWrite[], signal: AbortSignal): Promise<void>;
   /** SSH to machines, opened by the phases that touch them. */
   openHosts(options: RemoteHostsOptions): Promise<RemoteHosts>;
   devbox(): Promise<DevboxEngine>;

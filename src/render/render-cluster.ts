@@ -1,16 +1,11 @@
+import type { FileToWrite } from '../ports/ports.js';
 import type { ClusterSpec } from '../model/cluster.js';
 import { renderOpenpaiLayout, renderServicesConfiguration } from './cluster-cfg.js';
 import { renderHostsYml } from './inventory.js';
 import { renderOpenpaiVars } from './openpai-vars.js';
 
-export interface RenderedFile {
-  /** Relative to the output directory, with forward slashes. */
-  path: string;
-  content: string;
-  /** 0o600 for files holding a secret, 0o644 otherwise. */
-  mode: number;
-  description: string;
-}
+/** Relative to the output directory, with forward slashes; 0o600 for files holding a secret, 0o644 otherwise. */
+export type RenderedFile = FileToWrite;
 
 /**
  * Everything kubespray and OpenPAI need, as bytes, in a fixed order. Pure: the same input gives the same bytes.

@@ -1,5 +1,5 @@
 import type { ClusterSpec, Machine } from '../model/cluster.js';
-import { didYouMean } from '../config/did-you-mean.js';
+import { didYouMean } from '../findings/did-you-mean.js';
 import { parseQuantity } from '../config/quantity.js';
 import { quote } from '../findings/finding.js';
 import { parseIpv4, parseIpv6, unusableHostAddress } from '../net/ip.js';

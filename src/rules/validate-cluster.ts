@@ -9,6 +9,7 @@ import { checkLayout } from './layout-rules.js';
 import { checkNetworks } from './network-rules.js';
 import { FindingSink } from '../findings/sink.js';
 import { checkSshAccess } from './ssh-rules.js';
+import { pause } from '../cooperate.js';
 
 export interface Validation extends FindingSummary {
   /** Present when the inputs could be read; only safe to render when `valid`. */
@@ -16,24 +17,33 @@ export interface Validation extends FindingSummary {
   vars: EffectiveVars | undefined;
 }
 
-/** Every offline rule over already-loaded inputs. */
-export function runRules(input: ClusterSpec): { findings: Finding[]; vars: EffectiveVars } {
+/**
+ * Every offline rule over already-loaded inputs. Each rule is linear in the machines; between rules the event loop
+ * gets a turn so a signal is seen even on a 100k-machine layout.
+ */
+export async function runRules(input: ClusterSpec, signal?: AbortSignal): Promise<{ findings: Finding[]; vars: EffectiveVars }> {
   const sink = new FindingSink(input);
   const vars = computeEffectiveVars(input.config);
-  checkLayout(input, sink);
-  checkConfig(input, vars, sink);
-  checkSshAccess(input, sink);
-  checkNetworks(input.layout, vars, sink);
-  checkKubesprayVars(vars, sink);
-  checkKubesprayGroups(kubesprayGroups(input.layout), vars, sink);
+  const rules: Array<() => void> = [
+    () => checkLayout(input, sink),
+    () => checkConfig(input, vars, sink),
+    () => checkSshAccess(input, sink),
+    () => checkNetworks(input.layout, vars, sink),
+    () => checkKubesprayVars(vars, sink),
+    () => checkKubesprayGroups(kubesprayGroups(input.layout), vars, sink),
+  ];
+  for (const rule of rules) {
+    await pause(signal);
+    rule();
+  }
   return { findings: sink.findings, vars };
 }
 
 /** Load, check shape, run every rule. Never touches a machine or the network. */
-export async function validateCluster(layout: LayoutInput, configPath: string): Promise<Validation> {
-  const loaded = await loadCluster(layout, configPath);
+export async function validateCluster(layout: LayoutInput, configPath: string, signal?: AbortSignal): Promise<Validation> {
+  const loaded = await loadCluster(layout, configPath, signal);
   if (!loaded.input) return { ...summarize(loaded.findings), input: undefined, vars: undefined };
-  const { findings, vars } = runRules(loaded.input);
+  const { findings, vars } = await runRules(loaded.input, signal);
   return { ...summarize(dedupe([...loaded.findings, ...findings])), input: loaded.input, vars };
 }
 

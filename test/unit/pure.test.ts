@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ClusterSpec } from '../../src/model/cluster.js';
 import { normalizeConfig } from '../../src/config/normalize-config.js';
-import { didYouMean } from '../../src/config/did-you-mean.js';
+import { didYouMean } from '../../src/findings/did-you-mean.js';
 import { parseQuantity } from '../../src/config/quantity.js';
 import { computeEffectiveVars } from '../../src/kubespray/effective-vars.js';
 import { cidrContains, cidrsOverlap, isNetworkRange, parseCidr, parseIp, parseIpv4, unusableHostAddress } from '../../src/net/ip.js';

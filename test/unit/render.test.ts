@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { renderCluster } from '../../src/render/render-cluster.js';
-import { runInterruptCleanups } from '../../src/interrupt.js';
 import { writeFilesAtomically } from '../../src/infra/fs/atomic-write.js';
 import { validateCluster } from '../../src/rules/validate-cluster.js';
 import { tempDir, writeInputs } from '../support/fixtures.js';
@@ -129,10 +128,10 @@ describe('writing is all or nothing', () => {
     mkdirSync(parent);
     // Enough files that the write is still staging when the clean-up runs (what the SIGINT handler calls).
     const files = Array.from({ length: 400 }, (_, index) => ({ path: `f/${index}.yml`, content: 'x: 1\n', mode: 0o644, description: 'filler' }));
-    const writing = writeFilesAtomically(join(parent, 'out'), files).then(() => 'finished', () => 'failed');
+    const controller = new AbortController();
+    const writing = writeFilesAtomically(join(parent, 'out'), files, controller.signal).then(() => 'finished', () => 'failed');
     while (!readdirSync(parent).some((name) => name.startsWith('.out.tmp-'))) await new Promise((resolve) => setImmediate(resolve));
-    runInterruptCleanups();
-    expect(readdirSync(parent)).toEqual([]);
+    controller.abort();
     expect(await writing).toBe('failed');
     expect(readdirSync(parent)).toEqual([]);
   });
@@ -142,9 +141,10 @@ describe('writing is all or nothing', () => {
     mkdirSync(join(out, 'f'), { recursive: true });
     writeFileSync(join(out, 'f', '0.yml'), 'old');
     const files = Array.from({ length: 400 }, (_, index) => ({ path: `f/${index}.yml`, content: 'x: 1\n', mode: 0o644, description: 'filler' }));
-    const writing = writeFilesAtomically(out, files).then(() => 'finished', () => 'failed');
+    const controller = new AbortController();
+    const writing = writeFilesAtomically(out, files, controller.signal).then(() => 'finished', () => 'failed');
     while (readdirSync(join(out, 'f')).length < 20) await new Promise((resolve) => setImmediate(resolve));
-    runInterruptCleanups();
+    controller.abort();
     expect(await writing).toBe('failed');
     expect(readdirSync(join(out, 'f'))).toEqual(['0.yml']);
     expect(readFileSync(join(out, 'f', '0.yml'), 'utf8')).toBe('old');

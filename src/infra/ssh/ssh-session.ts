@@ -1,33 +1,18 @@
 import type { AnyAuthMethod, AuthenticationType, Client, ClientChannel, NextAuthHandler } from 'ssh2';
-import type { ConnectFailureKind, FactResult } from '../../checks/types.js';
+import type { ConnectFailureKind, ExecOptions, ExecResult, RemoteSession, SshLogin } from '../../ports/ports.js';
 import { keyTypeOf, type HostKey } from './known-hosts.js';
-
-export interface SshCredentials {
-  username: string;
-  privateKey?: Buffer;
-  passphrase?: string;
-  /** Path of ssh-agent's socket (SSH_AUTH_SOCK). */
-  agent?: string;
-  password?: string;
-}
 
 export interface SshConnectOptions {
   host: string;
-  port: number;
-  credentials: SshCredentials;
+  login: SshLogin;
   readyTimeoutMs: number;
   keepaliveIntervalMs: number;
-  /** Decides on the server's host key; return false to refuse the connection. */
-  verifyHostKey(key: HostKey): boolean;
+  /** Decides on the server's host key (asynchronously: a first-contact key is written to known_hosts first). */
+  verifyHostKey(key: HostKey): Promise<boolean>;
+  signal: AbortSignal;
 }
 
-export type AuthMethodUsed = 'publickey' | 'agent' | 'password';
-
-/** A command's result, with when it was sent and when its first output byte arrived (for clock offsets). */
-export interface ExecResult extends FactResult {
-  sentAt: number;
-  firstOutputAt: number | undefined;
-}
+export type AuthMethodUsed = RemoteSession['authMethod'];
 
 export class SshConnectError extends Error {
   constructor(readonly kind: ConnectFailureKind, message: string) {
@@ -41,13 +26,13 @@ const OUTPUT_LIMIT = 1024 * 1024;
  * One SSH connection to a machine, with commands run on their own channels over it. No PTY: stdout, stderr and exit
  * codes stay apart (OpenPAI's PTY output caused false failures). ssh2 is loaded only when a session is opened.
  */
-export class SshSession {
+export class SshSession implements RemoteSession {
   private constructor(private readonly client: Client, readonly authMethod: AuthMethodUsed) {}
 
   static async connect(options: SshConnectOptions): Promise<SshSession> {
     const { Client } = (await import('ssh2')).default;
     const client = new Client();
-    const methods = authMethods(options.credentials);
+    const methods = authMethods(options.login);
     let lastMethod: AuthMethodUsed | undefined;
     let hostKeyRefused = false;
     const authHandler = (_left: AuthenticationType[], _partial: boolean, next: NextAuthHandler) => {
@@ -57,31 +42,52 @@ export class SshSession {
       return next(method);
     };
     return new Promise((resolve, reject) => {
-      client.once('ready', () => resolve(new SshSession(client, lastMethod ?? 'password')));
+      const onAbort = () => {
+        client.end();
+        reject(options.signal.reason);
+      };
+      if (options.signal.aborted) return onAbort();
+      options.signal.addEventListener('abort', onAbort, { once: true });
+      client.once('ready', () => {
+        options.signal.removeEventListener('abort', onAbort);
+        resolve(new SshSession(client, lastMethod ?? 'password'));
+      });
       client.once('error', (error: Error & { level?: string; code?: string }) => {
+        options.signal.removeEventListener('abort', onAbort);
         client.end();
         reject(classify(error, hostKeyRefused, methods.length === 0 && lastMethod !== undefined));
       });
       client.connect({
         host: options.host,
-        port: options.port,
-        username: options.credentials.username,
+        port: options.login.port,
+        username: options.login.username,
         readyTimeout: options.readyTimeoutMs,
         keepaliveInterval: options.keepaliveIntervalMs,
         keepaliveCountMax: 3,
         authHandler,
-        hostVerifier: (blob: Buffer) => {
-          const accepted = options.verifyHostKey({ type: keyTypeOf(blob), blob });
-          hostKeyRefused = !accepted;
-          return accepted;
+        hostVerifier: (blob: Buffer, verify: (valid: boolean) => void) => {
+          options.verifyHostKey({ type: keyTypeOf(blob), blob }).then(
+            (accepted) => {
+              hostKeyRefused = !accepted;
+              verify(accepted);
+            },
+            () => {
+              hostKeyRefused = true;
+              verify(false);
+            },
+          );
         },
       });
     });
   }
 
-  /** Runs a command; `stdin` is written and closed (how a sudo password travels, never on a command line). */
-  exec(command: string, options: { stdin?: string; timeoutMs: number }): Promise<ExecResult> {
-    return new Promise((resolve) => {
+  /**
+   * Runs a command; `stdin` is written and closed (how a sudo password travels, never on a command line). An abort
+   * closes the channel and rejects with the signal's reason.
+   */
+  exec(command: string, options: ExecOptions): Promise<ExecResult> {
+    return new Promise((resolve, reject) => {
+      if (options.signal?.aborted) return reject(options.signal.reason);
       const sentAt = Date.now();
       let firstOutputAt: number | undefined;
       const started = setTimeout(() => resolve({ stdout: '', stderr: 'no channel within the command timeout', exitCode: null, timedOut: true, sentAt, firstOutputAt }), options.timeoutMs);
@@ -95,10 +101,19 @@ export class SshSession {
         let stderr = '';
         let exitCode: number | null = null;
         let done = false;
+        const onAbort = () => {
+          if (done) return;
+          done = true;
+          clearTimeout(timer);
+          channel.close();
+          reject(options.signal?.reason);
+        };
+        options.signal?.addEventListener('abort', onAbort, { once: true });
         const finish = (timedOut: boolean) => {
           if (done) return;
           done = true;
           clearTimeout(timer);
+          options.signal?.removeEventListener('abort', onAbort);
           resolve({ stdout, stderr, exitCode, timedOut, sentAt, firstOutputAt });
         };
         const timer = setTimeout(() => {
@@ -126,7 +141,7 @@ export class SshSession {
   }
 }
 
-function authMethods(credentials: SshCredentials): AnyAuthMethod[] {
+function authMethods(credentials: SshLogin): AnyAuthMethod[] {
   const methods: AnyAuthMethod[] = [];
   const username = credentials.username;
   if (credentials.privateKey) {
@@ -147,9 +162,4 @@ function classify(error: Error & { level?: string; code?: string }, hostKeyRefus
     return new SshConnectError('unreachable', `${error.code}: ${error.message}`);
   }
   return new SshConnectError('error', error.message);
-}
-
-/** Quotes a string for a POSIX shell. */
-export function shellQuote(text: string): string {
-  return `'${text.replace(/'/g, `'\\''`)}'`;
 }

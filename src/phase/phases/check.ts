@@ -1,0 +1,78 @@
+import { factsNeeded, checkCatalog } from '../../checks/catalog.js';
+import { isSelected, machineTargets, runChecks, sshLogin, type CheckOptions, type CheckReport } from '../../checks/run-checks.js';
+import type { MachineTarget } from '../../checks/types.js';
+import { selectByLimit } from '../../model/limit.js';
+import { workDirFor } from '../../model/work-dir.js';
+import type { Phase } from '../phase.js';
+import { requireCluster, type ValidateData } from './validate.js';
+
+export interface CheckData extends ValidateData {
+  targets?: MachineTarget[];
+  report?: CheckReport;
+}
+
+export interface CheckPhaseOptions {
+  checks: Omit<CheckOptions, 'workDir'>;
+  /** --limit patterns. */
+  limit: string[] | undefined;
+  workDirOverride: string | undefined;
+  /** A pre-seeded known_hosts instead of the work dir's (then unknown keys fail unless acceptNewHostKeys). */
+  knownHostsFile: string | undefined;
+  acceptNewHostKeys: boolean;
+  connectTimeoutMs: number;
+  connectAttempts: number;
+  retryDelayMs: number;
+  env: NodeJS.ProcessEnv;
+}
+
+/** Pre-flight checks on every selected machine over SSH, plus the cluster-wide and dev-box checks. */
+export function checkPhase<D extends CheckData>(options: CheckPhaseOptions): Phase<D> {
+  return {
+    id: 'check',
+    title: 'Pre-flight checks on every machine over SSH',
+    async prepare(ctx) {
+      ctx.data.targets = selectByLimit(machineTargets(requireCluster(ctx.data).spec), options.limit);
+    },
+    async run(ctx) {
+      const { spec } = requireCluster(ctx.data);
+      const targets = ctx.data.targets ?? [];
+      const workDir = workDirFor(spec.config.clusterId, options.workDirOverride, options.env);
+      await ctx.useWorkDir(workDir);
+      const ssh = spec.config.ssh;
+      if (ctx.dryRun) {
+        const selected = checkCatalog().filter((check) => isSelected(check.id, options.checks));
+        const facts = factsNeeded(selected).size;
+        for (const target of targets) {
+          await ctx.wet(target.hostname, `connect over SSH as ${ssh.user}@${target.ip}:${ssh.port} and gather ${facts} facts (read-only)`, async () => undefined);
+        }
+        return;
+      }
+      const hosts = await ctx.ports.openHosts({
+        login: await sshLogin(spec, { agent: options.env['SSH_AUTH_SOCK'] || undefined, passphrase: options.env['PAI_DEPLOY_SSH_PASSPHRASE'] || undefined }),
+        knownHostsPath: options.knownHostsFile ?? workDir.knownHosts,
+        // Trust on first use in the cluster's own known_hosts; a pre-seeded file is strict unless told otherwise.
+        acceptNewHostKeys: options.knownHostsFile === undefined || options.acceptNewHostKeys,
+        connectTimeoutMs: options.connectTimeoutMs,
+        connectAttempts: options.connectAttempts,
+        retryDelayMs: options.retryDelayMs,
+        onHostKeyRecorded: (host, key) =>
+          ctx.io.notify({
+            level: 'info',
+            code: 'check.host-key-recorded',
+            phase: 'check',
+            host: host.hostname,
+            text: `first contact, recorded host key of ${host.ip}: ${key.keyType} ${key.fingerprint}`,
+            data: { ip: host.ip, keyType: key.keyType, fingerprint: key.fingerprint },
+          }),
+      });
+      const report = await runChecks(spec, targets, { ...options.checks, workDir: workDir.root }, {
+        hosts,
+        devbox: () => ctx.ports.devbox(),
+        io: ctx.io,
+        signal: ctx.signal,
+      });
+      ctx.data.report = report;
+      ctx.setOutputs({ ...report.summary });
+    },
+  };
+}

@@ -1,0 +1,32 @@
+import { renderCluster, type RenderedFile } from '../../render/render-cluster.js';
+import type { Phase, PhaseContext } from '../phase.js';
+import { requireCluster, type ValidateData } from './validate.js';
+
+export interface RenderData extends ValidateData {
+  /** The rendered files (also in dry-run, where they are not written). */
+  files?: RenderedFile[];
+  /** Where they were (or would be) written. */
+  renderedTo?: string;
+}
+
+/**
+ * Renders the kubespray inventory and OpenPAI's cluster configuration and writes them all or none into the
+ * directory `target` names (the cluster's work dir, or render's --out).
+ */
+export function renderPhase<D extends RenderData>(target: (ctx: PhaseContext<D>) => string): Phase<D> {
+  return {
+    id: 'render',
+    title: 'Render the kubespray inventory and OpenPAI cluster configuration',
+    async run(ctx) {
+      const files = renderCluster(requireCluster(ctx.data).spec);
+      const dir = target(ctx);
+      ctx.data.files = files;
+      ctx.data.renderedTo = dir;
+      const secret = files.filter((file) => file.mode === 0o600).length;
+      await ctx.wet(dir, `write ${files.length} files (${secret} of them 0600): ${files.map((file) => file.path).join(', ')}`, () =>
+        ctx.ports.writeFiles(dir, files, ctx.signal),
+      );
+      ctx.setOutputs({ dir, files: files.length });
+    },
+  };
+}
