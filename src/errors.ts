@@ -1,3 +1,5 @@
+import { dirname } from 'node:path';
+
 /**
  * Typed errors that carry what the user must do. Only src/cli/main.ts turns them into exit codes.
  * Exit codes: 0 fine, 1 findings or failed work, 2 bad usage or unreadable input, 130 interrupted.
@@ -55,8 +57,46 @@ export class OutputError extends PaiDeployError {
 }
 
 export class InterruptedError extends PaiDeployError {
-  constructor(signal: string) {
-    super(`interrupted by ${signal}`, { exitCode: ExitCode.interrupted });
+  /** What stopped the run, e.g. `SIGINT` (the abort signal's reason), or `abort` when it gave none. */
+  readonly signal: string;
+  /** The phase that was running (or about to run) when the run stopped. */
+  readonly phase: string | undefined;
+
+  constructor(signal: string, options: { phase?: string; message?: string; cause?: unknown } = {}) {
+    const message = options.message ?? (options.phase === undefined ? `interrupted by ${signal}` : `interrupted in phase ${options.phase}`);
+    super(message, { exitCode: ExitCode.interrupted, cause: options.cause });
+    this.signal = signal;
+    this.phase = options.phase;
+  }
+}
+
+/**
+ * Another pai-deploy run holds the work dir's lock. `holder` is what its lock file says, or undefined when the file
+ * could not be read (then `lockChangedAt` says when it was last written).
+ */
+export class WorkDirLockedError extends PaiDeployError {
+  readonly lockPath: string;
+  readonly holder: { pid: number; host: string; startedAt: string; action: string } | undefined;
+
+  constructor(
+    lockPath: string,
+    holder: { pid: number; host: string; startedAt: string; action: string } | undefined,
+    options: { lockChangedAt?: string } = {},
+  ) {
+    const dir = dirname(lockPath);
+    super(
+      holder
+        ? `the work dir ${dir} is in use by pid ${holder.pid} on ${holder.host} (${holder.action}, started ${holder.startedAt})`
+        : `the work dir ${dir} is locked by an unreadable lock file${options.lockChangedAt ? ` (last written ${options.lockChangedAt})` : ''}`,
+      {
+        exitCode: ExitCode.failed,
+        hint: holder
+          ? `Wait for that run to finish. If pid ${holder.pid} is no longer running on ${holder.host}, remove ${lockPath} and retry.`
+          : `Wait for any other pai-deploy run on this work dir to finish. If none is running, remove ${lockPath} and retry.`,
+      },
+    );
+    this.lockPath = lockPath;
+    this.holder = holder;
   }
 }
 

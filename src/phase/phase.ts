@@ -22,7 +22,10 @@ export interface Phase<D = unknown> {
   inputs?(ctx: PhaseContext<D>): unknown;
   /** Side effects only through ctx.wet(...) and ctx.ports, watching ctx.signal. */
   run(ctx: PhaseContext<D>): Promise<void>;
-  /** After a failure or an abort, for every phase that started, in reverse order. May be asynchronous. */
+  /**
+   * After a failure or an abort, for every phase that started (its run was called), in reverse order. May be
+   * asynchronous. Its ctx.signal is not the run's (aborted) one but a fresh signal, so the clean-up can finish.
+   */
   cleanUp?(ctx: PhaseContext<D>, cause: CleanUpCause): Promise<void>;
 }
 

@@ -1,0 +1,43 @@
+import type { DevboxEngine, FileToWrite, Ports, RemoteHosts, RemoteHostsOptions } from '../../src/ports/ports.js';
+
+export interface FakePorts extends Ports {
+  /** Port calls, in order: `writeFiles <dir>`, `openHosts`, `devbox`. */
+  readonly calls: string[];
+  /** What writeFiles was given (kept in memory; nothing touches the disk unless the test passes its own writeFiles). */
+  readonly written: Array<{ dir: string; files: readonly FileToWrite[] }>;
+}
+
+export interface ProvidedPorts {
+  hosts?: RemoteHosts;
+  devbox?: DevboxEngine;
+  writeFiles?: Ports['writeFiles'];
+}
+
+/**
+ * Ports for unit tests. writeFiles records in memory (and refuses once the signal is raised, like the real one);
+ * the SSH and container ports are what the test passes, and one the test did not give rejects, so a phase that
+ * reaches for the network or the container engine unexpectedly fails loudly.
+ */
+export function fakePorts(provided: ProvidedPorts = {}): FakePorts {
+  const calls: string[] = [];
+  const written: Array<{ dir: string; files: readonly FileToWrite[] }> = [];
+  return {
+    calls,
+    written,
+    writeFiles(dir: string, files: readonly FileToWrite[], signal: AbortSignal): Promise<void> {
+      calls.push(`writeFiles ${dir}`);
+      if (provided.writeFiles) return provided.writeFiles(dir, files, signal);
+      if (signal.aborted) return Promise.reject(new Error('fake ports: writeFiles after the abort'));
+      written.push({ dir, files });
+      return Promise.resolve();
+    },
+    openHosts(_options: RemoteHostsOptions): Promise<RemoteHosts> {
+      calls.push('openHosts');
+      return provided.hosts ? Promise.resolve(provided.hosts) : Promise.reject(new Error('fake ports: no RemoteHosts given to this test'));
+    },
+    devbox(): Promise<DevboxEngine> {
+      calls.push('devbox');
+      return provided.devbox ? Promise.resolve(provided.devbox) : Promise.reject(new Error('fake ports: no DevboxEngine given to this test'));
+    },
+  };
+}
