@@ -1,88 +1,129 @@
 import { readFileSync, writeSync } from 'node:fs';
-import { ExitCode, PaiDeployError } from '../errors.js';
-import { runInterruptCleanups } from '../interrupt.js';
-import type { CommandContext, CommandRunner } from './context.js';
-import { commandHelp, mainHelp } from './help.js';
-import { colourEnabled, liveDisplayPossible, makeStyle } from './output.js';
+import type { Command } from 'commander';
+import { InterruptedError } from '../errors.js';
+import { realPorts } from '../infra/ports.js';
+import type { Ports } from '../ports/ports.js';
+import type { CommandEnv } from './command-env.js';
+import { reportFor, signalExitCodes } from './exit-codes.js';
+import { createIoHost, type CliIoHost, type ProgressMode } from './io/create-io-host.js';
+import type { HostInput, HostStream } from './io/streams.js';
+import { buildProgram, type Handler } from './program.js';
 
-type CommandName = keyof typeof commandHelp;
+export interface CliStreams {
+  stdout: HostStream;
+  stderr: HostStream;
+  stdin?: HostInput;
+}
 
-/** Commands are imported only when run, so `--help` and `--version` load nothing heavy. */
-const commands: Record<CommandName, () => Promise<CommandRunner>> = {
-  validate: async () => (await import('./commands/validate.js')).runValidate,
-  render: async () => (await import('./commands/render.js')).runRender,
-  plan: async () => (await import('./commands/plan.js')).runPlan,
-  'config init': async () => (await import('./commands/config-init.js')).runConfigInit,
-  'config import-csv': async () => (await import('./commands/config-import-csv.js')).runConfigImportCsv,
-  check: async () => (await import('./commands/check.js')).runCheck,
-  'ssh setup-keys': async () => (await import('./commands/ssh-setup-keys.js')).runSshSetupKeys,
-};
+export interface CliRun {
+  streams: CliStreams;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  /** Aborted by the first SIGINT/SIGTERM/SIGHUP (runCli wires it); its reason is an InterruptedError. */
+  signal: AbortSignal;
+  ports?: Ports;
+}
 
-export async function main(argv: readonly string[], context: CommandContext): Promise<number> {
-  const [first, second] = argv;
-  if (first === undefined || first === '-h' || first === '--help' || first === 'help') {
-    const topic = second === 'config' || second === 'ssh' ? `${second} ${argv[2] ?? ''}` : second;
-    context.stdout.write(topic !== undefined && isCommand(topic) ? commandHelp[topic] : mainHelp);
-    return first === undefined ? ExitCode.usage : ExitCode.ok;
-  }
-  if (first === '-V' || first === '--version') {
-    context.stdout.write(`${version()}\n`);
-    return ExitCode.ok;
-  }
-  const grouped = (first === 'config' || first === 'ssh') && second !== undefined && !second.startsWith('-');
-  const name = grouped ? `${first} ${second}` : first;
-  if (!isCommand(name)) {
-    const known = Object.keys(commands).join(', ');
-    context.stderr.write(`pai-deploy: unknown command "${first === 'config' || first === 'ssh' ? `${first} ${second ?? ''}`.trim() : first}"\n    hint: the commands are ${known}; run pai-deploy --help\n`);
-    return ExitCode.usage;
-  }
-  const rest = argv.slice(name.split(' ').length);
-  if (rest.includes('--help') || rest.includes('-h')) {
-    context.stdout.write(commandHelp[name]);
-    return ExitCode.ok;
+/**
+ * Parses argv, runs the command and returns the exit code: the only place that decides it (exit-codes.ts holds the
+ * table). Commands throw typed errors and return nothing.
+ */
+export async function main(argv: readonly string[], run: CliRun): Promise<number> {
+  let io: CliIoHost | undefined;
+  const { stdout, stderr } = run.streams;
+  const dispatch = (load: () => Promise<Handler>) => async (...args: unknown[]) => {
+    const command = args.at(-1) as Command;
+    const positional = args.slice(0, -2).filter((arg): arg is string => typeof arg === 'string');
+    const flags = command.optsWithGlobals<{ progress: ProgressMode; verbose?: boolean }>();
+    io = createIoHost({
+      progress: flags.progress,
+      stdout,
+      stderr,
+      env: run.env,
+      stdin: run.streams.stdin,
+      verbose: flags.verbose === true,
+      signal: run.signal,
+    });
+    const env: CommandEnv = { io, ports: run.ports ?? realPorts(), signal: run.signal, env: run.env, cwd: run.cwd };
+    const handler = await load();
+    await (handler as (flags: unknown, env: CommandEnv, args: string[]) => Promise<void>)(flags, env, positional);
+  };
+  const program = buildProgram(dispatch, toolVersion)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => stdout.write(text),
+      writeErr: (text) => stderr.write(text),
+      outputError: (text, write) => write(text.startsWith('error:') ? `pai-deploy: ${text}` : text),
+    });
+  for (const sub of allCommands(program)) sub.exitOverride();
+  let error: unknown;
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+  } catch (caught) {
+    error = caught;
   }
   try {
-    const run = await commands[name]();
-    return await run(rest, context);
-  } catch (error) {
-    return reportError(error, context);
+    await io?.close();
+  } catch (closing) {
+    error ??= closing;
+  }
+  if (error === undefined) return run.signal.aborted ? exitForSignal(run.signal) : 0;
+  const interrupted = run.signal.aborted ? signalName(run.signal) : undefined;
+  const report = reportFor(error, Boolean(run.env['PAI_DEPLOY_DEBUG']), interrupted);
+  if (interrupted !== undefined) stderr.write(error instanceof InterruptedError && error.phase !== undefined ? `interrupted in phase ${error.phase}\n` : 'interrupted\n');
+  if (report.text !== undefined) stderr.write(report.text);
+  return report.exitCode;
+}
+
+function allCommands(command: Command): Command[] {
+  return command.commands.flatMap((sub) => [sub, ...allCommands(sub)]);
+}
+
+function signalName(signal: AbortSignal): string {
+  const reason: unknown = signal.reason;
+  return reason instanceof InterruptedError ? reason.signal : 'SIGINT';
+}
+
+function exitForSignal(signal: AbortSignal): number {
+  return signalExitCodes[signalName(signal) as keyof typeof signalExitCodes] ?? 130;
+}
+
+/** Read only when asked (-V, version): both src/ (tests) and dist/ (the CLI) sit one level below the package root. */
+function toolVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string }).version ?? 'unknown';
+  } catch {
+    return 'unknown';
   }
 }
 
-function isCommand(name: string): name is CommandName {
-  return Object.hasOwn(commands, name);
-}
-
-function reportError(error: unknown, context: CommandContext): number {
-  const style = context.style;
-  if (error instanceof PaiDeployError) {
-    context.stderr.write(`${style.red('error:')} ${error.message}\n${error.hint ? `    hint: ${error.hint}\n` : ''}`);
-    return error.exitCode;
-  }
-  const detail = error instanceof Error ? (context.env['PAI_DEPLOY_DEBUG'] ? error.stack ?? error.message : error.message) : String(error);
-  context.stderr.write(`${style.red('internal error:')} ${detail}\n    hint: this is a bug in pai-deploy; rerun with PAI_DEPLOY_DEBUG=1 and report the output\n`);
-  return ExitCode.failed;
-}
-
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
-  return pkg.version ?? 'unknown';
-}
-
-/** The process entry: wires real streams, maps Ctrl-C to exit 130. The only place that exits. */
+/**
+ * The process entry: real streams, signals, and the exit. The first SIGINT/SIGTERM/SIGHUP aborts the run (the
+ * running phase stops at its next await, clean-ups run, state records the interruption); a second one exits at once.
+ */
 export async function runCli(): Promise<void> {
-  process.on('SIGINT', () => {
-    runInterruptCleanups();
-    // Straight to the descriptor: a live display may have hijacked process.stderr.write into a buffer.
-    writeSync(2, '\ninterrupted\n');
-    process.exit(ExitCode.interrupted);
-  });
-  const context: CommandContext = {
-    stdout: process.stdout,
-    stderr: process.stderr,
-    env: process.env,
-    style: makeStyle(colourEnabled(process.stdout)),
-    liveDisplay: liveDisplayPossible(process.stdout, process.stderr, process.env),
+  const controller = new AbortController();
+  const onSignal = (signal: 'SIGINT' | 'SIGTERM' | 'SIGHUP') => {
+    if (controller.signal.aborted) {
+      // Straight to the descriptor: a live display may own the stream.
+      writeSync(2, '\ninterrupted again: exiting now\n');
+      process.exit(signalExitCodes[signal]);
+    }
+    controller.abort(new InterruptedError(signal));
   };
-  process.exitCode = await main(process.argv.slice(2), context);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => onSignal(signal));
+  // A reader that went away (`| head -1`) is not an error of ours; the result writer stops writing.
+  process.stdout.on('error', () => undefined);
+  process.stderr.on('error', () => undefined);
+  const code = await main(process.argv.slice(2), {
+    streams: { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin },
+    env: process.env,
+    cwd: process.cwd(),
+    signal: controller.signal,
+  });
+  if (controller.signal.aborted) {
+    // An interrupted read of a FIFO may still hold a thread-pool request open; it must not keep the process alive.
+    process.exit(code);
+  }
+  process.exitCode = code;
 }

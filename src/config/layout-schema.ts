@@ -1,56 +1,94 @@
 import { z } from 'zod';
 
+const d = (text: string) => ({ description: text });
+const flag = (text: string) => z.union([z.boolean(), z.string()]).optional().meta(d(text));
+
+export const computingDeviceSchema = z
+  .looseObject({
+    type: z.string().meta(d('the device plugin resource name, vendor/resource, e.g. nvidia.com/gpu.')),
+    model: z.union([z.string(), z.number()]).optional().meta(d('an informational model name such as V100.')),
+    count: z.number().int().min(1).meta(d('the number of devices per machine, a whole number of at least 1.')),
+  })
+  .meta(d('computing-device is a mapping with type (e.g. nvidia.com/gpu), model and count.'));
+
+export const machineSkuSchema = z
+  .looseObject({
+    mem: z.string().meta(d('write memory as a quoted Kubernetes quantity, e.g. mem: "60Gi".')),
+    cpu: z
+      .looseObject({ vcore: z.number().int().min(1).meta(d('vcore is a whole number of CPU cores, at least 1, e.g. vcore: 24.')) })
+      .meta(d('cpu is a mapping: cpu: {vcore: 24}.')),
+    'computing-device': computingDeviceSchema.optional(),
+  })
+  .meta(d('a SKU is a mapping with mem, cpu and optionally computing-device.'));
+
+export const machineSchema = z
+  .looseObject({
+    hostname: z.string().meta(d('a lowercase RFC 1123 host name such as pai-worker-01 (it becomes the Kubernetes node name).')),
+    hostip: z.string().meta(d("the machine's IPv4 address on the cluster network, e.g. 10.0.0.11.")),
+    'machine-type': z.string().meta(d('the name of a SKU defined under machine-sku.')),
+    'pai-master': flag('write pai-master: "true" (or true) on exactly one machine.'),
+    'pai-worker': flag('write pai-worker: "true" (or true) on every worker.'),
+    'pai-storage': flag('write pai-storage: "true" (or true) on the storage machine, if any.'),
+  })
+  .meta(d('each machine is a mapping with hostname, hostip, machine-type and role flags.'));
+
 /**
- * OpenPAI v1.5+ layout.yaml (openpai.md §2.2). Shapes only; semantic rules live in src/rules.
- * Objects are loose here because unknown keys are reported separately, with a "did you mean".
+ * OpenPAI v1.5+ layout.yaml (openpai.md §2.2). Shapes only; semantic rules live in src/rules. Objects are loose
+ * here because unknown keys are reported separately, with a "did you mean"; the known keys and the hints of those
+ * findings are read from this schema (layoutKnownKeys, layoutFieldHints), and so is the published JSON Schema.
  */
-const flag = z.union([z.boolean(), z.string()]);
-
-export const computingDeviceSchema = z.looseObject({
-  type: z.string(),
-  model: z.union([z.string(), z.number()]).optional(),
-  count: z.number().int().min(1),
-});
-
-export const machineSkuSchema = z.looseObject({
-  mem: z.string(),
-  cpu: z.looseObject({ vcore: z.number().int().min(1) }),
-  'computing-device': computingDeviceSchema.optional(),
-});
-
-export const machineSchema = z.looseObject({
-  hostname: z.string(),
-  hostip: z.string(),
-  'machine-type': z.string(),
-  'pai-master': flag.optional(),
-  'pai-worker': flag.optional(),
-  'pai-storage': flag.optional(),
-});
-
-export const layoutSchema = z.looseObject({
-  kubernetes: z
-    .looseObject({
-      'api-servers-url': z.string(),
-      'dashboard-url': z.string(),
-    })
-    .optional(),
-  'machine-sku': z.record(z.string(), machineSkuSchema),
-  'machine-list': z.array(machineSchema).min(1),
-});
+export const layoutSchema = z
+  .looseObject({
+    kubernetes: z
+      .looseObject({
+        'api-servers-url': z.string().meta(d('a URL such as https://10.0.0.1:6443, or remove the kubernetes section to use the default.')),
+        'dashboard-url': z.string().meta(d('a URL such as https://10.0.0.1:9090, or remove the kubernetes section to use the default.')),
+      })
+      .optional()
+      .meta(d('kubernetes is optional; when present it holds api-servers-url and dashboard-url strings.')),
+    'machine-sku': z.record(z.string(), machineSkuSchema).meta(d('machine-sku maps a SKU name to {mem, cpu: {vcore}, computing-device?}.')),
+    'machine-list': z
+      .array(machineSchema)
+      .min(1)
+      .meta(d('machine-list is a list of machines: - hostname: ..., hostip: ..., machine-type: ...')),
+  })
+  .meta(d('layout.yaml is a mapping with machine-sku and machine-list; `pai-deploy config init` writes an example.'));
 
 export type LayoutFile = z.infer<typeof layoutSchema>;
 export type MachineEntry = z.infer<typeof machineSchema>;
 export type MachineSkuEntry = z.infer<typeof machineSkuSchema>;
 
-/** Keys each mapping of layout.yaml may hold; `*` stands for a user-chosen key (a SKU name). */
-export const layoutKnownKeys: Record<string, readonly string[]> = {
-  '': ['kubernetes', 'machine-sku', 'machine-list'],
-  kubernetes: ['api-servers-url', 'dashboard-url'],
-  'machine-sku.*': ['mem', 'cpu', 'computing-device'],
-  'machine-sku.*.cpu': ['vcore'],
-  'machine-sku.*.computing-device': ['type', 'model', 'count'],
-  'machine-list[]': ['hostname', 'hostip', 'machine-type', 'pai-master', 'pai-worker', 'pai-storage'],
-};
+interface SchemaTables {
+  /** Keys each mapping may hold, by path pattern: `[]` for list items, `*` for a user-chosen key (a SKU name). */
+  knownKeys: Record<string, readonly string[]>;
+  /** What each field must hold, for hints, by the same patterns. */
+  hints: Record<string, string>;
+}
+
+/** Walks the schema once: the tables the unknown-key and schema findings use. */
+function schemaTables(root: z.ZodType): SchemaTables {
+  const tables: SchemaTables = { knownKeys: {}, hints: {} };
+  const visit = (schema: z.ZodType, pattern: string): void => {
+    const description = schema.meta()?.description;
+    if (typeof description === 'string') tables.hints[pattern] ??= description;
+    if (schema instanceof z.ZodOptional) return visit(schema.unwrap() as z.ZodType, pattern);
+    if (schema instanceof z.ZodObject) {
+      const shape = schema.shape as Record<string, z.ZodType>;
+      tables.knownKeys[pattern] = Object.keys(shape);
+      for (const [key, child] of Object.entries(shape)) visit(child, pattern === '' ? key : `${pattern}.${key}`);
+    } else if (schema instanceof z.ZodArray) {
+      visit(schema.element as z.ZodType, `${pattern}[]`);
+    } else if (schema instanceof z.ZodRecord) {
+      visit(schema.valueType as z.ZodType, `${pattern}.*`);
+    }
+  };
+  visit(root, '');
+  return tables;
+}
+
+const tables = schemaTables(layoutSchema);
+export const layoutKnownKeys: Readonly<Record<string, readonly string[]>> = tables.knownKeys;
+export const layoutFieldHints: Readonly<Record<string, string>> = tables.hints;
 
 /** Keys of OpenPAI v1.0-v1.4 layouts that the v1.5+ format rejects, with what to do instead. */
 export const legacyLayoutKeys: Record<string, string> = {
@@ -60,29 +98,4 @@ export const legacyLayoutKeys: Record<string, string> = {
   zkid: 'remove it; zookeeper is not used since v1.0.',
   gpu: 'describe devices under machine-sku.<sku>.computing-device (type, model, count).',
   os: 'remove it; the OS is checked on the machine by `pai-deploy check`.',
-};
-
-/** What each field must hold, for hints. Paths use `[]` for list items and `*` for SKU names. */
-export const layoutFieldHints: Record<string, string> = {
-  '': 'layout.yaml is a mapping with machine-sku and machine-list; `pai-deploy config init` writes an example.',
-  kubernetes: 'kubernetes is optional; when present it holds api-servers-url and dashboard-url strings.',
-  'kubernetes.api-servers-url': 'a URL such as https://10.0.0.1:6443, or remove the kubernetes section to use the default.',
-  'kubernetes.dashboard-url': 'a URL such as https://10.0.0.1:9090, or remove the kubernetes section to use the default.',
-  'machine-sku': 'machine-sku maps a SKU name to {mem, cpu: {vcore}, computing-device?}.',
-  'machine-sku.*': 'a SKU is a mapping with mem, cpu and optionally computing-device.',
-  'machine-sku.*.mem': 'write memory as a quoted Kubernetes quantity, e.g. mem: "60Gi".',
-  'machine-sku.*.cpu': 'cpu is a mapping: cpu: {vcore: 24}.',
-  'machine-sku.*.cpu.vcore': 'vcore is a whole number of CPU cores, at least 1, e.g. vcore: 24.',
-  'machine-sku.*.computing-device': 'computing-device is a mapping with type (e.g. nvidia.com/gpu), model and count.',
-  'machine-sku.*.computing-device.type': 'the device plugin resource name, vendor/resource, e.g. nvidia.com/gpu.',
-  'machine-sku.*.computing-device.model': 'an informational model name such as V100.',
-  'machine-sku.*.computing-device.count': 'the number of devices per machine, a whole number of at least 1.',
-  'machine-list': 'machine-list is a list of machines: - hostname: ..., hostip: ..., machine-type: ...',
-  'machine-list[]': 'each machine is a mapping with hostname, hostip, machine-type and role flags.',
-  'machine-list[].hostname': 'a lowercase RFC 1123 host name such as pai-worker-01 (it becomes the Kubernetes node name).',
-  'machine-list[].hostip': 'the machine\'s IPv4 address on the cluster network, e.g. 10.0.0.11.',
-  'machine-list[].machine-type': 'the name of a SKU defined under machine-sku.',
-  'machine-list[].pai-master': 'write pai-master: "true" (or true) on exactly one machine.',
-  'machine-list[].pai-worker': 'write pai-worker: "true" (or true) on every worker.',
-  'machine-list[].pai-storage': 'write pai-storage: "true" (or true) on the storage machine, if any.',
 };

@@ -1,7 +1,7 @@
 import { quote } from '../findings/finding.js';
 import type { FindingSink } from '../findings/sink.js';
 import type { ClusterConfig, DockerCache } from '../model/cluster.js';
-import { configKeys, configKeySpec, isSecretConfigPath, type ConfigKey, type ConfigValue } from './config-schema.js';
+import { configDefault, configKeys, configKeySpec, isSecretConfigPath, type ConfigKey, type ConfigValue } from './config-schema.js';
 import { kubesprayOverrides } from './kubespray-overrides.js';
 import { resolveUserPath } from './user-path.js';
 
@@ -11,12 +11,13 @@ import { resolveUserPath } from './user-path.js';
  * pai-deploy and OpenPAI apply is decided here, once.
  */
 export function normalizeConfig(raw: Record<string, unknown>, dir: string, text: string, sink: FindingSink): ClusterConfig {
+  /** The key's value when it is present and well-formed, else its default from the schema (if it has one). */
   const get = <K extends ConfigKey>(key: K): ConfigValue<K> | undefined => {
     const value = raw[key];
-    if (value === undefined) return undefined;
-    const parsed = configKeys[key].schema.safeParse(value);
-    return parsed.success ? (parsed.data as ConfigValue<K>) : undefined;
+    const parsed = value === undefined ? undefined : configKeys[key].schema.safeParse(value);
+    return parsed?.success ? (parsed.data as ConfigValue<K>) : configDefault(key);
   };
+  const given = (key: ConfigKey): boolean => raw[key] !== undefined && configKeys[key].schema.safeParse(raw[key]).success;
   const text_ = (value: string | number | undefined): string | undefined => (value === undefined ? undefined : String(value));
   const keyFile = get('ssh_key_file_path');
   const password = get('password');
@@ -26,7 +27,7 @@ export function normalizeConfig(raw: Record<string, unknown>, dir: string, text:
     ssh: {
       user: get('user') ?? '',
       port: get('ssh_port') ?? 22,
-      portSet: get('ssh_port') !== undefined,
+      portSet: given('ssh_port'),
       keyFile: keyFile === undefined ? undefined : { asWritten: keyFile, path: resolveUserPath(keyFile, dir) },
       password: password === '' ? undefined : text_(password),
     },
@@ -41,11 +42,11 @@ export function normalizeConfig(raw: Record<string, unknown>, dir: string, text:
     marketplace: flag(raw, 'enable_marketplace', get('enable_marketplace'), sink),
     hivedScheduler: get('enable_hived_scheduler') ?? true,
     dockerDataRoot: get('docker_data_root') ?? '/mnt/docker',
-    dockerCache: dockerCache(get),
+    dockerCache: dockerCache(get, given('docker_cache_storage_backend')),
     hostDaemonPorts: {
       start: get('host_daemon_port_start') ?? 40000,
       end: get('host_daemon_port_end') ?? 65535,
-      startSet: get('host_daemon_port_start') !== undefined,
+      startSet: given('host_daemon_port_start'),
     },
     kubespray: kubesprayOverrides(raw, extraVars),
     extraVars,
@@ -69,12 +70,12 @@ function flag(raw: Record<string, unknown>, key: ConfigKey, value: string | bool
 
 type Getter = <K extends ConfigKey>(key: K) => ConfigValue<K> | undefined;
 
-function dockerCache(get: Getter): DockerCache {
+function dockerCache(get: Getter, backendSet: boolean): DockerCache {
   if (get('enable_docker_cache') !== true) return { enabled: false };
   const backend = get('docker_cache_storage_backend');
   return {
     enabled: true,
-    backendSet: backend !== undefined,
+    backendSet,
     storage:
       (backend ?? 'azure') === 'azure'
         ? {

@@ -4,7 +4,7 @@ import { evaluators } from '../../src/checks/evaluators.js';
 import { formatCheckJunit, formatCheckText } from '../../src/cli/format/check-report.js';
 import { evaluateMachine, isSelected, judgeDevboxDocker, summarize, type CheckReport } from '../../src/checks/run-checks.js';
 import type { FactResult, MachineFacts, MachineTarget } from '../../src/checks/types.js';
-import { makeStyle } from '../../src/cli/output.js';
+import { makePalette } from '../../src/cli/io/style.js';
 
 const ok = (stdout: string): FactResult => ({ stdout, stderr: '', exitCode: 0, timedOut: false });
 const failed = (stderr: string, exitCode = 1): FactResult => ({ stdout: '', stderr, exitCode, timedOut: false });
@@ -177,7 +177,7 @@ describe('report formats', () => {
   const report: CheckReport = { summary: summarize([machine]), machines: [machine], cluster: { checks: [] }, devbox: { checks: [] } };
   it('counts machines in the summary', () => expect(report.summary).toEqual({ machines: 1, passed: 0, warnings: 0, failed: 1, unreachable: 0 }));
   it('prints a table per machine', () => {
-    const text = formatCheckText(report, makeStyle(false));
+    const text = formatCheckText(report, makePalette(false));
     expect(text).toMatch(/^pai-gpu-01 \(10\.0\.0\.11, pai-worker\)$/m);
     expect(text).toMatch(/^ {2}FAIL {2}ssh\.key-auth/m);
     expect(text).toContain('1 machines: 0 passed, 0 with warnings, 1 failed, 0 unreachable');

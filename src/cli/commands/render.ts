@@ -1,27 +1,43 @@
-import { renderCluster } from '../../render/render-cluster.js';
-import { writeFilesAtomically } from '../../infra/fs/atomic-write.js';
-import { validateCluster } from '../../rules/validate-cluster.js';
-import { formatOption, parseCommandArgs, requireString } from '../args.js';
-import { clusterInputOptions, configPathFrom, layoutInputFrom } from '../cluster-options.js';
-import type { CommandContext } from '../context.js';
-import { formatFindings } from '../output.js';
+import { renderAction } from '../../actions/render.js';
+import { FindingsError } from '../../errors.js';
+import type { FindingSummary } from '../../findings/finding.js';
+import { runAction } from '../../phase/manager.js';
+import { clusterSources, type ClusterInputFlags } from '../cluster-inputs.js';
+import { stdoutStyle, type CommandEnv } from '../command-env.js';
+import { findingsJson, formatFindings } from '../format/findings.js';
 
-export async function runRender(argv: readonly string[], context: CommandContext): Promise<number> {
-  const parsed = parseCommandArgs('render', argv, { ...clusterInputOptions, out: { type: 'string', short: 'o' } });
-  const format = formatOption(parsed, 'render', ['text', 'json']);
-  const outDir = requireString(parsed, 'out', 'render');
-  const result = await validateCluster(layoutInputFrom(parsed, 'render'), configPathFrom(parsed, 'render'));
-  const files = result.valid && result.input ? renderCluster(result.input) : [];
-  if (files.length > 0) await writeFilesAtomically(outDir, files);
-  if (format === 'json') {
-    const written = files.map((file) => ({ path: file.path, mode: file.mode.toString(8).padStart(4, '0') }));
-    context.stdout.write(JSON.stringify({ valid: result.valid, errors: result.errors, warnings: result.warnings, outDir, files: written }, null, 2) + '\n');
-  } else if (!result.valid) {
-    context.stdout.write(formatFindings(result, context.style));
-    context.stderr.write(`nothing written to ${outDir}\n`);
-  } else {
-    if (result.warnings.length > 0) context.stdout.write(formatFindings(result, context.style));
-    context.stdout.write(`wrote ${files.length} files to ${outDir}:\n${files.map((file) => `  ${file.path}`).join('\n')}\n`);
+export interface RenderFlags extends ClusterInputFlags {
+  out: string;
+  format: 'text' | 'json';
+  dryRun?: boolean;
+}
+
+export async function runRender(flags: RenderFlags, env: CommandEnv): Promise<void> {
+  let findings: FindingSummary | undefined;
+  const action = renderAction(clusterSources('render', flags, env), flags.out, {
+    report: async (validation) => {
+      findings = validation;
+      if (flags.format === 'text' && (!validation.valid || validation.warnings.length > 0)) {
+        await env.io.result(formatFindings(validation, stdoutStyle(env)));
+      }
+    },
+  });
+  const dryRun = flags.dryRun === true;
+  try {
+    await runAction(action, { io: env.io, ports: env.ports, signal: env.signal, dryRun });
+  } catch (error) {
+    if (error instanceof FindingsError && findings) {
+      if (flags.format === 'json') await env.io.result(findingsJson(findings, { outDir: flags.out, files: [] }));
+      env.io.notify({ level: 'error', code: 'render.nothing-written', text: `nothing written to ${flags.out}` });
+    }
+    throw error;
   }
-  return result.valid ? 0 : 1;
+  const files = action.data.files ?? [];
+  if (flags.format === 'json') {
+    const written = files.map((file) => ({ path: file.path, mode: file.mode.toString(8).padStart(4, '0') }));
+    await env.io.result(findingsJson(findings ?? { valid: true, errors: [], warnings: [] }, { outDir: flags.out, dryRun, files: written }));
+  } else {
+    const verb = dryRun ? 'would write' : 'wrote';
+    await env.io.result(`${verb} ${files.length} files to ${flags.out}:\n${files.map((file) => `  ${file.path}`).join('\n')}\n`);
+  }
 }

@@ -1,14 +1,18 @@
-import { validateCluster } from '../../rules/validate-cluster.js';
-import { formatOption, parseCommandArgs } from '../args.js';
-import { clusterInputOptions, configPathFrom, layoutInputFrom } from '../cluster-options.js';
-import type { CommandContext } from '../context.js';
-import { findingsJson, formatFindings } from '../output.js';
+import { validateAction } from '../../actions/validate.js';
+import { runAction } from '../../phase/manager.js';
+import { clusterSources, type ClusterInputFlags } from '../cluster-inputs.js';
+import { stdoutStyle, type CommandEnv } from '../command-env.js';
+import { findingsJson, formatFindings } from '../format/findings.js';
 
-export async function runValidate(argv: readonly string[], context: CommandContext): Promise<number> {
-  const parsed = parseCommandArgs('validate', argv, { ...clusterInputOptions, strict: { type: 'boolean' } });
-  const format = formatOption(parsed, 'validate', ['text', 'json']);
-  const result = await validateCluster(layoutInputFrom(parsed, 'validate'), configPathFrom(parsed, 'validate'));
-  context.stdout.write(format === 'json' ? findingsJson(result) : formatFindings(result, context.style));
-  const failed = !result.valid || (parsed.values['strict'] === true && result.warnings.length > 0);
-  return failed ? 1 : 0;
+export interface ValidateFlags extends ClusterInputFlags {
+  format: 'text' | 'json';
+  strict?: boolean;
+}
+
+export async function runValidate(flags: ValidateFlags, env: CommandEnv): Promise<void> {
+  const action = validateAction(clusterSources('validate', flags, env), {
+    strict: flags.strict === true,
+    report: (validation) => env.io.result(flags.format === 'json' ? findingsJson(validation) : formatFindings(validation, stdoutStyle(env))),
+  });
+  await runAction(action, { io: env.io, ports: env.ports, signal: env.signal, dryRun: false });
 }

@@ -1,4 +1,5 @@
-import type { Style } from '../output.js';
+import { escapeControl } from '../io/escape.js';
+import type { Palette as Style } from '../io/style.js';
 import type { CheckReport, MachineReport } from '../../checks/run-checks.js';
 import type { CheckResult } from '../../checks/types.js';
 
@@ -15,14 +16,15 @@ export function formatCheckText(report: CheckReport, style: Style, verbose = fal
     for (const check of checks) {
       if (check.status === 'skip' && !verbose) continue;
       const detail = check.status === 'pass' ? check.observed : check.status === 'skip' ? check.message : `${check.message}${check.observed && !check.message.includes(check.observed) ? ` [${check.observed}]` : ''}`;
-      lines.push(`  ${colour(check.status, LABEL[check.status])}  ${check.id.padEnd(width)}  ${detail}`);
+      // Observed values come from the machines (command output): escaped, never written raw to a terminal.
+      lines.push(`  ${colour(check.status, LABEL[check.status])}  ${check.id.padEnd(width)}  ${escapeControl(detail)}`);
       if ((check.status === 'fail' || check.status === 'warn') && check.hint) lines.push(`        ${' '.repeat(width)}${style.dim('hint:')} ${check.hint}`);
     }
     const skipped = checks.filter((check) => check.status === 'skip').length;
     if (skipped > 0 && !verbose) lines.push(style.dim(`  (${skipped} skipped)`));
     lines.push('');
   };
-  for (const machine of report.machines) table(`${machine.hostname} (${machine.ip}, ${machine.roles.join(', ') || 'no role'})${machine.reachable ? '' : ' UNREACHABLE'}`, machine.checks);
+  for (const machine of report.machines) table(`${escapeControl(machine.hostname)} (${machine.ip}, ${machine.roles.join(', ') || 'no role'})${machine.reachable ? '' : ' UNREACHABLE'}`, machine.checks);
   if (report.cluster.checks.length > 0) table('cluster', report.cluster.checks);
   if (report.devbox.checks.length > 0) table('dev-box', report.devbox.checks);
   const s = report.summary;

@@ -1,0 +1,274 @@
+import { Command, Option } from 'commander';
+import type { CommandEnv } from './command-env.js';
+import { duration, list, path, positiveInteger } from './options.js';
+
+/**
+ * Every command, declared once: flags (typed, with defaults), help (generated from these declarations, with the
+ * examples) and the handler, imported only when the command runs so `--help` loads nothing heavy.
+ */
+export type Handler = (flags: never, env: CommandEnv, args: string[]) => Promise<void>;
+export type Dispatch = (load: () => Promise<Handler>) => (...args: unknown[]) => Promise<void>;
+
+const EXIT_CODES = `Exit codes: 0 fine, 1 findings, failed checks or a failed phase, 2 bad usage or an unreadable input,
+130 interrupted (Ctrl-C), 143 terminated (SIGTERM), 129 hung up (SIGHUP).`;
+
+function examples(...lines: string[]): string {
+  return `\nExamples:\n${lines.map((line) => `  ${line}`).join('\n')}\n`;
+}
+
+function inputOptions(command: Command): Command {
+  return command
+    .optionsGroup('Input (one of; default ./layout.yaml and ./config.yaml when present):')
+    .addOption(new Option('-l, --layout <file>', 'OpenPAI layout.yaml (machine-sku, machine-list)').argParser(path))
+    .addOption(new Option('--master-csv <file>', 'OpenPAI v1.0 master.csv (hostname,ip per line), with --worker-csv').argParser(path))
+    .addOption(new Option('--worker-csv <file>', 'OpenPAI v1.0 worker.csv').argParser(path))
+    .addOption(new Option('-c, --config <file>', 'OpenPAI config.yaml (SSH user/key, registry, docker and kubespray knobs)').argParser(path))
+    .optionsGroup('Hardware of machines from CSV lists (the lists carry none):')
+    .addOption(new Option('--master-mem <quantity>', 'memory of the master').default('40Gi'))
+    .addOption(new Option('--master-vcores <n>', 'CPU cores of the master').argParser(positiveInteger).default(4))
+    .addOption(new Option('--worker-mem <quantity>', 'memory of each worker').default('16Gi'))
+    .addOption(new Option('--worker-vcores <n>', 'CPU cores of each worker').argParser(positiveInteger).default(4))
+    .addOption(new Option('--worker-device <type>', 'device type of each worker, e.g. nvidia.com/gpu (default: none)'))
+    .addOption(new Option('--worker-device-count <n>', 'devices per worker').argParser(positiveInteger).default(1))
+    .addOption(new Option('--worker-device-model <model>', 'device model, e.g. V100'))
+    .optionsGroup('Options:');
+}
+
+function formatOption(choices: readonly string[]): Option {
+  return new Option('--format <format>', 'output format').choices(choices).default('text');
+}
+
+const limitOption = () =>
+  new Option('--limit <hosts>', 'only these machines: host names or IPs, comma-separated or repeated; * globs, !name excludes').argParser(list);
+const workDirOption = () =>
+  new Option('--work-dir <dir>', "the cluster's work dir (default: $PAI_DEPLOY_HOME/clusters/<cluster_id>, PAI_DEPLOY_HOME defaulting to ~/.pai-deploy)").argParser(path);
+
+export function buildProgram(dispatch: Dispatch, version: () => string): Command {
+  const program = new Command('pai-deploy')
+    .description('from a list of machines to a running OpenPAI cluster (kubespray release-2.11)')
+    .version(version(), '-V, --version', 'print the version')
+    .addOption(new Option('--progress <mode>', 'progress display: a live view on a terminal, plain lines, or JSON lines on stderr').choices(['auto', 'plain', 'json']).default('auto'))
+    .option('-v, --verbose', 'more detail: span updates, debug messages')
+    .showSuggestionAfterError(true)
+    .showHelpAfterError('(run with --help for the usage and examples)')
+    .addHelpText(
+      'after',
+      examples(
+        'pai-deploy config init --dir mycluster',
+        'pai-deploy validate -l mycluster/layout.yaml -c mycluster/config.yaml',
+        'pai-deploy validate -l layout.yaml -c config.yaml --format json > findings.json',
+        'pai-deploy render -l layout.yaml -c config.yaml --out ./rendered',
+        'pai-deploy plan -l examples/layout.yaml -c examples/config.yaml',
+        'pai-deploy check -l layout.yaml -c config.yaml --format junit --output check.xml',
+      ) + `\n${EXIT_CODES}\nColour only on a terminal, never with NO_COLOR (FORCE_COLOR=1 forces it).\n`,
+    );
+
+  inputOptions(
+    program
+      .command('validate')
+      .description('check layout.yaml and config.yaml offline, as kubespray 2.11 and OpenPAI would')
+      .addHelpText(
+        'before',
+        'Checks the inputs without touching a machine: YAML syntax and types, unknown keys (with "did you mean"),\n' +
+          "OpenPAI's layout rules, every kubespray release-2.11 assertion decidable offline (on the effective values:\n" +
+          'kubespray defaults < OpenPAI defaults < config.yaml < openpai_kubespray_extra_var), network ranges and SSH access.\n',
+      ),
+  )
+    .addOption(formatOption(['text', 'json']))
+    .option('--strict', 'exit 1 on warnings too')
+    .addHelpText(
+      'after',
+      examples(
+        'pai-deploy validate -l layout.yaml -c config.yaml',
+        'pai-deploy validate --master-csv master.csv --worker-csv worker.csv -c config.yaml --worker-device nvidia.com/gpu --worker-device-count 4',
+        "pai-deploy validate -l layout.yaml -c config.yaml --format json | jq '.errors[].code'",
+      ) + '\nExit codes: 0 valid, 1 errors found (or warnings with --strict), 2 bad usage or unreadable file.\n',
+    )
+    .action(dispatch(async () => (await import('./commands/validate.js')).runValidate));
+
+  inputOptions(
+    program
+      .command('render')
+      .description('write the kubespray inventory and OpenPAI cluster configuration to a directory')
+      .addHelpText(
+        'before',
+        'Validates, then writes (all files or none; invalid input leaves DIR absent or untouched):\n' +
+          '  DIR/inventory/hosts.yml                  kubespray 2.11 inventory (no passwords)\n' +
+          '  DIR/inventory/openpai.yml                kubespray extra vars, used as -e @openpai.yml\n' +
+          '  DIR/cluster-cfg/layout.yaml              OpenPAI layout\n' +
+          '  DIR/cluster-cfg/config.yaml              OpenPAI config, as written\n' +
+          '  DIR/cluster-cfg/services-configuration.yaml\n' +
+          'Files holding a secret are mode 0600. The same input always gives the same bytes.\n',
+      ),
+  )
+    .addOption(new Option('-o, --out <dir>', 'output directory (created if missing)').argParser(path).makeOptionMandatory())
+    .addOption(formatOption(['text', 'json']))
+    .option('--dry-run', 'validate and render, print what would be written, write nothing')
+    .addHelpText(
+      'after',
+      examples('pai-deploy render -l layout.yaml -c config.yaml --out ./rendered', 'pai-deploy render -l layout.yaml -c config.yaml --out ./rendered --dry-run', 'ansible-inventory -i ./rendered/inventory/hosts.yml --graph'),
+    )
+    .action(dispatch(async () => (await import('./commands/render.js')).runRender));
+
+  inputOptions(
+    program
+      .command('plan')
+      .description('print what a deployment would do with these inputs (a dry run: nothing is written or contacted)')
+      .addHelpText(
+        'before',
+        'Runs the deploy action as a dry run: validate, render into the work dir, pre-flight checks, kubespray and the\n' +
+          'OpenPAI services, each phase describing what it would do instead of doing it. Prints machines per role, the\n' +
+          'kubespray commit, the dev-box image, the files that would be written, every step and the services in start\n' +
+          'order. Writes nothing and contacts no machine.\n',
+      ),
+  )
+    .addOption(workDirOption())
+    .addOption(limitOption())
+    .addOption(formatOption(['text', 'json']))
+    .addHelpText(
+      'after',
+      examples('pai-deploy plan -l examples/layout.yaml -c examples/config.yaml', 'pai-deploy plan -l layout.yaml -c config.yaml --work-dir /tmp/pai1 --format json'),
+    )
+    .action(dispatch(async () => (await import('./commands/plan.js')).runPlan));
+
+  inputOptions(
+    program
+      .command('check')
+      .description('pre-flight checks on every machine over SSH, all machines at once')
+      .addHelpText(
+        'before',
+        'Connects to every machine over SSH (one connection each, no PTY, bounded concurrency) and checks what OpenPAI and\n' +
+          'kubespray 2.11 need: SSH and sudo without passwords, OS, hostname, systemd, the layout IP and that it is static,\n' +
+          'time sync and clock skew, docker and its version, daemon.json, the NVIDIA runtime as docker\'s default in\n' +
+          "daemon.json, GPU driver and count, CPU and memory against the layout, free ports, leftovers of an earlier\n" +
+          "Kubernetes, kubeadm's prerequisites; and on the dev-box: Docker engine, free disk, not part of the cluster.\n" +
+          'Check ids: requirement-checks/checks.yaml. Key auth uses ssh_key_file_path (passphrase from\n' +
+          'PAI_DEPLOY_SSH_PASSPHRASE) and ssh-agent (SSH_AUTH_SOCK); password auth and sudo use config.yaml\'s password,\n' +
+          'fed on stdin, never on a command line.\n',
+      ),
+  )
+    .optionsGroup('Host keys:')
+    .addOption(workDirOption())
+    .addOption(new Option('--known-hosts <file>', "a pre-seeded known_hosts instead of the work dir's: unknown keys fail ...").argParser(path))
+    .option('--accept-new-host-keys', '... unless this is given (then they are recorded in the file)')
+    .optionsGroup('Connections:')
+    .addOption(new Option('--concurrency <n>', 'machines checked at once').argParser(positiveInteger).default(20))
+    .addOption(new Option('--connect-timeout <duration>', 'SSH handshake timeout').argParser(duration).default(10_000, '10s'))
+    .addOption(new Option('--connect-attempts <n>', 'attempts per machine, with back-off').argParser(positiveInteger).default(3))
+    .addOption(new Option('--command-timeout <duration>', 'per command').argParser(duration).default(30_000, '30s'))
+    .addOption(new Option('--machine-timeout <duration>', 'per machine, all included').argParser(duration).default(300_000, '300s'))
+    .addOption(new Option('--max-clock-offset <duration>', 'largest clock difference to the dev-box that passes').argParser(duration).default(1000, '1s'))
+    .optionsGroup('Selection and verdict:')
+    .addOption(limitOption())
+    .addOption(new Option('--only <ids>', "check ids or globs, comma-separated or repeated (e.g. --only 'docker.*'); machines are asked only what the selected checks read").argParser(list))
+    .addOption(new Option('--skip <ids>', 'check ids or globs to leave out').argParser(list))
+    .addOption(new Option('--ignore <ids>', "turn these errors into warnings (like kubeadm's --ignore-preflight-errors)").argParser(list))
+    .option('--strict', 'exit 1 on warnings too')
+    .optionsGroup('Output:')
+    .addOption(formatOption(['text', 'json', 'junit']))
+    .addOption(new Option('-o, --output <file>', 'write the report to FILE (a summary still goes to stdout)').argParser(path))
+    .option('--verbose', 'show skipped checks too')
+    .addHelpText(
+      'after',
+      examples(
+        'pai-deploy check -l layout.yaml -c config.yaml',
+        'pai-deploy check -l layout.yaml -c config.yaml --format json --output check.json',
+        "pai-deploy check -l layout.yaml -c config.yaml --only 'docker.*,gpu.*' --ignore docker.version",
+        "pai-deploy check -l layout.yaml -c config.yaml --only 'ssh.*'      # reachability and logins only",
+        "pai-deploy check -l layout.yaml -c config.yaml --limit 'pai-worker-*' --command-timeout 2m",
+        'pai-deploy check -l layout.yaml -c config.yaml --known-hosts ~/.ssh/known_hosts --format junit -o check.xml',
+      ) + '\nExit codes: 0 nothing failed, 1 a check failed, a machine was unreachable or the config is invalid, 2 bad usage.\n',
+    )
+    .action(dispatch(async () => (await import('./commands/check.js')).runCheck));
+
+  const ssh = program.command('ssh').description('SSH set-up of the machines');
+  inputOptions(
+    ssh
+      .command('setup-keys')
+      .description("install the dev-box's public key on machines that accept the password")
+      .addHelpText(
+        'before',
+        "Logs in to every machine with config.yaml's password and appends the dev-box's public key to the user's\n" +
+          '~/.ssh/authorized_keys (once), so that ssh.key-auth passes. The public key defaults to ssh_key_file_path + ".pub".\n' +
+          "Host keys are handled as by `check` (the cluster's known_hosts, trust on first use).\n",
+      ),
+  )
+    .addOption(new Option('--public-key <file>', 'the public key to install').argParser(path))
+    .addOption(workDirOption())
+    .addOption(new Option('--known-hosts <file>', 'a pre-seeded known_hosts file').argParser(path))
+    .option('--accept-new-host-keys', 'record unknown host keys in --known-hosts')
+    .addOption(new Option('--concurrency <n>', 'machines at once').argParser(positiveInteger).default(20))
+    .addOption(limitOption())
+    .addOption(formatOption(['text', 'json']))
+    .option('--dry-run', 'say which machines would get the key; change nothing')
+    .addHelpText(
+      'after',
+      examples(
+        'pai-deploy ssh setup-keys -l layout.yaml -c config.yaml',
+        'pai-deploy ssh setup-keys -l layout.yaml -c config.yaml --public-key ~/.ssh/id_ed25519.pub --limit pai-worker-03',
+      ),
+    )
+    .action(dispatch(async () => (await import('./commands/ssh-setup-keys.js')).runSshSetupKeys));
+
+  const config = program.command('config').description('write, convert and describe layout.yaml and config.yaml');
+  config
+    .command('init')
+    .description('write a commented example layout.yaml and config.yaml (with their JSON Schemas)')
+    .addOption(new Option('-d, --dir <dir>', 'where to write them').argParser(path).default('.'))
+    .option('--force', 'overwrite existing files')
+    .addHelpText('after', examples('pai-deploy config init --dir mycluster'))
+    .action(dispatch(async () => (await import('./commands/config-init.js')).runConfigInit));
+  config
+    .command('import-csv')
+    .description("turn OpenPAI v1.0's master.csv and worker.csv into a layout.yaml")
+    .addHelpText(
+      'before',
+      "Turns OpenPAI v1.0's lists (hostname,ip per line; a BOM, CRLF and blank lines are fine) into a v1.5+ layout.yaml.\n" +
+        'The first line of master.csv is the master. The lists carry no hardware, so SKUs come from the options below:\n' +
+        'review them before deploying.\n',
+    )
+    .addOption(new Option('--master-csv <file>', 'OpenPAI v1.0 master.csv').argParser(path).makeOptionMandatory())
+    .addOption(new Option('--worker-csv <file>', 'OpenPAI v1.0 worker.csv').argParser(path).makeOptionMandatory())
+    .addOption(new Option('-o, --out <file>', 'where to write the layout (default: stdout)').argParser(path))
+    .option('--force', 'overwrite an existing --out file')
+    .addOption(new Option('--master-mem <quantity>', 'memory of the master').default('40Gi'))
+    .addOption(new Option('--master-vcores <n>', 'CPU cores of the master').argParser(positiveInteger).default(4))
+    .addOption(new Option('--worker-mem <quantity>', 'memory of each worker').default('16Gi'))
+    .addOption(new Option('--worker-vcores <n>', 'CPU cores of each worker').argParser(positiveInteger).default(4))
+    .addOption(new Option('--worker-device <type>', 'device type of each worker, e.g. nvidia.com/gpu'))
+    .addOption(new Option('--worker-device-count <n>', 'devices per worker').argParser(positiveInteger).default(1))
+    .addOption(new Option('--worker-device-model <model>', 'device model'))
+    .addHelpText(
+      'after',
+      examples(
+        'pai-deploy config import-csv --master-csv master.csv --worker-csv worker.csv -o layout.yaml',
+        'pai-deploy config import-csv --master-csv m.csv --worker-csv w.csv --worker-device nvidia.com/gpu --worker-device-count 8',
+      ),
+    )
+    .action(dispatch(async () => (await import('./commands/config-import-csv.js')).runConfigImportCsv));
+  config
+    .command('schema')
+    .description('print the JSON Schema of layout.yaml or config.yaml (for editors and CI)')
+    .addArgument(new Command().createArgument('<kind>', 'layout or config').choices(['layout', 'config']))
+    .addHelpText('after', examples('pai-deploy config schema layout > layout.schema.json', 'pai-deploy config schema config | jq .properties.ssh_port'))
+    .action(dispatch(async () => (await import('./commands/config-schema.js')).runConfigSchema));
+
+  program
+    .command('completion')
+    .description('print a shell completion script (bash, zsh or fish)')
+    .addArgument(new Command().createArgument('<shell>', 'bash, zsh or fish').choices(['bash', 'zsh', 'fish']))
+    .addHelpText(
+      'after',
+      examples('source <(pai-deploy completion bash)      # in ~/.bashrc', 'source <(pai-deploy completion zsh)       # in ~/.zshrc', 'pai-deploy completion fish | source       # in config.fish'),
+    )
+    .action(dispatch(async () => (await import('./commands/completion.js')).runCompletion));
+
+  program
+    .command('version')
+    .description("print pai-deploy's version, the kubespray commit and OpenPAI release it targets, and Node's version")
+    .option('--json', 'as JSON')
+    .addHelpText('after', examples('pai-deploy version', 'pai-deploy version --json | jq -r .kubespray.commit'))
+    .action(dispatch(async () => (await import('./commands/version.js')).runVersion));
+
+  return program;
+}
