@@ -6,7 +6,11 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
+    // TypeScript (src/, test/, scripts/, vitest.config.ts — all in tsconfig.json) is linted with type information.
     files: ['**/*.ts'],
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
@@ -17,6 +21,22 @@ export default tseslint.config(
           message: 'Only src/cli/main.ts decides the exit code; throw a PaiDeployError instead.',
         },
       ],
+
+      // Promises: every one is awaited, returned, or explicitly `void`ed; none is passed where a
+      // synchronous callback or a boolean is expected; only thenables are awaited.
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/await-thenable': 'error',
+      // `return promise` inside try/catch/finally would skip the catch and run the finally too early.
+      '@typescript-eslint/return-await': ['error', 'in-try-catch'],
+      // Rejections and throws carry Errors (PaiDeployError and friends), never strings or plain objects.
+      '@typescript-eslint/only-throw-error': 'error',
+      '@typescript-eslint/prefer-promise-reject-errors': 'error',
+      // A switch over a union names every member; a `default` does not stand in for a forgotten case.
+      '@typescript-eslint/switch-exhaustiveness-check': [
+        'error',
+        { considerDefaultExhaustiveForUnions: false, requireDefaultForNonUnion: false },
+      ],
     },
   },
   {
@@ -24,7 +44,15 @@ export default tseslint.config(
     rules: { 'no-restricted-syntax': 'off' },
   },
   {
+    // Plain JavaScript stays untyped (no project service, no type-checked rules).
     files: ['**/*.js', '**/*.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
+  },
+  {
+    files: ['**/*.cjs'],
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { module: 'writable', require: 'readonly', __dirname: 'readonly', process: 'readonly' },
+    },
   },
 );

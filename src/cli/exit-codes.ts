@@ -20,8 +20,7 @@ export function reportFor(error: unknown, debug: boolean, signal: string | undef
   if (error instanceof CommanderError) {
     // commander has already printed its message (with "Did you mean ...?"). --help and --version exit 0; help shown
     // because a command was incomplete (`pai-deploy config`) is a usage error.
-    const ok = error.code === 'commander.helpDisplayed' || error.code === 'commander.version';
-    return { exitCode: ok ? ExitCode.ok : ExitCode.usage, text: undefined };
+    return { exitCode: error.exitCode === 0 ? ExitCode.ok : ExitCode.usage, text: undefined };
   }
   if (error instanceof PaiDeployError) {
     return { exitCode: error.exitCode as ExitCodeValue, text: `error: ${error.message}\n${error.hint ? `    hint: ${error.hint}\n` : ''}` };

@@ -48,14 +48,15 @@ export async function main(argv: readonly string[], run: CliRun): Promise<number
     const handler = await load();
     await (handler as (flags: unknown, env: CommandEnv, args: string[]) => Promise<void>)(flags, env, positional);
   };
-  const program = buildProgram(dispatch, toolVersion)
-    .exitOverride()
-    .configureOutput({
+  const program = buildProgram(dispatch, toolVersion);
+  // Subcommands copy their parent's settings when created, so set these on every one of them.
+  for (const command of [program, ...allCommands(program)]) {
+    command.exitOverride().configureOutput({
       writeOut: (text) => stdout.write(text),
       writeErr: (text) => stderr.write(text),
       outputError: (text, write) => write(text.startsWith('error:') ? `pai-deploy: ${text}` : text),
     });
-  for (const sub of allCommands(program)) sub.exitOverride();
+  }
   let error: unknown;
   try {
     await program.parseAsync([...argv], { from: 'user' });

@@ -48,8 +48,9 @@ export function buildProgram(dispatch: Dispatch, version: () => string): Command
     .description('from a list of machines to a running OpenPAI cluster (kubespray release-2.11)')
     .version(version(), '-V, --version', 'print the version')
     .addOption(new Option('--progress <mode>', 'progress display: a live view on a terminal, plain lines, or JSON lines on stderr').choices(['auto', 'plain', 'json']).default('auto'))
-    .option('-v, --verbose', 'more detail: span updates, debug messages')
+    .option('-v, --verbose', 'more detail: every progress update, debug messages, skipped checks')
     .showSuggestionAfterError(true)
+    .helpCommand(false)
     .showHelpAfterError('(run with --help for the usage and examples)')
     .addHelpText(
       'after',
@@ -60,19 +61,18 @@ export function buildProgram(dispatch: Dispatch, version: () => string): Command
         'pai-deploy render -l layout.yaml -c config.yaml --out ./rendered',
         'pai-deploy plan -l examples/layout.yaml -c examples/config.yaml',
         'pai-deploy check -l layout.yaml -c config.yaml --format junit --output check.xml',
+        'pai-deploy config import-csv --master-csv master.csv --worker-csv worker.csv -o layout.yaml',
+        'pai-deploy help config import-csv',
       ) + `\n${EXIT_CODES}\nColour only on a terminal, never with NO_COLOR (FORCE_COLOR=1 forces it).\n`,
     );
 
   inputOptions(
     program
       .command('validate')
-      .description('check layout.yaml and config.yaml offline, as kubespray 2.11 and OpenPAI would')
-      .addHelpText(
-        'before',
-        'Checks the inputs without touching a machine: YAML syntax and types, unknown keys (with "did you mean"),\n' +
-          "OpenPAI's layout rules, every kubespray release-2.11 assertion decidable offline (on the effective values:\n" +
-          'kubespray defaults < OpenPAI defaults < config.yaml < openpai_kubespray_extra_var), network ranges and SSH access.\n',
-      ),
+      .summary('check layout.yaml and config.yaml offline, as kubespray 2.11 and OpenPAI would')
+      .description(`${'check layout.yaml and config.yaml offline, as kubespray 2.11 and OpenPAI would'}.\n\n` + 'Checks the inputs without touching a machine: YAML syntax and types, unknown keys (with "did you mean"), ' +
+          "OpenPAI's layout rules, every kubespray release-2.11 assertion decidable offline (on the effective values: " +
+          'kubespray defaults < OpenPAI defaults < config.yaml < openpai_kubespray_extra_var), network ranges and SSH access.\n'),
   )
     .addOption(formatOption(['text', 'json']))
     .option('--strict', 'exit 1 on warnings too')
@@ -89,17 +89,14 @@ export function buildProgram(dispatch: Dispatch, version: () => string): Command
   inputOptions(
     program
       .command('render')
-      .description('write the kubespray inventory and OpenPAI cluster configuration to a directory')
-      .addHelpText(
-        'before',
-        'Validates, then writes (all files or none; invalid input leaves DIR absent or untouched):\n' +
-          '  DIR/inventory/hosts.yml                  kubespray 2.11 inventory (no passwords)\n' +
-          '  DIR/inventory/openpai.yml                kubespray extra vars, used as -e @openpai.yml\n' +
-          '  DIR/cluster-cfg/layout.yaml              OpenPAI layout\n' +
-          '  DIR/cluster-cfg/config.yaml              OpenPAI config, as written\n' +
+      .summary('write the kubespray inventory and OpenPAI cluster configuration to a directory')
+      .description(`${'write the kubespray inventory and OpenPAI cluster configuration to a directory'}.\n\n` + 'Validates, then writes (all files or none; invalid input leaves DIR absent or untouched):\n' +
+          '  DIR/inventory/hosts.yml  kubespray 2.11 inventory (no passwords)\n' +
+          '  DIR/inventory/openpai.yml  kubespray extra vars, used as -e @openpai.yml\n' +
+          '  DIR/cluster-cfg/layout.yaml  OpenPAI layout\n' +
+          '  DIR/cluster-cfg/config.yaml  OpenPAI config, as written\n' +
           '  DIR/cluster-cfg/services-configuration.yaml\n' +
-          'Files holding a secret are mode 0600. The same input always gives the same bytes.\n',
-      ),
+          'Files holding a secret are mode 0600. The same input always gives the same bytes.\n'),
   )
     .addOption(new Option('-o, --out <dir>', 'output directory (created if missing)').argParser(path).makeOptionMandatory())
     .addOption(formatOption(['text', 'json']))
@@ -113,14 +110,11 @@ export function buildProgram(dispatch: Dispatch, version: () => string): Command
   inputOptions(
     program
       .command('plan')
-      .description('print what a deployment would do with these inputs (a dry run: nothing is written or contacted)')
-      .addHelpText(
-        'before',
-        'Runs the deploy action as a dry run: validate, render into the work dir, pre-flight checks, kubespray and the\n' +
-          'OpenPAI services, each phase describing what it would do instead of doing it. Prints machines per role, the\n' +
-          'kubespray commit, the dev-box image, the files that would be written, every step and the services in start\n' +
-          'order. Writes nothing and contacts no machine.\n',
-      ),
+      .summary('print what a deployment would do with these inputs (a dry run: nothing is written or contacted)')
+      .description(`${'print what a deployment would do with these inputs (a dry run: nothing is written or contacted)'}.\n\n` + 'Runs the deploy action as a dry run: validate, render into the work dir, pre-flight checks, kubespray and the ' +
+          'OpenPAI services, each phase describing what it would do instead of doing it. Prints machines per role, the ' +
+          'kubespray commit, the dev-box image, the files that would be written, every step and the services in start ' +
+          'order. Writes nothing and contacts no machine.\n'),
   )
     .addOption(workDirOption())
     .addOption(limitOption())
@@ -134,18 +128,15 @@ export function buildProgram(dispatch: Dispatch, version: () => string): Command
   inputOptions(
     program
       .command('check')
-      .description('pre-flight checks on every machine over SSH, all machines at once')
-      .addHelpText(
-        'before',
-        'Connects to every machine over SSH (one connection each, no PTY, bounded concurrency) and checks what OpenPAI and\n' +
-          'kubespray 2.11 need: SSH and sudo without passwords, OS, hostname, systemd, the layout IP and that it is static,\n' +
-          'time sync and clock skew, docker and its version, daemon.json, the NVIDIA runtime as docker\'s default in\n' +
-          "daemon.json, GPU driver and count, CPU and memory against the layout, free ports, leftovers of an earlier\n" +
-          "Kubernetes, kubeadm's prerequisites; and on the dev-box: Docker engine, free disk, not part of the cluster.\n" +
-          'Check ids: requirement-checks/checks.yaml. Key auth uses ssh_key_file_path (passphrase from\n' +
-          'PAI_DEPLOY_SSH_PASSPHRASE) and ssh-agent (SSH_AUTH_SOCK); password auth and sudo use config.yaml\'s password,\n' +
-          'fed on stdin, never on a command line.\n',
-      ),
+      .summary('pre-flight checks on every machine over SSH, all machines at once')
+      .description(`${'pre-flight checks on every machine over SSH, all machines at once'}.\n\n` + 'Connects to every machine over SSH (one connection each, no PTY, bounded concurrency) and checks what OpenPAI and ' +
+          'kubespray 2.11 need: SSH and sudo without passwords, OS, hostname, systemd, the layout IP and that it is static, ' +
+          'time sync and clock skew, docker and its version, daemon.json, the NVIDIA runtime as docker\'s default in ' +
+          "daemon.json, GPU driver and count, CPU and memory against the layout, free ports, leftovers of an earlier " +
+          "Kubernetes, kubeadm's prerequisites; and on the dev-box: Docker engine, free disk, not part of the cluster. " +
+          'Check ids: requirement-checks/checks.yaml. Key auth uses ssh_key_file_path (passphrase from ' +
+          'PAI_DEPLOY_SSH_PASSPHRASE) and ssh-agent (SSH_AUTH_SOCK); password auth and sudo use config.yaml\'s password, ' +
+          'fed on stdin, never on a command line.\n'),
   )
     .optionsGroup('Host keys:')
     .addOption(workDirOption())
@@ -167,7 +158,6 @@ export function buildProgram(dispatch: Dispatch, version: () => string): Command
     .optionsGroup('Output:')
     .addOption(formatOption(['text', 'json', 'junit']))
     .addOption(new Option('-o, --output <file>', 'write the report to FILE (a summary still goes to stdout)').argParser(path))
-    .option('--verbose', 'show skipped checks too')
     .addHelpText(
       'after',
       examples(
@@ -185,13 +175,10 @@ export function buildProgram(dispatch: Dispatch, version: () => string): Command
   inputOptions(
     ssh
       .command('setup-keys')
-      .description("install the dev-box's public key on machines that accept the password")
-      .addHelpText(
-        'before',
-        "Logs in to every machine with config.yaml's password and appends the dev-box's public key to the user's\n" +
-          '~/.ssh/authorized_keys (once), so that ssh.key-auth passes. The public key defaults to ssh_key_file_path + ".pub".\n' +
-          "Host keys are handled as by `check` (the cluster's known_hosts, trust on first use).\n",
-      ),
+      .summary("install the dev-box's public key on machines that accept the password")
+      .description(`${"install the dev-box's public key on machines that accept the password"}.\n\n` + "Logs in to every machine with config.yaml's password and appends the dev-box's public key to the user's " +
+          '~/.ssh/authorized_keys (once), so that ssh.key-auth passes. The public key defaults to ssh_key_file_path + ".pub". ' +
+          "Host keys are handled as by `check` (the cluster's known_hosts, trust on first use).\n"),
   )
     .addOption(new Option('--public-key <file>', 'the public key to install').argParser(path))
     .addOption(workDirOption())
@@ -220,13 +207,10 @@ export function buildProgram(dispatch: Dispatch, version: () => string): Command
     .action(dispatch(async () => (await import('./commands/config-init.js')).runConfigInit));
   config
     .command('import-csv')
-    .description("turn OpenPAI v1.0's master.csv and worker.csv into a layout.yaml")
-    .addHelpText(
-      'before',
-      "Turns OpenPAI v1.0's lists (hostname,ip per line; a BOM, CRLF and blank lines are fine) into a v1.5+ layout.yaml.\n" +
-        'The first line of master.csv is the master. The lists carry no hardware, so SKUs come from the options below:\n' +
-        'review them before deploying.\n',
-    )
+    .summary("turn OpenPAI v1.0's master.csv and worker.csv into a layout.yaml")
+    .description(`${"turn OpenPAI v1.0's master.csv and worker.csv into a layout.yaml"}.\n\n` + "Turns OpenPAI v1.0's lists (hostname,ip per line; a BOM, CRLF and blank lines are fine) into a v1.5+ layout.yaml. " +
+        'The first line of master.csv is the master. The lists carry no hardware, so SKUs come from the options below: ' +
+        'review them before deploying.\n')
     .addOption(new Option('--master-csv <file>', 'OpenPAI v1.0 master.csv').argParser(path).makeOptionMandatory())
     .addOption(new Option('--worker-csv <file>', 'OpenPAI v1.0 worker.csv').argParser(path).makeOptionMandatory())
     .addOption(new Option('-o, --out <file>', 'where to write the layout (default: stdout)').argParser(path))
@@ -269,6 +253,23 @@ export function buildProgram(dispatch: Dispatch, version: () => string): Command
     .option('--json', 'as JSON')
     .addHelpText('after', examples('pai-deploy version', 'pai-deploy version --json | jq -r .kubespray.commit'))
     .action(dispatch(async () => (await import('./commands/version.js')).runVersion));
+
+  // `help <command> [<subcommand>]`, for nested commands too (commander's own help command takes one word).
+  program
+    .command('help')
+    .description('help for pai-deploy or a command, e.g. pai-deploy help config import-csv')
+    .argument('[command...]', 'the command')
+    .action((words: string[]) => {
+      let target: Command = program;
+      for (const word of words) {
+        const next = target.commands.find((sub) => sub.name() === word);
+        if (!next) {
+          target.error(`error: unknown command '${words.join(' ')}'`, { code: 'commander.unknownCommand', exitCode: 2 });
+        }
+        target = next;
+      }
+      target.help();
+    });
 
   return program;
 }

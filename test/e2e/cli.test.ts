@@ -33,7 +33,7 @@ describe('help and usage', () => {
     expect((await runCli(['deploy-everything'])).code).toBe(2);
     const flag = await runCli(['validate', ...EXAMPLE, '--colour']);
     expect(flag.code).toBe(2);
-    expect(flag.stderr).toMatch(/Unknown option '--colour'/);
+    expect(flag.stderr).toMatch(/unknown option '--colour'/i);
     expect((await runCli(['validate', '-l', 'examples/layout.yaml'])).code).toBe(2);
     expect((await runCli(['validate', ...EXAMPLE, '--format', 'xml'])).code).toBe(2);
     expect((await runCli([])).code).toBe(2);
@@ -112,14 +112,16 @@ describe('render', () => {
 });
 
 describe('plan', () => {
-  it('renders into the work dir and describes the run', async () => {
+  it('describes the run as a dry run of the deploy action and writes nothing', async () => {
     const workDir = join(dir, 'work');
     const result = await runCli(['plan', ...EXAMPLE, '--work-dir', workDir]);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('kubespray release-2.11 @ 67167bd8d292');
     expect(result.stdout).toContain('1 master, 3 workers');
     expect(result.stdout).toMatch(/1\. cluster-configuration\n/);
-    expect(existsSync(join(workDir, 'inventory', 'hosts.yml'))).toBe(true);
+    expect(result.stdout).toContain(`${workDir}: write 5 files`);
+    expect(result.stdout).toMatch(/pai-gpu-01: connect over SSH as pai@10\.0\.0\.11:22/);
+    expect(existsSync(workDir)).toBe(false);
   });
   it('defaults the work dir to PAI_DEPLOY_HOME/clusters/<id> and speaks JSON', async () => {
     const home = join(dir, 'home');
@@ -129,8 +131,11 @@ describe('plan', () => {
     expect(plan.workDir).toBe(join(home, 'clusters', 'pai'));
     expect(plan.machines.map((m: { hostname: string }) => m.hostname)).toEqual(['pai-master-01', 'pai-gpu-01', 'pai-gpu-02', 'pai-cpu-01']);
     expect(plan.services.layers[0]).toEqual(['cluster-configuration']);
-    expect(plan.phases.filter((p: { built: boolean }) => !p.built).map((p: { id: string }) => p.id)).toEqual(['kubespray', 'services']);
-    expect(existsSync(join(home, 'clusters', 'pai', 'cluster-cfg', 'layout.yaml'))).toBe(true);
+    type PlannedPhase = { id: string; steps: Array<{ description: string }> };
+    expect(plan.phases.map((p: PlannedPhase) => p.id)).toEqual(['validate', 'render', 'check', 'kubespray', 'services']);
+    const notBuilt = plan.phases.filter((p: PlannedPhase) => p.steps.some((step) => step.description.endsWith('[not built yet]')));
+    expect(notBuilt.map((p: PlannedPhase) => p.id)).toEqual(['kubespray', 'services']);
+    expect(existsSync(home)).toBe(false);
   });
 });
 
@@ -161,21 +166,31 @@ describe('config init and import-csv', () => {
   });
 });
 
-/** This machine's first non-loopback IPv4 address: a cluster machine really reachable from here. */
-function ownAddress(): string {
-  const own = Object.values(networkInterfaces()).flat().find((entry) => entry && entry.family === 'IPv4' && !entry.internal)?.address;
-  if (own === undefined) throw new Error('this machine has no non-loopback IPv4 address');
-  return own;
+/**
+ * Two of this machine's IPv4 addresses outside 127/8: cluster machines really reachable from here, so the tests talk
+ * to nothing but this machine (layout rules refuse loopback addresses). scripts/ci/provision-test-address.sh adds the
+ * second one to the loopback device.
+ */
+function ownAddresses(): [string, string] {
+  const own = Object.values(networkInterfaces())
+    .flat()
+    .filter((entry) => entry && entry.family === 'IPv4' && !entry.address.startsWith('127.'))
+    .map((entry) => entry!.address);
+  if (own.length < 2) {
+    throw new Error(`these tests need two IPv4 addresses of this machine outside 127/8; found ${own.join(', ') || 'none'}: run scripts/ci/provision-test-address.sh as root`);
+  }
+  return [own[0]!, own[1]!];
 }
 
 /**
- * A two-machine cluster: the master is this machine with SSH on `port`, the worker a documentation address
- * (TEST-NET-2) that nothing answers. Returns the paths of its layout and config.
+ * A two-machine cluster, both this machine (two of its addresses), with SSH on `port`: a refused port answers at
+ * once, a silent server keeps the check waiting. Returns the paths of its layout and config.
  */
-function writeSelfCluster(name: string, port: number, workerIp: string): { layout: string; config: string } {
+function writeSelfCluster(name: string, port: number): { layout: string; config: string } {
   const layout = join(dir, `${name}-layout.yaml`);
   const config = join(dir, `${name}-config.yaml`);
-  writeFileSync(layout, `machine-sku:\n  s:\n    mem: "1Gi"\n    cpu:\n      vcore: 1\nmachine-list:\n  - hostname: ${name}-master\n    hostip: ${ownAddress()}\n    machine-type: s\n    pai-master: "true"\n  - hostname: ${name}-worker\n    hostip: ${workerIp}\n    machine-type: s\n    pai-worker: "true"\n`);
+  const [master, worker] = ownAddresses();
+  writeFileSync(layout, `machine-sku:\n  s:\n    mem: "1Gi"\n    cpu:\n      vcore: 1\nmachine-list:\n  - hostname: ${name}-master\n    hostip: ${master}\n    machine-type: s\n    pai-master: "true"\n  - hostname: ${name}-worker\n    hostip: ${worker}\n    machine-type: s\n    pai-worker: "true"\n`);
   writeFileSync(config, `user: pai\npassword: "x"\ndocker_image_tag: v1.8.0\nssh_port: ${port}\n`);
   return { layout, config };
 }
@@ -194,17 +209,18 @@ async function withSilentServer<T>(use: (port: number) => Promise<T>): Promise<T
 }
 
 describe('check without a lab', () => {
-  it('refuses an invalid configuration with exit 2', async () => {
+  it('refuses an invalid configuration with exit 1, findings shown as validate shows them', async () => {
     const result = await runCli(['check', '-l', BAD_LAYOUT, '-c', 'examples/config.yaml']);
-    expect(result.code).toBe(2);
-    expect(result.stderr).toContain('[duplicate-hostname]');
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('[duplicate-hostname]');
+    expect(result.stderr).toContain('fix it first');
     expect((await runCli(['check', ...EXAMPLE, '--format', 'yaml'])).code).toBe(2);
   });
   it('reports machines that refuse connections as unreachable, and a dev-box that is part of the cluster', async () => {
     // Port 1 of this machine refuses at once.
-    const { layout, config } = writeSelfCluster('self', 1, '198.51.100.7');
+    const { layout, config } = writeSelfCluster('self', 1);
     const started = Date.now();
-    const result = await runCli(['check', '-l', layout, '-c', config, '--work-dir', join(dir, 'self-work'), '--format', 'json', '--connect-attempts', '2', '--connect-timeout', '2', '--only', 'ssh.*,devbox.separate']);
+    const result = await runCli(['check', '-l', layout, '-c', config, '--work-dir', join(dir, 'self-work'), '--format', 'json', '--connect-attempts', '2', '--connect-timeout', '2s', '--only', 'ssh.*,devbox.separate', '-v']);
     expect(result.code).toBe(1);
     const report = JSON.parse(result.stdout);
     expect(report.summary).toMatchObject({ machines: 2, unreachable: 2 });
@@ -220,8 +236,8 @@ describe('Ctrl-C', () => {
   it('stops a check that is waiting on a silent machine with exit 130 and says so', async () => {
     await withSilentServer(async (port) => {
       // The silent master would keep the check waiting for its whole connect timeout.
-      const { layout, config } = writeSelfCluster('silent', port, '198.51.100.9');
-      const child = spawn(process.execPath, [cliPath, 'check', '-l', layout, '-c', config, '--work-dir', join(dir, 'silent-work'), '--connect-timeout', '60', '--only', 'ssh.*'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const { layout, config } = writeSelfCluster('silent', port);
+      const child = spawn(process.execPath, [cliPath, 'check', '-l', layout, '-c', config, '--work-dir', join(dir, 'silent-work'), '--connect-timeout', '60', '--only', 'ssh.*', '-v'], { stdio: ['ignore', 'pipe', 'pipe'] });
       let stderr = '';
       const connecting = new Promise<void>((resolve) => {
         child.stderr.on('data', (chunk: Buffer) => {
@@ -260,26 +276,34 @@ await describeWithInfra('check on a terminal', () => {
 }, () => {
   /** `check` of the tty cluster on a terminal `columns` wide, with an optional shell redirection and wrapper. */
   const checkLine = (options: { columns: number; port?: number; redirect?: string; wrapper?: string; connectTimeout?: number }) => {
-    writeSelfCluster('tty', options.port ?? 1, '198.51.100.8');
+    writeSelfCluster('tty', options.port ?? 1);
     const command = `'${process.execPath}' '${cliPath}' check -l tty-layout.yaml -c tty-config.yaml --work-dir tty-work --connect-attempts 1 --connect-timeout ${options.connectTimeout ?? 2} --only 'ssh.*'`;
     return `stty cols ${options.columns} rows 40; ${options.wrapper ?? ''} ${command} ${options.redirect ?? ''}`;
   };
   it('draws live progress per machine, then the report', async () => {
     const { code, screen } = await onTerminal(checkLine({ columns: 100 }));
     expect(code).toBe(1);
-    expect(screen).toContain('\x1b[1A'); // listr2 redraws its lines in place
+    expect(screen).toMatch(/\x1b\[\d+A/); // the live area is redrawn in place
     expect(screen).toMatch(/tty-master: unreachable/);
     expect(screen).toContain('2 machines: 0 passed, 0 with warnings, 0 failed, 2 unreachable');
+    expect(screen).toMatch(/recap:.*2 failed/);
   });
-  it('keeps stdout a clean report when it is redirected, with plain progress on the terminal', async () => {
+  it('keeps stdout a clean report when it is redirected, with the live display on stderr', async () => {
     const { code, screen } = await onTerminal(checkLine({ columns: 100, redirect: '> tty-report.txt' }));
     expect(code).toBe(1);
     const report = readFileSync(join(dir, 'tty-report.txt'), 'utf8');
     expect(report.startsWith('tty-master (')).toBe(true);
     expect(report).not.toContain('\x1b');
     expect(report).not.toContain('connecting');
-    expect(screen).toMatch(/^tty-master: connecting\r?$/m);
-    expect(screen).not.toContain('\x1b[1A');
+    expect(screen).toMatch(/tty-master: unreachable/);
+    expect(screen).not.toContain('tty-master (');
+  });
+  it('keeps stderr free of escapes when it is redirected on a terminal', async () => {
+    const { code } = await onTerminal(checkLine({ columns: 100, redirect: '2> tty-progress.txt' }));
+    expect(code).toBe(1);
+    const progress = readFileSync(join(dir, 'tty-progress.txt'), 'utf8');
+    expect(progress).toMatch(/tty-master: unreachable/);
+    expect(progress).not.toContain('\x1b');
   });
   it('gives the cursor back when Ctrl-C stops the live display', async () => {
     await withSilentServer(async (port) => {
@@ -292,7 +316,7 @@ await describeWithInfra('check on a terminal', () => {
   });
   it('falls back to plain lines on a terminal that reports no width', async () => {
     const { screen } = await onTerminal(checkLine({ columns: 0 }));
-    expect(screen).toMatch(/^tty-master: connecting\r?$/m);
-    expect(screen).not.toContain('\x1b[1A');
+    expect(screen).toMatch(/^tty-master: unreachable: .*\r?$/m);
+    expect(screen).not.toMatch(/\x1b\[\d+A/);
   });
 });
