@@ -26,7 +26,7 @@ export function deployAction(sources: ClusterSources, validate: ValidateOptions,
     data: { sources },
     phases: [
       validatePhase(validate),
-      renderPhase((ctx) => workDirFor(requireCluster(ctx.data).spec.config.clusterId, options.workDirOverride, options.env).root),
+      renderPhase((ctx) => ({ workDir: workDirFor(requireCluster(ctx.data).spec.config.clusterId, options.workDirOverride, options.env) })),
       checkPhase(options.check),
       notBuiltPhase<DeployData>('kubespray', 'Install Kubernetes with kubespray in a dev-box container', (data) => ({
         target: 'dev-box',

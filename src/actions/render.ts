@@ -4,5 +4,5 @@ import { validatePhase, type ClusterSources, type ValidateOptions } from '../pha
 
 /** `pai-deploy render --out DIR`: validate, then write every file into DIR or none. */
 export function renderAction(sources: ClusterSources, outDir: string, options: ValidateOptions): Action<RenderData> {
-  return { name: 'render', data: { sources }, phases: [validatePhase(options), renderPhase(() => outDir)] };
+  return { name: 'render', data: { sources }, phases: [validatePhase(options), renderPhase(() => ({ dir: outDir }))] };
 }

@@ -28,6 +28,8 @@ export interface CheckPorts {
   devbox(): Promise<DevboxEngine>;
   io: IoHost;
   signal: AbortSignal;
+  /** Each machine's report as soon as it is known (an interrupted run can still say what it had found). */
+  onMachineReport?(report: MachineReport): void;
 }
 
 export interface MachineReport {
@@ -108,6 +110,7 @@ export async function runChecks(spec: ClusterSpec, targets: readonly MachineTarg
     }
     const report = evaluateMachine(target, gathered, selected, options, evaluation);
     reports.set(target.hostname, report);
+    ports.onMachineReport?.(report);
     span.end(machineOutcome(report), describe(report));
   });
   const machines = targets.map((target) => reports.get(target.hostname)!);

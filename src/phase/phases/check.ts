@@ -1,5 +1,5 @@
 import { factsNeeded, checkCatalog } from '../../checks/catalog.js';
-import { isSelected, machineTargets, runChecks, sshLogin, type CheckOptions, type CheckReport } from '../../checks/run-checks.js';
+import { isSelected, machineTargets, runChecks, sshLogin, type CheckOptions, type CheckReport, type MachineReport } from '../../checks/run-checks.js';
 import type { MachineTarget } from '../../checks/types.js';
 import { selectByLimit } from '../../model/limit.js';
 import { workDirFor } from '../../model/work-dir.js';
@@ -27,6 +27,7 @@ export interface CheckPhaseOptions {
 
 /** Pre-flight checks on every selected machine over SSH, plus the cluster-wide and dev-box checks. */
 export function checkPhase<D extends CheckData>(options: CheckPhaseOptions): Phase<D> {
+  const finished: MachineReport[] = [];
   return {
     id: 'check',
     title: 'Pre-flight checks on every machine over SSH',
@@ -70,9 +71,26 @@ export function checkPhase<D extends CheckData>(options: CheckPhaseOptions): Pha
         devbox: () => ctx.ports.devbox(),
         io: ctx.io,
         signal: ctx.signal,
+        onMachineReport: (report) => finished.push(report),
       });
       ctx.data.report = report;
       ctx.setOutputs({ ...report.summary });
+    },
+    /**
+     * Interrupted half-way, the machines already checked are not lost: their reports go to the work dir's logs, so
+     * a rerun with --limit can pick up the rest.
+     */
+    async cleanUp(ctx, cause) {
+      if (cause.kind !== 'aborted' || finished.length === 0 || ctx.workDir === undefined || ctx.dryRun) return;
+      const file = 'check-interrupted.json';
+      const content = JSON.stringify({ interrupted: cause.reason, machines: finished }, null, 2) + '\n';
+      await ctx.ports.writeFiles(ctx.workDir.logs, [{ path: file, content, mode: 0o600, description: 'partial check report' }], ctx.signal);
+      ctx.io.notify({
+        level: 'warn',
+        code: 'check.partial-report',
+        phase: 'check',
+        text: `interrupted after ${finished.length} of ${ctx.data.targets?.length ?? finished.length} machines; their reports are in ${ctx.workDir.logs}/${file}`,
+      });
     },
   };
 }

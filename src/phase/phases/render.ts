@@ -1,4 +1,5 @@
 import { renderCluster, type RenderedFile } from '../../render/render-cluster.js';
+import type { WorkDir } from '../../model/work-dir.js';
 import type { Phase, PhaseContext } from '../phase.js';
 import { requireCluster, type ValidateData } from './validate.js';
 
@@ -9,17 +10,22 @@ export interface RenderData extends ValidateData {
   renderedTo?: string;
 }
 
+/** Where to render: render's --out directory, or the cluster's work dir (claimed first: lock and state). */
+export type RenderTarget = { dir: string } | { workDir: WorkDir };
+
 /**
  * Renders the kubespray inventory and OpenPAI's cluster configuration and writes them all or none into the
- * directory `target` names (the cluster's work dir, or render's --out).
+ * directory `target` names.
  */
-export function renderPhase<D extends RenderData>(target: (ctx: PhaseContext<D>) => string): Phase<D> {
+export function renderPhase<D extends RenderData>(target: (ctx: PhaseContext<D>) => RenderTarget): Phase<D> {
   return {
     id: 'render',
     title: 'Render the kubespray inventory and OpenPAI cluster configuration',
     async run(ctx) {
       const files = renderCluster(requireCluster(ctx.data).spec);
-      const dir = target(ctx);
+      const where = target(ctx);
+      if ('workDir' in where) await ctx.useWorkDir(where.workDir);
+      const dir = 'workDir' in where ? where.workDir.root : where.dir;
       ctx.data.files = files;
       ctx.data.renderedTo = dir;
       const secret = files.filter((file) => file.mode === 0o600).length;

@@ -1,0 +1,119 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { checkAction } from '../../src/actions/check.js';
+import { deployAction } from '../../src/actions/deploy.js';
+import { InterruptedError } from '../../src/errors.js';
+import { runAction } from '../../src/phase/manager.js';
+import type { CheckPhaseOptions } from '../../src/phase/phases/check.js';
+import type { ConnectResult, RemoteHosts, RemoteSession } from '../../src/ports/ports.js';
+import { FakeIoHost } from '../support/fake-io.js';
+import { fakePorts } from '../support/fake-ports.js';
+import { baseConfig, baseLayout, tempDir, writeInputs } from '../support/fixtures.js';
+
+const dir = tempDir('pai-deploy-actions-');
+
+function checkOptions(workDir: string, only: string[] = ['ssh.*']): CheckPhaseOptions {
+  return {
+    checks: { concurrency: 4, commandTimeoutMs: 1000, machineTimeoutMs: 60_000, only, skip: [], ignore: [], maxClockOffsetSeconds: 1 },
+    limit: undefined,
+    workDirOverride: workDir,
+    knownHostsFile: undefined,
+    acceptNewHostKeys: false,
+    connectTimeoutMs: 1000,
+    connectAttempts: 1,
+    retryDelayMs: 1,
+    env: {},
+  };
+}
+
+const session: RemoteSession = {
+  authMethod: 'publickey',
+  exec: () => Promise.reject(new Error('no command expected: only ssh.* checks are selected')),
+  close: () => undefined,
+};
+
+/** pai-gpu-01 connects at once; every other machine hangs until the run is aborted. */
+function hostsWhereOneAnswers(answered: () => void): RemoteHosts {
+  return {
+    connect(target, { signal }): Promise<ConnectResult> {
+      if (target.hostname === 'pai-gpu-01') {
+        setImmediate(answered);
+        return Promise.resolve({ ok: true, session, hostKey: { keyType: 'ssh-ed25519', fingerprint: 'SHA256:x', status: 'known' }, attempts: 1, millis: 3 });
+      }
+      return new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true }));
+    },
+  };
+}
+
+describe('the check action', () => {
+  it('on Ctrl-C keeps what it had found, releases the lock and records the interruption', async () => {
+    const { layoutPath, configPath } = writeInputs(dir, baseLayout(), baseConfig());
+    const workDir = join(dir, 'interrupted-work');
+    const controller = new AbortController();
+    const ports = fakePorts({ hosts: hostsWhereOneAnswers(() => controller.abort(new InterruptedError('SIGINT'))) });
+    const io = new FakeIoHost();
+    const action = checkAction({ layout: { kind: 'yaml', path: layoutPath }, configPath }, { report: async () => undefined }, checkOptions(workDir));
+    const run = runAction(action, { io, ports, signal: controller.signal, dryRun: false });
+    await expect(run).rejects.toBeInstanceOf(InterruptedError);
+    const partial = ports.written.find((write) => write.dir === join(workDir, 'logs'));
+    expect(partial?.files[0]?.path).toBe('check-interrupted.json');
+    const saved = JSON.parse(partial?.files[0]?.content ?? '{}') as { machines: Array<{ hostname: string }> };
+    expect(saved.machines.map((machine) => machine.hostname)).toEqual(['pai-gpu-01']);
+    expect(io.messages.map((message) => message.code)).toContain('check.partial-report');
+    expect(existsSync(join(workDir, 'lock'))).toBe(false);
+    const state = JSON.parse(readFileSync(join(workDir, 'state.json'), 'utf8')) as { phases: Record<string, { status: string }>; lastRun: { outcome: string } };
+    expect(state.phases['check']?.status).toBe('interrupted');
+    expect(state.lastRun.outcome).toBe('interrupted');
+  });
+
+  it('checks only the machines --limit selects', async () => {
+    const { layoutPath, configPath } = writeInputs(dir, baseLayout(), baseConfig());
+    const asked: string[] = [];
+    const hosts: RemoteHosts = {
+      connect(target) {
+        asked.push(target.hostname);
+        return Promise.resolve({ ok: false, failure: { kind: 'unreachable', message: 'ECONNREFUSED' }, hostKey: undefined, attempts: 1 });
+      },
+    };
+    const options = { ...checkOptions(join(dir, 'limit-work')), limit: ['pai-gpu-*', '!pai-gpu-02'] };
+    const action = checkAction({ layout: { kind: 'yaml', path: layoutPath }, configPath }, { report: async () => undefined }, options);
+    await runAction(action, { io: new FakeIoHost(), ports: fakePorts({ hosts }), signal: new AbortController().signal, dryRun: false });
+    expect(asked).toEqual(['pai-gpu-01']);
+    expect(action.data.report?.machines.map((machine) => machine.hostname)).toEqual(['pai-gpu-01']);
+  });
+});
+
+describe('the deploy action as a dry run (pai-deploy plan)', () => {
+  it('runs every phase, touches no port and writes nothing, and says what it would do where', async () => {
+    const { layoutPath, configPath } = writeInputs(dir, baseLayout(), baseConfig());
+    const workDir = join(dir, 'plan-work');
+    const ports = fakePorts();
+    const action = deployAction({ layout: { kind: 'yaml', path: layoutPath }, configPath }, { report: async () => undefined }, { workDirOverride: workDir, env: {}, check: checkOptions(workDir, []) });
+    const result = await runAction(action, { io: new FakeIoHost(), ports, signal: new AbortController().signal, dryRun: true });
+    expect(ports.calls).toEqual([]);
+    expect(existsSync(workDir)).toBe(false);
+    expect(result.dryRun.map((entry) => `${entry.phase} ${entry.target}`)).toEqual([
+      `render ${workDir}`,
+      'check pai-master-01',
+      'check pai-gpu-01',
+      'check pai-gpu-02',
+      'check pai-cpu-01',
+      'kubespray dev-box',
+      'services cluster',
+    ]);
+    expect(action.data.files?.map((file) => file.path)).toContain('inventory/hosts.yml');
+  });
+
+  it('fails plainly when run for real at a phase that is not built', async () => {
+    const { layoutPath, configPath } = writeInputs(dir, baseLayout(), baseConfig());
+    const workDir = join(dir, 'deploy-work');
+    const hosts: RemoteHosts = { connect: () => Promise.resolve({ ok: false, failure: { kind: 'unreachable', message: 'refused' }, hostKey: undefined, attempts: 1 }) };
+    const action = deployAction({ layout: { kind: 'yaml', path: layoutPath }, configPath }, { report: async () => undefined }, { workDirOverride: workDir, env: {}, check: checkOptions(workDir) });
+    const ports = fakePorts({ hosts, devbox: { version: () => Promise.resolve({ version: '28.2.2', apiVersion: '1.50' }) } });
+    await expect(runAction(action, { io: new FakeIoHost(), ports, signal: new AbortController().signal, dryRun: false })).rejects.toThrow(/kubespray phase is not built/);
+    const state = JSON.parse(readFileSync(join(workDir, 'state.json'), 'utf8')) as { phases: Record<string, { status: string }> };
+    expect(state.phases['render']?.status).toBe('done');
+    expect(state.phases['kubespray']?.status).toBe('failed');
+  });
+});
