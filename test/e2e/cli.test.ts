@@ -144,6 +144,14 @@ describe('config init and import-csv', () => {
     const target = join(dir, 'init');
     expect((await runCli(['config', 'init', '--dir', target])).code).toBe(0);
     expect((await runCli(['validate', '-l', join(target, 'layout.yaml'), '-c', join(target, 'config.yaml')])).code).toBe(0);
+    // Editors find the schema through the first line; it is written beside the file, as `config schema` prints it.
+    for (const kind of ['layout', 'config']) {
+      expect(readFileSync(join(target, `${kind}.yaml`), 'utf8').split('\n')[0]).toBe(`# yaml-language-server: $schema=./${kind}.schema.json`);
+      const printed = await runCli(['config', 'schema', kind]);
+      expect(printed.code).toBe(0);
+      expect(JSON.parse(readFileSync(join(target, `${kind}.schema.json`), 'utf8'))).toEqual(JSON.parse(printed.stdout));
+    }
+    expect(statSync(join(target, 'config.yaml')).mode & 0o777).toBe(0o600);
     const again = await runCli(['config', 'init', '--dir', target]);
     expect(again.code).toBe(2);
     expect(again.stderr).toContain('--force');
