@@ -25,6 +25,20 @@ const layers = {
 
 /** @typedef {keyof typeof layers} Layer */
 
+/** Everything phase/ may import (and so actions/ too). @type {Layer[]} */
+const belowPhase = [
+  'checks',
+  'rules',
+  'render',
+  'kubespray',
+  'openpai',
+  'config',
+  'ports',
+  'model',
+  'findings',
+  'base',
+];
+
 /** What each layer (besides itself) may import from src/. `cli` may import anything. */
 /** @type {Record<Exclude<Layer, 'base' | 'cli'>, Layer[]>} */
 const allowed = {
@@ -40,8 +54,10 @@ const allowed = {
   rules: ['kubespray', 'openpai', 'config', 'ports', 'model', 'findings', 'base'],
   render: ['kubespray', 'openpai', 'config', 'ports', 'model', 'findings', 'base'],
   checks: ['config', 'ports', 'model', 'findings', 'base'],
-  phase: ['checks', 'rules', 'render', 'kubespray', 'openpai', 'config', 'ports', 'model', 'findings', 'base'],
-  actions: ['phase', 'checks', 'rules', 'render', 'kubespray', 'openpai', 'config', 'ports', 'model', 'findings', 'base'],
+  // phase/ (manager, state, lock, phases/*) never reaches infra/ or cli/: adapters arrive as ports.
+  phase: belowPhase,
+  actions: ['phase', ...belowPhase],
+  // infra/ implements ports; it never imports phase/ (no phase contract is needed there today), actions/ or cli/.
   infra: ['ports', 'model', 'findings', 'base'],
 };
 
