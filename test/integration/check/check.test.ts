@@ -114,7 +114,7 @@ await describeWithInfra('pai-deploy check against lab machines', labAvailable, (
     expect(setup.stdout).toMatch(/f-pass \([\d.]+\): installed/);
     expect(setup.stdout).toMatch(/master \([\d.]+\): present/);
     expect(setup.code).toBe(0);
-    const { report, stderr } = await check(['-l', layoutPath, '-c', configPath, '--work-dir', workDir, '--only', 'ssh.*']);
+    const { report, stderr } = await check(['-l', layoutPath, '-c', configPath, '--work-dir', workDir, '--only', 'ssh.*', '-v']);
     expect(report.machines.find((m) => m.hostname === 'f-pass')!.checks.find((c) => c.id === 'ssh.key-auth')?.status).toBe('pass');
     // SSH checks need the connection alone: the machines were asked nothing.
     expect(stderr).toContain('f-pass: connecting');
@@ -160,16 +160,16 @@ await describeWithInfra('pai-deploy check against lab machines', labAvailable, (
     expect(failing(report, 'master')).toEqual(['os.systemd']);
   });
 
-  it('writes JUnit for CI dashboards and plain progress lines when not on a terminal', async () => {
+  it('writes JUnit for CI dashboards and plain progress lines (every update with --verbose) when not on a terminal', async () => {
     const { layoutPath, configPath } = writeLabCluster(dir, lab, ['master', 'f-ntp']);
     const output = join(dir, 'check.xml');
-    const result = await runCli(['check', '-l', layoutPath, '-c', configPath, '--work-dir', workDir, ...SKIP, '--format', 'junit', '--output', output]);
+    const result = await runCli(['check', '-l', layoutPath, '-c', configPath, '--work-dir', workDir, ...SKIP, '--format', 'junit', '--output', output, '--verbose']);
     expect(result.code).toBe(1);
     const xml = readFileSync(output, 'utf8');
     expect(xml).toMatch(/<testsuite name="f-ntp" tests="\d+" failures="1"/);
     expect(xml).toMatch(/<testcase classname="f-ntp" name="time.sync">\s*<failure/);
     expect(result.stderr).toMatch(/^f-ntp: connecting$/m);
-    expect(result.stderr).toMatch(/^f-ntp: \d+ passed, \d+ warnings, 1 failed$/m);
+    expect(result.stderr).toMatch(/^f-ntp: \d+ passed, \d+ warnings, 1 failed \(failed, [\d.]+ m?s\)$/m);
     expect(result.stdout).toMatch(/FAIL {2}time\.sync/);
   });
 });
