@@ -245,7 +245,13 @@ export function buildProgram(dispatch: Dispatch, version: () => string): Command
       'after',
       examples('source <(pai-deploy completion bash)      # in ~/.bashrc', 'source <(pai-deploy completion zsh)       # in ~/.zshrc', 'pai-deploy completion fish | source       # in config.fish'),
     )
-    .action(dispatch(async () => (await import('./commands/completion.js')).runCompletion));
+    .action(
+      dispatch(async () => {
+        const { runCompletion } = await import('./commands/completion.js');
+        // The script is generated from this very program, so completion can never drift from the commands.
+        return (_flags: object, env: CommandEnv, args: string[]) => runCompletion(program, env, args);
+      }),
+    );
 
   program
     .command('version')

@@ -1,5 +1,4 @@
-import type { ClusterSpec } from '../model/cluster.js';
-import type { Finding, PathSegment, Severity } from './finding.js';
+import type { Finding, Locator, PathSegment, Severity } from './finding.js';
 import { formatPath } from './finding.js';
 
 export type InputFile = 'layout' | 'config';
@@ -10,11 +9,17 @@ export interface FindingTarget {
   part?: 'key' | 'value';
 }
 
+/** Where the two input files' fields are (the cluster model carries these; so can a CSV import or a wizard). */
+export interface FindingSources {
+  layoutSource: Locator;
+  configSource: Locator;
+}
+
 /** Collects findings, resolving each target field to its file, line and column. */
 export class FindingSink {
   readonly findings: Finding[] = [];
 
-  constructor(private readonly input: Pick<ClusterSpec, 'layoutSource' | 'configSource'>) {}
+  constructor(private readonly input: FindingSources) {}
 
   error(code: string, target: FindingTarget, message: string, hint: string): void {
     this.add('error', code, target, message, hint);

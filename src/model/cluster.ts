@@ -1,4 +1,5 @@
-import type { Locator, PathSegment } from '../findings/finding.js';
+import type { PathSegment } from '../findings/finding.js';
+import type { FindingSources } from '../findings/sink.js';
 
 /**
  * The typed, normalized cluster every rule, renderer, check and phase reads. Built in one place (src/config/) from
@@ -104,9 +105,7 @@ export interface ClusterConfig {
   dir: string;
 }
 
-export interface ClusterSpec {
+export interface ClusterSpec extends FindingSources {
   layout: Layout;
   config: ClusterConfig;
-  layoutSource: Locator;
-  configSource: Locator;
 }

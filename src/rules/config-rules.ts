@@ -1,6 +1,5 @@
 import type { ClusterConfig, ClusterSpec, DockerCache } from '../model/cluster.js';
 import { didYouMean } from '../findings/did-you-mean.js';
-import { quote } from '../findings/finding.js';
 import type { EffectiveVars } from '../kubespray/effective-vars.js';
 import { kubesprayKnownVars } from '../kubespray/known-vars.js';
 import type { FindingSink } from '../findings/sink.js';

@@ -291,7 +291,8 @@ await describeWithInfra('check on a terminal', () => {
   it('draws live progress per machine, then the report', async () => {
     const { code, screen } = await onTerminal(checkLine({ columns: 100 }));
     expect(code).toBe(1);
-    expect(screen).toMatch(/\x1b\[\d+A/); // the live area is redrawn in place
+    // eslint-disable-next-line no-control-regex -- the terminal's cursor-up sequence: the live area is redrawn in place
+    expect(screen).toMatch(/\x1b\[\d+A/);
     expect(screen).toMatch(/tty-master: unreachable/);
     expect(screen).toContain('2 machines: 0 passed, 0 with warnings, 0 failed, 2 unreachable');
     expect(screen).toMatch(/recap:.*2 failed/);
@@ -325,6 +326,7 @@ await describeWithInfra('check on a terminal', () => {
   it('falls back to plain lines on a terminal that reports no width', async () => {
     const { screen } = await onTerminal(checkLine({ columns: 0 }));
     expect(screen).toMatch(/^tty-master: unreachable: .*\r?$/m);
+    // eslint-disable-next-line no-control-regex -- no cursor-up: nothing is redrawn
     expect(screen).not.toMatch(/\x1b\[\d+A/);
   });
 });

@@ -19,12 +19,20 @@ export interface ConfigInitFlags {
 export async function runConfigInit(flags: ConfigInitFlags, env: CommandEnv): Promise<void> {
   const dir = resolve(env.cwd, flags.dir ?? '.');
   if (flags.force !== true) {
+    const existing: string[] = [];
     for (const name of EXAMPLES) {
       const exists = await stat(join(dir, name)).then(
         () => true,
         () => false,
       );
-      if (exists) throw new UsageError(`config init: ${join(dir, name)} already exists`, 'Use --force to overwrite it, or --dir to write elsewhere.');
+      if (exists) existing.push(join(dir, name));
+    }
+    // On a terminal the user may say yes; elsewhere the default (no) stands and --force is the way.
+    const overwrite =
+      existing.length > 0 &&
+      (await env.io.request({ kind: 'confirm', code: 'config.overwrite', text: `${existing.join(' and ')} already exist${existing.length === 1 ? 's' : ''}; overwrite?`, default: false, flag: '--force' }));
+    if (existing.length > 0 && !overwrite) {
+      throw new UsageError(`config init: ${existing.join(' and ')} already exist${existing.length === 1 ? 's' : ''}`, 'Use --force to overwrite, or --dir to write elsewhere.');
     }
   }
   const { jsonSchema, schemaFileName } = await import('../../config/json-schema.js');
