@@ -117,3 +117,28 @@ describe('the deploy action as a dry run (pai-deploy plan)', () => {
     expect(state.phases['kubespray']?.status).toBe('failed');
   });
 });
+
+describe('resuming', () => {
+  it('skips a render whose bytes did not change since it finished, and redoes it when they did', async () => {
+    const { layoutPath, configPath } = writeInputs(dir, baseLayout(), baseConfig());
+    const workDir = join(dir, 'resume-work');
+    const run = async (path: string) => {
+      const ports = fakePorts();
+      const deploy = deployAction({ layout: { kind: 'yaml', path }, configPath }, { report: async () => undefined }, { workDirOverride: workDir, env: {}, check: checkOptions(workDir) });
+      // validate and render only: the phases that need no machine.
+      const action = { ...deploy, phases: deploy.phases.slice(0, 2) };
+      const result = await runAction(action, { io: new FakeIoHost(), ports, signal: new AbortController().signal, dryRun: false });
+      return { result, ports };
+    };
+    const first = await run(layoutPath);
+    expect(first.ports.written.map((write) => write.dir)).toEqual([workDir]);
+    const second = await run(layoutPath);
+    expect(second.result.skipped).toEqual(['render']);
+    expect(second.ports.written).toEqual([]);
+    const changed = baseLayout();
+    changed['machine-list'][1]!['hostip'] = '10.0.0.99';
+    const third = await run(writeInputs(dir, changed, baseConfig()).layoutPath);
+    expect(third.result.skipped).toEqual([]);
+    expect(third.ports.written.map((write) => write.dir)).toEqual([workDir]);
+  });
+});

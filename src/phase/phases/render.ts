@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { renderCluster, type RenderedFile } from '../../render/render-cluster.js';
 import type { WorkDir } from '../../model/work-dir.js';
 import type { Phase, PhaseContext } from '../phase.js';
@@ -18,16 +19,23 @@ export type RenderTarget = { dir: string } | { workDir: WorkDir };
  * directory `target` names.
  */
 export function renderPhase<D extends RenderData>(target: (ctx: PhaseContext<D>) => RenderTarget): Phase<D> {
+  let files: RenderedFile[] = [];
+  let dir = '';
   return {
     id: 'render',
     title: 'Render the kubespray inventory and OpenPAI cluster configuration',
-    async run(ctx) {
-      const files = renderCluster(requireCluster(ctx.data).spec);
+    async prepare(ctx) {
+      // Rendering is pure: done here so the inputs below are the very bytes that would be written.
+      files = renderCluster(requireCluster(ctx.data).spec);
       const where = target(ctx);
+      // The work dir is claimed before the inputs are compared, so an unchanged render is skipped on a rerun.
       if ('workDir' in where) await ctx.useWorkDir(where.workDir);
-      const dir = 'workDir' in where ? where.workDir.root : where.dir;
+      dir = 'workDir' in where ? where.workDir.root : where.dir;
       ctx.data.files = files;
       ctx.data.renderedTo = dir;
+    },
+    inputs: () => ({ dir, files: files.map((file) => ({ path: file.path, mode: file.mode, sha256: sha256(file.content) })) }),
+    async run(ctx) {
       const secret = files.filter((file) => file.mode === 0o600).length;
       await ctx.wet(dir, `write ${files.length} files (${secret} of them 0600): ${files.map((file) => file.path).join(', ')}`, () =>
         ctx.ports.writeFiles(dir, files, ctx.signal),
@@ -35,4 +43,8 @@ export function renderPhase<D extends RenderData>(target: (ctx: PhaseContext<D>)
       ctx.setOutputs({ dir, files: files.length });
     },
   };
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
 }
