@@ -3,7 +3,7 @@ import type { EffectiveVars } from '../kubespray/effective-vars.js';
 import { kubesprayRelease } from '../kubespray/release-2.11.js';
 import { planServices, type ServicePlan } from '../openpai/service-catalog.js';
 import { DEVBOX_IMAGE } from '../kubespray/devbox.js';
-import type { DryRunEntry } from '../phase/phase.js';
+import type { DryRunEntry, PhaseRecord } from '../phase/phase.js';
 import { inventoryOrder, kubesprayGroups } from '../kubespray/groups.js';
 import type { RenderedFile } from '../render/render-cluster.js';
 
@@ -32,7 +32,7 @@ export interface ClusterPlan {
   devboxImage: string;
   files: Array<{ path: string; mode: string; description: string }>;
   /** The deploy action's phases in order, each with what its dry run said it would do. */
-  phases: Array<{ id: string; title: string; steps: Array<{ target: string; description: string }> }>;
+  phases: Array<{ id: string; title: string; steps: Array<{ target: string; description: string }>; skipped?: string }>;
   services: ServicePlan;
 }
 
@@ -44,6 +44,7 @@ export function buildPlan(
   files: readonly RenderedFile[],
   phases: ReadonlyArray<{ id: string; title: string }>,
   dryRun: readonly DryRunEntry[],
+  records: Readonly<Record<string, PhaseRecord>> = {},
 ): ClusterPlan {
   const groups = kubesprayGroups(input.layout);
   const groupsOf = (hostname: string): string[] => [
@@ -82,6 +83,7 @@ export function buildPlan(
       id,
       title,
       steps: dryRun.filter((entry) => entry.phase === id).map(({ target, description }) => ({ target, description })),
+      ...(records[id]?.status === 'skipped' ? { skipped: records[id].reason ?? 'skipped' } : {}),
     })),
     services: planServices(input),
   };

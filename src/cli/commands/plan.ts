@@ -52,7 +52,7 @@ export async function runPlan(flags: PlanFlags, env: CommandEnv): Promise<void> 
   }
   const { spec, vars } = requireCluster(action.data);
   const workDir = workDirFor(spec.config.clusterId, flags.workDir, env.env).root;
-  const plan = buildPlan(spec, vars, workDir, action.data.files ?? [], action.phases, result.dryRun);
+  const plan = buildPlan(spec, vars, workDir, action.data.files ?? [], action.phases, result.dryRun, result.records);
   if (flags.format === 'json') {
     await env.io.result(JSON.stringify({ valid: true, warnings: findings?.warnings ?? [], plan }, null, 2) + '\n');
   } else {

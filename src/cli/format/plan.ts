@@ -24,7 +24,7 @@ export function formatPlan(plan: ClusterPlan, style: Palette): string {
   for (const file of plan.files) lines.push(`  ${file.path.padEnd(42)} ${file.mode}  ${file.description}`);
   lines.push('', style.bold('Steps (the deploy action, dry run: nothing was changed)'));
   plan.phases.forEach((phase, index) => {
-    lines.push(`  ${index + 1}. ${phase.title}  [${phase.id}]`);
+    lines.push(`  ${index + 1}. ${phase.title}  [${phase.id}]${phase.skipped ? style.dim(`  skipped: ${phase.skipped}`) : ''}`);
     for (const step of phase.steps) {
       const text = `     ${step.target}: ${step.description}`;
       lines.push(step.description.endsWith('[not built yet]') ? style.yellow(text) : text);
