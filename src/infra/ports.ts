@@ -6,5 +6,6 @@ export function realPorts(): Ports {
     writeFiles: async (dir, files, signal) => (await import('./fs/atomic-write.js')).writeFilesAtomically(dir, files, signal),
     openHosts: async (options) => (await import('./ssh/remote-hosts.js')).openRemoteHosts(options),
     devbox: async () => (await import('./docker/devbox-engine.js')).openDevboxEngine(),
+    kube: async (options) => (await import('./kube/kube-api.js')).openKubeApi(options),
   };
 }

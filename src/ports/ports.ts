@@ -94,10 +94,25 @@ export interface FileToWrite {
   description: string;
 }
 
+/** The finished cluster's API server (@kubernetes/client-node). */
+export interface KubeApi {
+  /** The API server's address, as the kubeconfig names it. */
+  readonly server: string;
+  /** The server's version (`/version`), e.g. v1.15.11: which APIs and apply strategy the cluster offers. */
+  version(signal: AbortSignal): Promise<{ gitVersion: string; major: string; minor: string }>;
+}
+
+export interface KubeConnectOptions {
+  kubeconfigPath: string;
+  /** A context of the kubeconfig other than its current one. */
+  context?: string;
+}
+
 export interface Ports {
   /** Writes all files into `dir` or none (see src/infra/fs/atomic-write.ts); an abort leaves `dir` as it was. */
   writeFiles(dir: string, files: readonly FileToWrite[], signal: AbortSignal): Promise<void>;
   /** SSH to machines, opened by the phases that touch them. */
   openHosts(options: RemoteHostsOptions): Promise<RemoteHosts>;
   devbox(): Promise<DevboxEngine>;
+  kube(options: KubeConnectOptions): Promise<KubeApi>;
 }
