@@ -1,7 +1,7 @@
-import type { DevboxEngine, FileToWrite, Ports, RemoteHosts, RemoteHostsOptions } from '../../src/ports/ports.js';
+import type { DevboxEngine, FileToWrite, KubeApi, KubeConnectOptions, Ports, RemoteHosts, RemoteHostsOptions } from '../../src/ports/ports.js';
 
 export interface FakePorts extends Ports {
-  /** Port calls, in order: `writeFiles <dir>`, `openHosts`, `devbox`. */
+  /** Port calls, in order: `writeFiles <dir>`, `openHosts`, `devbox`, `kube <kubeconfig>`. */
   readonly calls: string[];
   /** What writeFiles was given (kept in memory; nothing touches the disk unless the test passes its own writeFiles). */
   readonly written: Array<{ dir: string; files: readonly FileToWrite[] }>;
@@ -10,6 +10,7 @@ export interface FakePorts extends Ports {
 export interface ProvidedPorts {
   hosts?: RemoteHosts;
   devbox?: DevboxEngine;
+  kube?: KubeApi;
   writeFiles?: Ports['writeFiles'];
 }
 
@@ -38,6 +39,10 @@ export function fakePorts(provided: ProvidedPorts = {}): FakePorts {
     devbox(): Promise<DevboxEngine> {
       calls.push('devbox');
       return provided.devbox ? Promise.resolve(provided.devbox) : Promise.reject(new Error('fake ports: no DevboxEngine given to this test'));
+    },
+    kube(options: KubeConnectOptions): Promise<KubeApi> {
+      calls.push(`kube ${options.kubeconfigPath}`);
+      return provided.kube ? Promise.resolve(provided.kube) : Promise.reject(new Error('fake ports: no KubeApi given to this test'));
     },
   };
 }
