@@ -36,10 +36,10 @@ export default tseslint.config(
       // re-throwing what was caught (`unknown`) or an AbortSignal's reason (`any`) is fine.
       '@typescript-eslint/only-throw-error': ['error', rethrowCaught],
       '@typescript-eslint/prefer-promise-reject-errors': ['error', rethrowCaught],
-      // A switch over a union names every member; a `default` does not stand in for a forgotten case.
+      // A switch over a union names every member, or says in a `default` what happens to the rest.
       '@typescript-eslint/switch-exhaustiveness-check': [
         'error',
-        { considerDefaultExhaustiveForUnions: false, requireDefaultForNonUnion: false },
+        { considerDefaultExhaustiveForUnions: true, requireDefaultForNonUnion: false },
       ],
     },
   },
