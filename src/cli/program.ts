@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import type { CommandEnv } from './command-env.js';
+import { CHECK_DEFAULTS } from '../phase/phases/check-defaults.js';
 import { duration, list, path, positiveInteger } from './options.js';
 
 /**
@@ -11,6 +12,8 @@ export type Dispatch = (load: () => Promise<Handler>) => (...args: unknown[]) =>
 
 const EXIT_CODES = `Exit codes: 0 fine, 1 findings, failed checks or a failed phase, 2 bad usage or an unreadable input,
 130 interrupted (Ctrl-C), 143 terminated (SIGTERM), 129 hung up (SIGHUP).`;
+
+const seconds = (ms: number) => `${ms / 1000}s`;
 
 function examples(...lines: string[]): string {
   return `\nExamples:\n${lines.map((line) => `  ${line}`).join('\n')}\n`;
@@ -143,12 +146,12 @@ export function buildProgram(dispatch: Dispatch, version: () => string): Command
     .addOption(new Option('--known-hosts <file>', "a pre-seeded known_hosts instead of the work dir's: unknown keys fail ...").argParser(path))
     .option('--accept-new-host-keys', '... unless this is given (then they are recorded in the file)')
     .optionsGroup('Connections:')
-    .addOption(new Option('--concurrency <n>', 'machines checked at once').argParser(positiveInteger).default(20))
-    .addOption(new Option('--connect-timeout <duration>', 'SSH handshake timeout').argParser(duration).default(10_000, '10s'))
-    .addOption(new Option('--connect-attempts <n>', 'attempts per machine, with back-off').argParser(positiveInteger).default(3))
-    .addOption(new Option('--command-timeout <duration>', 'per command').argParser(duration).default(30_000, '30s'))
-    .addOption(new Option('--machine-timeout <duration>', 'per machine, all included').argParser(duration).default(300_000, '300s'))
-    .addOption(new Option('--max-clock-offset <duration>', 'largest clock difference to the dev-box that passes').argParser(duration).default(1000, '1s'))
+    .addOption(new Option('--concurrency <n>', 'machines checked at once').argParser(positiveInteger).default(CHECK_DEFAULTS.concurrency))
+    .addOption(new Option('--connect-timeout <duration>', 'SSH handshake timeout').argParser(duration).default(CHECK_DEFAULTS.connectTimeoutMs, seconds(CHECK_DEFAULTS.connectTimeoutMs)))
+    .addOption(new Option('--connect-attempts <n>', 'attempts per machine, with back-off').argParser(positiveInteger).default(CHECK_DEFAULTS.connectAttempts))
+    .addOption(new Option('--command-timeout <duration>', 'per command').argParser(duration).default(CHECK_DEFAULTS.commandTimeoutMs, seconds(CHECK_DEFAULTS.commandTimeoutMs)))
+    .addOption(new Option('--machine-timeout <duration>', 'per machine, all included').argParser(duration).default(CHECK_DEFAULTS.machineTimeoutMs, seconds(CHECK_DEFAULTS.machineTimeoutMs)))
+    .addOption(new Option('--max-clock-offset <duration>', 'largest clock difference to the dev-box that passes').argParser(duration).default(CHECK_DEFAULTS.maxClockOffsetMs, seconds(CHECK_DEFAULTS.maxClockOffsetMs)))
     .optionsGroup('Selection and verdict:')
     .addOption(limitOption())
     .addOption(new Option('--only <ids>', "check ids or globs, comma-separated or repeated (e.g. --only 'docker.*'); machines are asked only what the selected checks read").argParser(list))

@@ -2,6 +2,7 @@ import { basename, dirname } from 'node:path';
 import { checkAction } from '../../actions/check.js';
 import { PaiDeployError } from '../../errors.js';
 import { runAction } from '../../phase/manager.js';
+import { CHECK_DEFAULTS } from '../../phase/phases/check-defaults.js';
 import { clusterSources, type ClusterInputFlags } from '../cluster-inputs.js';
 import { stdoutStyle, type CommandEnv } from '../command-env.js';
 import { formatCheckJson, formatCheckJunit, formatCheckText, hasFailure, hasWarning } from '../format/check-report.js';
@@ -52,7 +53,7 @@ export async function runCheck(flags: CheckFlags, env: CommandEnv): Promise<void
       acceptNewHostKeys: flags.acceptNewHostKeys === true,
       connectTimeoutMs: flags.connectTimeout,
       connectAttempts: flags.connectAttempts,
-      retryDelayMs: 1000,
+      retryDelayMs: CHECK_DEFAULTS.retryDelayMs,
       env: env.env,
     },
   );

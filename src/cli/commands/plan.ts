@@ -4,6 +4,7 @@ import { FindingsError } from '../../errors.js';
 import type { FindingSummary } from '../../findings/finding.js';
 import { workDirFor } from '../../model/work-dir.js';
 import { runAction } from '../../phase/manager.js';
+import { defaultCheckPhaseOptions } from '../../phase/phases/check.js';
 import { requireCluster } from '../../phase/phases/validate.js';
 import { clusterSources, type ClusterInputFlags } from '../cluster-inputs.js';
 import { stdoutStyle, type CommandEnv } from '../command-env.js';
@@ -30,17 +31,7 @@ export async function runPlan(flags: PlanFlags, env: CommandEnv): Promise<void> 
     {
       workDirOverride: flags.workDir,
       env: env.env,
-      check: {
-        checks: { concurrency: 20, commandTimeoutMs: 30_000, machineTimeoutMs: 300_000, only: [], skip: [], ignore: [], maxClockOffsetSeconds: 1 },
-        limit: flags.limit,
-        workDirOverride: flags.workDir,
-        knownHostsFile: undefined,
-        acceptNewHostKeys: false,
-        connectTimeoutMs: 10_000,
-        connectAttempts: 3,
-        retryDelayMs: 1000,
-        env: env.env,
-      },
+      check: defaultCheckPhaseOptions(env.env, flags.workDir, flags.limit),
     },
   );
   let result;

@@ -3,6 +3,7 @@ import { isSelected, machineTargets, runChecks, sshLogin, type CheckOptions, typ
 import type { MachineTarget } from '../../checks/types.js';
 import { selectByLimit } from '../../model/limit.js';
 import { workDirFor } from '../../model/work-dir.js';
+import { CHECK_DEFAULTS } from './check-defaults.js';
 import type { Phase } from '../phase.js';
 import { requireCluster, type ValidateData } from './validate.js';
 
@@ -23,6 +24,29 @@ export interface CheckPhaseOptions {
   connectAttempts: number;
   retryDelayMs: number;
   env: NodeJS.ProcessEnv;
+}
+
+/** The check phase as `check` runs it with no flags given. */
+export function defaultCheckPhaseOptions(env: NodeJS.ProcessEnv, workDirOverride: string | undefined, limit: string[] | undefined): CheckPhaseOptions {
+  return {
+    checks: {
+      concurrency: CHECK_DEFAULTS.concurrency,
+      commandTimeoutMs: CHECK_DEFAULTS.commandTimeoutMs,
+      machineTimeoutMs: CHECK_DEFAULTS.machineTimeoutMs,
+      only: [],
+      skip: [],
+      ignore: [],
+      maxClockOffsetSeconds: CHECK_DEFAULTS.maxClockOffsetMs / 1000,
+    },
+    limit,
+    workDirOverride,
+    knownHostsFile: undefined,
+    acceptNewHostKeys: false,
+    connectTimeoutMs: CHECK_DEFAULTS.connectTimeoutMs,
+    connectAttempts: CHECK_DEFAULTS.connectAttempts,
+    retryDelayMs: CHECK_DEFAULTS.retryDelayMs,
+    env,
+  };
 }
 
 /** Pre-flight checks on every selected machine over SSH, plus the cluster-wide and dev-box checks. */
