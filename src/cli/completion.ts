@@ -11,7 +11,8 @@ export interface CompletionNode {
 export function completionTree(command: Command): CompletionNode {
   return {
     name: command.name(),
-    description: command.description(),
+    // One line: fish shows it beside each candidate.
+    description: command.summary() || (command.description().split('\n')[0] ?? ''),
     options: [
       ...command.options
         .filter((option) => option.long !== undefined && !option.hidden)
@@ -20,7 +21,7 @@ export function completionTree(command: Command): CompletionNode {
           ...(option.short ? { short: option.short } : {}),
           takesValue: option.required || option.optional,
           ...(option.argChoices ? { choices: option.argChoices } : {}),
-          description: option.description,
+          description: option.description.split('\n')[0] ?? '',
         })),
       { long: '--help', short: '-h', takesValue: false, description: 'show help' },
     ],

@@ -1,6 +1,6 @@
 import { readFileSync, writeSync } from 'node:fs';
 import type { Command } from 'commander';
-import { InterruptedError } from '../errors.js';
+import { describeSystemError, InterruptedError, OutputError } from '../errors.js';
 import { realPorts } from '../infra/ports.js';
 import type { Ports } from '../ports/ports.js';
 import type { CommandEnv } from './command-env.js';
@@ -49,10 +49,14 @@ export async function main(argv: readonly string[], run: CliRun): Promise<number
     await (handler as (flags: unknown, env: CommandEnv, args: string[]) => Promise<void>)(flags, env, positional);
   };
   const program = buildProgram(dispatch, toolVersion);
+  // Help and version go to stdout through commander; a write that fails there (`--help >/dev/full`) must not pass
+  // silently, while a reader that went away (`| head -1`) is no error of ours.
+  const helpWrites: Array<Promise<Error | null | undefined>> = [];
+  const writeOut = (text: string) => helpWrites.push(new Promise((resolve) => stdout.write(text, resolve)));
   // Subcommands copy their parent's settings when created, so set these on every one of them.
   for (const command of [program, ...allCommands(program)]) {
     command.exitOverride().configureOutput({
-      writeOut: (text) => stdout.write(text),
+      writeOut,
       writeErr: (text) => stderr.write(text),
       outputError: (text, write) => write(text.startsWith('error:') ? `pai-deploy: ${text}` : text),
     });
@@ -67,6 +71,10 @@ export async function main(argv: readonly string[], run: CliRun): Promise<number
     await io?.close();
   } catch (closing) {
     error ??= closing;
+  }
+  const failedWrite = (await Promise.all(helpWrites)).find((failure) => failure && (failure as NodeJS.ErrnoException).code !== 'EPIPE');
+  if (failedWrite) {
+    error = new OutputError(`cannot write to stdout: ${describeSystemError(failedWrite)}`, 'Redirect stdout to a file or device with room.', failedWrite);
   }
   if (error === undefined) return run.signal.aborted ? exitForSignal(run.signal) : 0;
   const interrupted = run.signal.aborted ? signalName(run.signal) : undefined;

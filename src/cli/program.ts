@@ -174,7 +174,10 @@ export function buildProgram(dispatch: Dispatch, version: () => string): Command
     )
     .action(dispatch(async () => (await import('./commands/check.js')).runCheck));
 
-  const ssh = program.command('ssh').description('SSH set-up of the machines');
+  const ssh = program
+    .command('ssh')
+    .description('SSH set-up of the machines')
+    .addHelpText('after', examples('pai-deploy ssh setup-keys -l layout.yaml -c config.yaml'));
   inputOptions(
     ssh
       .command('setup-keys')
@@ -200,7 +203,17 @@ export function buildProgram(dispatch: Dispatch, version: () => string): Command
     )
     .action(dispatch(async () => (await import('./commands/ssh-setup-keys.js')).runSshSetupKeys));
 
-  const config = program.command('config').description('write, convert and describe layout.yaml and config.yaml');
+  const config = program
+    .command('config')
+    .description('write, convert and describe layout.yaml and config.yaml')
+    .addHelpText(
+      'after',
+      examples(
+        'pai-deploy config init --dir mycluster',
+        'pai-deploy config import-csv --master-csv master.csv --worker-csv worker.csv -o layout.yaml',
+        'pai-deploy config schema layout > layout.schema.json',
+      ),
+    );
   config
     .command('init')
     .description('write a commented example layout.yaml and config.yaml (with their JSON Schemas)')
@@ -268,6 +281,7 @@ export function buildProgram(dispatch: Dispatch, version: () => string): Command
     .command('help')
     .description('help for pai-deploy or a command, e.g. pai-deploy help config import-csv')
     .argument('[command...]', 'the command')
+    .addHelpText('after', examples('pai-deploy help check', 'pai-deploy help config import-csv'))
     .action((words: string[]) => {
       let target: Command = program;
       for (const word of words) {

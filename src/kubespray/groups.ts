@@ -26,7 +26,9 @@ export function kubesprayGroups(layout: Layout): KubesprayGroups {
     const type = layout.skus.get(machine.machineType)?.device?.type;
     if (!type) continue;
     const group = deviceGroupName(type);
-    devices.set(group, [...(devices.get(group) ?? []), machine.hostname]);
+    const members = devices.get(group);
+    if (members) members.push(machine.hostname);
+    else devices.set(group, [machine.hostname]);
   }
   return {
     'kube-master': masterNames.slice(0, 1),

@@ -52,7 +52,9 @@ export class SshSession implements RemoteSession {
         options.signal.removeEventListener('abort', onAbort);
         resolve(new SshSession(client, lastMethod ?? 'password'));
       });
-      client.once('error', (error: Error & { level?: string; code?: string }) => {
+      // `on`, not `once`: after a handshake timeout ssh2 can emit a second error, and an 'error' event nobody
+      // listens to would crash the process. Only the first one settles the promise.
+      client.on('error', (error: Error & { level?: string; code?: string }) => {
         options.signal.removeEventListener('abort', onAbort);
         client.end();
         reject(classify(error, hostKeyRefused, methods.length === 0 && lastMethod !== undefined));
