@@ -1,5 +1,6 @@
 import { kubesprayRelease } from '../kubespray/release-2.11.js';
 import { DEVBOX_IMAGE } from '../kubespray/devbox.js';
+import { kubesprayGroups } from '../kubespray/groups.js';
 import { workDirFor } from '../model/work-dir.js';
 import { planServices } from '../openpai/service-catalog.js';
 import type { Action } from '../phase/phase.js';
@@ -30,7 +31,7 @@ export function deployAction(sources: ClusterSources, validate: ValidateOptions,
       checkPhase(options.check),
       notBuiltPhase<DeployData>('kubespray', 'Install Kubernetes with kubespray in a dev-box container', (data) => ({
         target: 'dev-box',
-        description: `run kubespray ${kubesprayRelease.branch} @ ${kubesprayRelease.commit.slice(0, 12)} cluster.yml on ${requireCluster(data).spec.layout.machines.length} machines in ${DEVBOX_IMAGE}`,
+        description: `run kubespray ${kubesprayRelease.branch} @ ${kubesprayRelease.commit.slice(0, 12)} cluster.yml on ${kubesprayGroups(requireCluster(data).spec.layout)['kube-node'].length} machines in ${DEVBOX_IMAGE}`,
       })),
       notBuiltPhase<DeployData>('services', 'Label nodes, push the configuration and start OpenPAI services', (data) => {
         const plan = planServices(requireCluster(data).spec);

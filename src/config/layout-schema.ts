@@ -1,7 +1,20 @@
 import { z } from 'zod';
 
+/** kubespray 2.11's inventory_hostname rule (0020-verify-settings.yml): lowercase RFC 1123, no underscores. */
+export const HOSTNAME_PATTERN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+/** A dotted IPv4 address with every octet 0-255. */
+const IPV4_PATTERN = /^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$/;
+/** A Kubernetes memory quantity with a unit (what OpenPAI's layout asks for, e.g. "60Gi"). */
+const MEMORY_PATTERN = /^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)$/;
+
 const d = (text: string) => ({ description: text });
-const flag = (text: string) => z.union([z.boolean(), z.string()]).optional().meta(d(text));
+/**
+ * For the published JSON Schema only (editors flag a bad value as it is typed): validation itself reports these
+ * through the rules, with a finding that names the value and says how to fix it, so zod does not enforce them.
+ */
+const editorPattern = (pattern: RegExp, text: string) => ({ description: text, pattern: pattern.source });
+const editorFlag = (text: string) => ({ description: text, enum: [true, false, 'true', 'false', 'True', 'False', 'TRUE', 'FALSE'] });
+const flag = (text: string) => z.union([z.boolean(), z.string()]).optional().meta(editorFlag(text));
 
 export const computingDeviceSchema = z
   .looseObject({
@@ -13,7 +26,7 @@ export const computingDeviceSchema = z
 
 export const machineSkuSchema = z
   .looseObject({
-    mem: z.string().meta(d('write memory as a quoted Kubernetes quantity, e.g. mem: "60Gi".')),
+    mem: z.string().meta(editorPattern(MEMORY_PATTERN, 'write memory as a quoted Kubernetes quantity, e.g. mem: "60Gi".')),
     cpu: z
       .looseObject({ vcore: z.number().int().min(1).meta(d('vcore is a whole number of CPU cores, at least 1, e.g. vcore: 24.')) })
       .meta(d('cpu is a mapping: cpu: {vcore: 24}.')),
@@ -23,8 +36,8 @@ export const machineSkuSchema = z
 
 export const machineSchema = z
   .looseObject({
-    hostname: z.string().meta(d('a lowercase RFC 1123 host name such as pai-worker-01 (it becomes the Kubernetes node name).')),
-    hostip: z.string().meta(d("the machine's IPv4 address on the cluster network, e.g. 10.0.0.11.")),
+    hostname: z.string().meta(editorPattern(HOSTNAME_PATTERN, 'a lowercase RFC 1123 host name such as pai-worker-01 (it becomes the Kubernetes node name).')),
+    hostip: z.string().meta(editorPattern(IPV4_PATTERN, "the machine's IPv4 address on the cluster network, e.g. 10.0.0.11.")),
     'machine-type': z.string().meta(d('the name of a SKU defined under machine-sku.')),
     'pai-master': flag('write pai-master: "true" (or true) on exactly one machine.'),
     'pai-worker': flag('write pai-worker: "true" (or true) on every worker.'),

@@ -1,12 +1,11 @@
 import type { ClusterSpec, Machine } from '../model/cluster.js';
 import { didYouMean } from '../findings/did-you-mean.js';
+import { HOSTNAME_PATTERN } from '../config/layout-schema.js';
 import { parseQuantity } from '../config/quantity.js';
 import { quote } from '../findings/finding.js';
 import { parseIpv4, parseIpv6, unusableHostAddress } from '../net/ip.js';
 import type { FindingSink } from '../findings/sink.js';
 
-/** kubespray 2.11's inventory_hostname rule (0020-verify-settings.yml): lowercase RFC 1123, no underscores. */
-export const HOSTNAME_PATTERN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 /** An extended resource name as the device plugin registers it: <vendor domain>/<resource>. */
 const DEVICE_TYPE_PATTERN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+\/[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 
@@ -99,6 +98,10 @@ function checkRoles({ layout }: ClusterSpec, sink: FindingSink): void {
     sink.error('no-worker', { file: 'layout', path: ['machine-list'], part: 'key' }, 'no machine has pai-worker: "true"', 'Mark at least one machine other than the master with pai-worker: "true".');
   }
   for (const machine of layout.machines) {
+    if (!machine.master && !machine.worker && !machine.storage) {
+      // OpenPAI's hosts.yml template leaves such a machine out of every group; kubespray would never touch it.
+      sink.warning('machine-without-role', { file: 'layout', path: ['machine-list', machine.index], part: 'key' }, `${quote(machine.hostname)} has no role (neither pai-master, pai-worker nor pai-storage): it will not join the cluster`, 'Add pai-worker: "true" to make it a worker, or remove it from machine-list.');
+    }
     if (machine.master && machine.worker) {
       sink.error('master-is-worker', { file: 'layout', path: ['machine-list', machine.index, 'pai-worker'] }, `${quote(machine.hostname)} is both pai-master and pai-worker`, 'OpenPAI does not run jobs on the master: remove pai-worker from it and add a separate worker.');
     }

@@ -95,6 +95,15 @@ describe('the published JSON Schemas', () => {
     expect(config.additionalProperties).toBe(false);
     const layout = jsonSchema('layout') as { properties: Record<string, { items?: { additionalProperties?: unknown }; additionalProperties?: unknown }> };
     expect(layout.properties['machine-list']?.items?.additionalProperties).toBe(false);
+    // What the rules check, an editor checks as it is typed.
+    type Field = { pattern?: string; enum?: unknown[] };
+    const machine = (layout.properties['machine-list']?.items as { properties: Record<string, Field> }).properties;
+    const matches = (field: Field | undefined, value: string) => new RegExp(field?.pattern ?? '').test(value);
+    expect(matches(machine['hostname'], 'pai-gpu-01')).toBe(true);
+    expect(matches(machine['hostname'], 'PAI-Worker1')).toBe(false);
+    expect(matches(machine['hostip'], '10.0.0.11')).toBe(true);
+    expect(matches(machine['hostip'], '10.0.0.300')).toBe(false);
+    expect(machine['pai-worker']?.enum).not.toContain('yes');
     // SKU names are the user's: that mapping stays open, each SKU closed.
     expect(layout.properties['machine-sku']?.additionalProperties).toMatchObject({ additionalProperties: false });
   });

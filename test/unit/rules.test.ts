@@ -34,6 +34,7 @@ const cases: Record<string, RuleCase> = {
   'two masters': { code: 'multiple-masters', file: 'layout', layout: (l) => { delete machine(l, 3)['pai-worker']; machine(l, 3)['pai-master'] = 'true'; } },
   'no worker': { code: 'no-worker', file: 'layout', layout: (l) => { l['machine-list'] = [machine(l, 0)]; } },
   'master is worker': { code: 'master-is-worker', file: 'layout', layout: (l) => { machine(l, 0)['pai-worker'] = 'true'; } },
+  'machine without a role': { code: 'machine-without-role', severity: 'warning', file: 'layout', layout: (l) => { delete machine(l, 3)['pai-worker']; } },
   'two device types without hived': {
     code: 'multiple-device-types',
     file: 'layout',
