@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import type { CommandEnv } from './command-env.js';
+import { defaultCsvSkus } from '../config/csv-layout.js';
 import { CHECK_DEFAULTS } from '../phase/phases/check-defaults.js';
 import { duration, list, path, positiveInteger } from './options.js';
 
@@ -20,19 +21,25 @@ function examples(...lines: string[]): string {
 }
 
 function inputOptions(command: Command): Command {
-  return command
+  command
     .optionsGroup('Input (one of; default ./layout.yaml and ./config.yaml when present):')
     .addOption(new Option('-l, --layout <file>', 'OpenPAI layout.yaml (machine-sku, machine-list)').argParser(path))
     .addOption(new Option('--master-csv <file>', 'OpenPAI v1.0 master.csv (hostname,ip per line), with --worker-csv').argParser(path))
     .addOption(new Option('--worker-csv <file>', 'OpenPAI v1.0 worker.csv').argParser(path))
     .addOption(new Option('-c, --config <file>', 'OpenPAI config.yaml (SSH user/key, registry, docker and kubespray knobs)').argParser(path))
-    .optionsGroup('Hardware of machines from CSV lists (the lists carry none):')
-    .addOption(new Option('--master-mem <quantity>', 'memory of the master').default('40Gi'))
-    .addOption(new Option('--master-vcores <n>', 'CPU cores of the master').argParser(positiveInteger).default(4))
-    .addOption(new Option('--worker-mem <quantity>', 'memory of each worker').default('16Gi'))
-    .addOption(new Option('--worker-vcores <n>', 'CPU cores of each worker').argParser(positiveInteger).default(4))
+    .optionsGroup('Hardware of machines from CSV lists (the lists carry none):');
+  return csvHardwareOptions(command);
+}
+
+/** The SKUs given to machines that come from OpenPAI v1.0's CSV lists. */
+function csvHardwareOptions(command: Command): Command {
+  return command
+    .addOption(new Option('--master-mem <quantity>', 'memory of the master').default(defaultCsvSkus.masterMem))
+    .addOption(new Option('--master-vcores <n>', 'CPU cores of the master').argParser(positiveInteger).default(defaultCsvSkus.masterVcores))
+    .addOption(new Option('--worker-mem <quantity>', 'memory of each worker').default(defaultCsvSkus.workerMem))
+    .addOption(new Option('--worker-vcores <n>', 'CPU cores of each worker').argParser(positiveInteger).default(defaultCsvSkus.workerVcores))
     .addOption(new Option('--worker-device <type>', 'device type of each worker, e.g. nvidia.com/gpu (default: none)'))
-    .addOption(new Option('--worker-device-count <n>', 'devices per worker').argParser(positiveInteger).default(1))
+    .addOption(new Option('--worker-device-count <n>', 'devices per worker').argParser(positiveInteger).default(defaultCsvSkus.workerDeviceCount))
     .addOption(new Option('--worker-device-model <model>', 'device model, e.g. V100'))
     .optionsGroup('Options:');
 }
@@ -221,8 +228,9 @@ export function buildProgram(dispatch: Dispatch, version: () => string): Command
     .option('--force', 'overwrite existing files')
     .addHelpText('after', examples('pai-deploy config init --dir mycluster'))
     .action(dispatch(async () => (await import('./commands/config-init.js')).runConfigInit));
-  config
-    .command('import-csv')
+  csvHardwareOptions(
+    config
+      .command('import-csv')
     .summary("turn OpenPAI v1.0's master.csv and worker.csv into a layout.yaml")
     .description(`${"turn OpenPAI v1.0's master.csv and worker.csv into a layout.yaml"}.\n\n` + "Turns OpenPAI v1.0's lists (hostname,ip per line; a BOM, CRLF and blank lines are fine) into a v1.5+ layout.yaml. " +
         'The first line of master.csv is the master. The lists carry no hardware, so SKUs come from the options below: ' +
@@ -231,13 +239,8 @@ export function buildProgram(dispatch: Dispatch, version: () => string): Command
     .addOption(new Option('--worker-csv <file>', 'OpenPAI v1.0 worker.csv').argParser(path).makeOptionMandatory())
     .addOption(new Option('-o, --out <file>', 'where to write the layout (default: stdout)').argParser(path))
     .option('--force', 'overwrite an existing --out file')
-    .addOption(new Option('--master-mem <quantity>', 'memory of the master').default('40Gi'))
-    .addOption(new Option('--master-vcores <n>', 'CPU cores of the master').argParser(positiveInteger).default(4))
-    .addOption(new Option('--worker-mem <quantity>', 'memory of each worker').default('16Gi'))
-    .addOption(new Option('--worker-vcores <n>', 'CPU cores of each worker').argParser(positiveInteger).default(4))
-    .addOption(new Option('--worker-device <type>', 'device type of each worker, e.g. nvidia.com/gpu'))
-    .addOption(new Option('--worker-device-count <n>', 'devices per worker').argParser(positiveInteger).default(1))
-    .addOption(new Option('--worker-device-model <model>', 'device model'))
+    .optionsGroup('Hardware (the lists carry none):'),
+  )
     .addHelpText(
       'after',
       examples(
