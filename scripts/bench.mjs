@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // Benchmarks (numbers for the issue notes, never asserted in tests):
-//   validate + render of a 4,096-machine layout through the real CLI (target < 1 s wall),
+//   validate + render of a 4,096-machine layout through the real CLI (target < 1 s wall), and validate of the
+//   same layout starting with a "---" document marker (many generators write one; the YAML reader must not get
+//   slower for it),
 //   `pai-deploy --help` (target < 250 ms, heavy modules are loaded lazily).
 // Usage: npm run build && npm run bench [-- --machines N --runs N]
 import { spawnSync } from 'node:child_process';
@@ -23,17 +25,21 @@ if (!existsSync(join(root, 'dist', 'cli', 'main.js'))) {
 const dir = mkdtempSync(join(tmpdir(), 'pai-deploy-bench-'));
 try {
   const layoutPath = join(dir, 'layout.yaml');
+  const markedLayoutPath = join(dir, 'layout-marked.yaml');
   const configPath = join(dir, 'config.yaml');
   writeFileSync(layoutPath, bigLayout(machines));
+  writeFileSync(markedLayoutPath, `---\n${bigLayout(machines)}`);
   writeFileSync(configPath, 'user: pai\npassword: "bench"\ndocker_image_tag: v1.8.0\nopenpai_kubespray_extra_var:\n  kube_proxy_mode: ipvs\n');
 
   const help = measure(['--help'], runs * 2);
   const validate = measure(['validate', '-l', layoutPath, '-c', configPath], runs);
+  const validateMarked = measure(['validate', '-l', markedLayoutPath, '-c', configPath], runs);
   const render = measure(['render', '-l', layoutPath, '-c', configPath, '--out', join(dir, 'out')], runs, () => rmSync(join(dir, 'out'), { recursive: true, force: true }));
 
   console.log(`node ${process.version}, ${machines} machines, ${runs} runs each (median, min-max), wall time of the whole CLI process`);
   report('pai-deploy --help', help, 250);
   report(`validate (${machines} machines)`, validate, 1000);
+  report(`validate (${machines}, "---")`, validateMarked, 1000);
   report(`render   (${machines} machines)`, render, 1000);
 } finally {
   rmSync(dir, { recursive: true, force: true });
