@@ -11,7 +11,7 @@ import { pause } from '../cooperate.js';
 import { readInputFile } from './read-input.js';
 import { reportSchemaIssues } from './schema-findings.js';
 import { reportUnknownKeys } from './unknown-keys.js';
-import { parseYamlSource } from './yaml-source.js';
+import { parseYamlSourceAsync } from './yaml-source.js';
 
 export type LayoutInput =
   | { kind: 'yaml'; path: string }
@@ -69,7 +69,7 @@ export async function loadCluster(layoutInput: LayoutInput, configPath: string, 
 async function readYaml(path: string, what: 'layout' | 'config', signal: AbortSignal | undefined): Promise<ParsedFile> {
   const hint = `Check the path given to --${what}; \`pai-deploy config init\` writes an example pair.`;
   const bytes = await readInputFile(path, `the ${what} file`, hint, signal);
-  const source = parseYamlSource(path, bytes);
+  const source = await parseYamlSourceAsync(path, bytes, signal);
   return { value: source.value, text: bytes.toString('utf8'), locator: source, findings: source.syntaxFindings };
 }
 
