@@ -1,4 +1,5 @@
-import { COLLECTION_STYLE, EVENT_ID, getScalarValue, SCALAR_STYLE, type DocumentEvent, type Event, type MappingEvent, type ScalarEvent, type SequenceEvent } from 'js-yaml';
+import type { DocumentEvent, Event, MappingEvent, ScalarEvent, SequenceEvent } from 'js-yaml';
+import { jsYaml } from './yaml-events.js';
 import { ConstructError, constructScalar, coreTag, implicitTag, keyIdentity, keyText, YAML_TAG_PREFIX, type CoreTag } from './yaml-values.js';
 
 /**
@@ -35,6 +36,9 @@ export interface Problem {
   /** False only for duplicate keys: PyYAML keeps the last value, and so does the value built here. */
   fatal: boolean;
 }
+
+const { COLLECTION_STYLE, EVENT_ID, getScalarValue, SCALAR_STYLE } = jsYaml;
+const DONE_EVENT: Event = { type: EVENT_ID.POP };
 
 const SCALAR = 0;
 const SEQ = 1;
@@ -161,7 +165,8 @@ export class YamlConstruction {
 
   constructor(
     private readonly text: string,
-    private readonly events: readonly Event[],
+    /** Consumed: each event is dropped once processed. */
+    private readonly events: Event[],
   ) {
     this.aliasAllowance = ALIAS_BASE_ALLOWANCE + ALIAS_NODES_PER_EVENT * events.length;
     this.literalRanges = text.includes('\t') ? [] : undefined;
@@ -170,10 +175,23 @@ export class YamlConstruction {
   /** Processes events until done (true) or until performance.now() passes `deadline` (false: call again). */
   run(deadline: number): boolean {
     const events = this.events;
-    while (this.index < events.length && !this.stopped) {
-      if ((this.index & 1023) === 0 && deadline !== Infinity && performance.now() > deadline) return false;
-      this.step(events[this.index++]!);
+    const count = events.length;
+    const plainText = this.literalRanges === undefined;
+    let index = this.index;
+    while (index < count && !this.stopped) {
+      if ((index & 1023) === 0 && deadline !== Infinity && performance.now() > deadline) {
+        this.index = index;
+        return false;
+      }
+      const event = events[index]!;
+      // Let the event go: a processed event is garbage, and keeping 100k-odd of them alive makes every young
+      // collection during the construction copy them.
+      events[index++] = DONE_EVENT;
+      // Most scalars of a layout are untagged, unanchored strings without escapes: those take a short path.
+      if (event.type === EVENT_ID.SCALAR && event.fast && event.tagStart === -1 && event.anchorStart === -1 && plainText && this.stringScalar(event)) continue;
+      this.step(event);
     }
+    this.index = index;
     if (!this.stopped && this.literalRanges) this.checkTabs();
     return true;
   }
@@ -212,8 +230,6 @@ export class YamlConstruction {
   }
 
   private scalar(event: ScalarEvent): void {
-    // Most scalars of a layout are untagged, unanchored strings without escapes: deliver those directly.
-    if (event.fast && event.tagStart === -1 && event.anchorStart === -1 && this.literalRanges === undefined && this.stringScalar(event)) return;
     const text = this.text;
     const style = event.style;
     const start = event.valueStart;

@@ -1,6 +1,14 @@
 import { createRequire } from 'node:module';
-import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
-import { EVENT_ID, parseEvents, type DocumentDirective, type Event } from 'js-yaml';
+import type * as JsYaml from 'js-yaml';
+import type { DocumentDirective, Event } from 'js-yaml';
+
+const loadCommonJs = createRequire(import.meta.url);
+/**
+ * js-yaml's CommonJS build, which Node loads a few milliseconds faster than its ES module build; every CLI
+ * start pays for it, as validate must stay as fast as with the old line-based reader.
+ */
+export const jsYaml = loadCommonJs('js-yaml') as typeof JsYaml;
+const { EVENT_ID, parseEvents } = jsYaml;
 
 /**
  * The event stream of a YAML text, from js-yaml's parser. That parser is recursive, so on the main thread's stack
@@ -29,6 +37,9 @@ const SYNC_WORKER_TIMEOUT_MS = 5 * 60_000;
 /** Slots per event in the packed form. */
 const SLOTS = 10;
 
+/** Loaded on first use: most files never need a worker, and every CLI start would pay for the module. */
+const threads = () => process.getBuiltinModule('node:worker_threads');
+
 /** Parses on the calling thread; undefined when the nesting overflows the stack (then use a worker). */
 export function parseInThread(text: string): ParseOutcome | undefined {
   try {
@@ -47,6 +58,7 @@ export function parseEventsSync(text: string): ParseOutcome {
 /** Parses in a worker thread; aborting the signal terminates the worker at once. */
 export async function parseEventsInWorker(text: string, signal: AbortSignal | undefined): Promise<PackedOutcome> {
   signal?.throwIfAborted();
+  const { Worker } = threads();
   const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { text, jsYaml: jsYamlPath(), sync: false }, resourceLimits: { stackSizeMb: WORKER_STACK_MB } });
   worker.unref();
   try {
@@ -138,6 +150,7 @@ function outcomeOf(reply: WorkerReply | undefined): PackedOutcome {
 }
 
 function parseInWorkerSync(text: string): ParseOutcome {
+  const { MessageChannel, receiveMessageOnPort, Worker } = threads();
   const flag = new Int32Array(new SharedArrayBuffer(4));
   const { port1, port2 } = new MessageChannel();
   const worker = new Worker(WORKER_SOURCE, {
@@ -176,7 +189,7 @@ function failureOf(error: unknown): ParseFailure {
 
 let resolvedJsYaml: string | undefined;
 function jsYamlPath(): string {
-  resolvedJsYaml ??= createRequire(import.meta.url).resolve('js-yaml');
+  resolvedJsYaml ??= loadCommonJs.resolve('js-yaml');
   return resolvedJsYaml;
 }
 

@@ -56,8 +56,10 @@ export function implicitTag(text: string): CoreTag {
       return text === '=' ? 'value' : 'str';
     default: {
       const c = text.charCodeAt(0);
-      if (c >= 0x30 && c <= 0x39) return FLOAT.test(text) ? 'float' : INT.test(text) ? 'int' : TIMESTAMP.test(text) ? 'timestamp' : 'str';
-      return 'str';
+      if (c < 0x30 || c > 0x39) return 'str';
+      // None of the three has two dots, so an IP address is a string without running them.
+      if (text.indexOf('.') !== text.lastIndexOf('.')) return 'str';
+      return FLOAT.test(text) ? 'float' : INT.test(text) ? 'int' : TIMESTAMP.test(text) ? 'timestamp' : 'str';
     }
   }
 }
