@@ -1,6 +1,6 @@
-import { parse } from 'yaml';
 import { z } from 'zod';
 import { readAsset } from '../assets.js';
+import { parseYamlSource } from '../config/yaml-source.js';
 
 /** Which machines a check or fact applies to. `gpu`: workers whose computing device is nvidia.com/gpu. */
 export const machineRoles = ['all', 'master', 'worker', 'gpu'] as const;
@@ -36,7 +36,9 @@ export const CHECKS_FILE = 'requirement-checks/checks.yaml';
 export const FACTS_FILE = 'requirement-checks/facts.yaml';
 
 function load<T>(file: string, schema: z.ZodType<T>): T[] {
-  const parsed = z.array(schema).safeParse(parse(readAsset(file)));
+  const source = parseYamlSource(file, Buffer.from(readAsset(file)));
+  if (source.syntaxFindings.some((finding) => finding.severity === 'error')) throw new Error(`${file} is not valid YAML (a pai-deploy packaging bug): ${source.syntaxFindings[0]?.message ?? ''}`);
+  const parsed = z.array(schema).safeParse(source.value);
   if (!parsed.success) throw new Error(`${file} is malformed (a pai-deploy packaging bug): ${z.prettifyError(parsed.error)}`);
   const ids = new Set<string>();
   for (const item of parsed.data as Array<{ id: string }>) {

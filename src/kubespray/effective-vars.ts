@@ -1,5 +1,5 @@
-import { parse } from 'yaml';
 import { readAsset } from '../assets.js';
+import { parseYamlSource } from '../config/yaml-source.js';
 import type { PathSegment } from '../findings/finding.js';
 import { configVarDefaults } from '../config/kubespray-overrides.js';
 import type { ClusterConfig } from '../model/cluster.js';
@@ -19,7 +19,8 @@ export const OPENPAI_VARS_TEMPLATE = 'inventory-templates/openpai.yml';
 
 /** Values of the static OpenPAI template, parsed as Ansible will parse them. */
 export function openpaiStaticVars(): Record<string, unknown> {
-  const parsed: unknown = parse(readAsset(OPENPAI_VARS_TEMPLATE), { version: '1.1' });
+  // Read as Ansible reads it (YAML 1.1, PyYAML's values), with the reader every input file goes through.
+  const parsed: unknown = parseYamlSource(OPENPAI_VARS_TEMPLATE, Buffer.from(readAsset(OPENPAI_VARS_TEMPLATE))).value;
   return parsed !== null && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : {};
 }
 
