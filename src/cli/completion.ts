@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import type { Command } from './commander.js';
 
 /** The command tree as completion needs it, read off the declared commander program (so it cannot drift). */
 export interface CompletionNode {

@@ -1,11 +1,10 @@
 import { readFileSync, writeSync } from 'node:fs';
-import type { Command } from 'commander';
+import type { Command } from './commander.js';
 import { describeSystemError, InterruptedError, OutputError } from '../errors.js';
-import { realPorts } from '../infra/ports.js';
 import type { Ports } from '../ports/ports.js';
 import type { CommandEnv } from './command-env.js';
 import { reportFor, signalExitCodes } from './exit-codes.js';
-import { createIoHost, type CliIoHost, type ProgressMode } from './io/create-io-host.js';
+import type { CliIoHost, ProgressMode } from './io/create-io-host.js';
 import type { HostInput, HostStream } from './io/streams.js';
 import { buildProgram, type Handler } from './program.js';
 
@@ -35,6 +34,8 @@ export async function main(argv: readonly string[], run: CliRun): Promise<number
     const command = args.at(-1) as Command;
     const positional = args.slice(0, -2).filter((arg): arg is string => typeof arg === 'string');
     const flags = command.optsWithGlobals<{ progress: ProgressMode; verbose?: boolean }>();
+    // Loaded only when a command runs: --help and --version need no I/O host.
+    const { createIoHost } = await import('./io/create-io-host.js');
     io = createIoHost({
       progress: flags.progress,
       stdout,
@@ -44,7 +45,8 @@ export async function main(argv: readonly string[], run: CliRun): Promise<number
       verbose: flags.verbose === true,
       signal: run.signal,
     });
-    const env: CommandEnv = { io, ports: run.ports ?? realPorts(), signal: run.signal, env: run.env, cwd: run.cwd };
+    const ports = run.ports ?? (await import('../infra/ports.js')).realPorts();
+    const env: CommandEnv = { io, ports, signal: run.signal, env: run.env, cwd: run.cwd };
     const handler = await load();
     await (handler as (flags: unknown, env: CommandEnv, args: string[]) => Promise<void>)(flags, env, positional);
   };

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError } from './commander.js';
 
 /**
  * Typed option values for commander. A value that does not parse is refused with a message naming what was

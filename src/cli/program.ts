@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { Command, Option } from './commander.js';
 import type { CommandEnv } from './command-env.js';
 import { defaultCsvSkus } from '../config/csv-layout.js';
 import { CHECK_DEFAULTS } from '../phase/phases/check-defaults.js';

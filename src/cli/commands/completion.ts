@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import type { Command } from '../commander.js';
 import type { CommandEnv } from '../command-env.js';
 import { bashCompletion, completionTree, fishCompletion, zshCompletion } from '../completion.js';
 
