@@ -1,4 +1,4 @@
-import { readFileSync, writeSync } from 'node:fs';
+import { writeSync } from 'node:fs';
 import type { Command } from './commander.js';
 import { describeSystemError, InterruptedError, OutputError } from '../errors.js';
 import type { Ports } from '../ports/ports.js';
@@ -7,6 +7,7 @@ import { reportFor, signalExitCodes } from './exit-codes.js';
 import type { CliIoHost, ProgressMode } from './io/create-io-host.js';
 import type { HostInput, HostStream } from './io/streams.js';
 import { buildProgram, type Handler } from './program.js';
+import { toolVersion } from './tool-version.js';
 
 export interface CliStreams {
   stdout: HostStream;
@@ -97,15 +98,6 @@ function signalName(signal: AbortSignal): string {
 
 function exitForSignal(signal: AbortSignal): number {
   return signalExitCodes[signalName(signal) as keyof typeof signalExitCodes] ?? 130;
-}
-
-/** Read only when asked (-V, version): both src/ (tests) and dist/ (the CLI) sit one level below the package root. */
-function toolVersion(): string {
-  try {
-    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string }).version ?? 'unknown';
-  } catch {
-    return 'unknown';
-  }
 }
 
 /**

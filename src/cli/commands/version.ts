@@ -1,13 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { assetPath } from '../../assets.js';
 import { kubesprayRelease } from '../../kubespray/release-2.11.js';
 import { OPENPAI_RELEASE } from '../../openpai/release.js';
 import type { CommandEnv } from '../command-env.js';
-
-export function toolVersion(): string {
-  const pkg = JSON.parse(readFileSync(assetPath('package.json'), 'utf8')) as { version?: string };
-  return pkg.version ?? 'unknown';
-}
+import { toolVersion } from '../tool-version.js';
 
 /** The tool's version, what it deploys (kubespray pin, OpenPAI release) and the Node.js it runs on. */
 export async function runVersion(flags: { json?: boolean }, env: CommandEnv): Promise<void> {
