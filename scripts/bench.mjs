@@ -12,7 +12,9 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 
-const { values } = parseArgs({ options: { machines: { type: 'string', default: '4096' }, runs: { type: 'string', default: '7' } } });
+const { values } = parseArgs({
+  options: { machines: { type: 'string', default: '4096' }, runs: { type: 'string', default: '7' } },
+});
 const machines = Number(values.machines);
 const runs = Number(values.runs);
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -29,14 +31,21 @@ try {
   const configPath = join(dir, 'config.yaml');
   writeFileSync(layoutPath, bigLayout(machines));
   writeFileSync(markedLayoutPath, `---\n${bigLayout(machines)}`);
-  writeFileSync(configPath, 'user: pai\npassword: "bench"\ndocker_image_tag: v1.8.0\nopenpai_kubespray_extra_var:\n  kube_proxy_mode: ipvs\n');
+  writeFileSync(
+    configPath,
+    'user: pai\npassword: "bench"\ndocker_image_tag: v1.8.0\nopenpai_kubespray_extra_var:\n  kube_proxy_mode: ipvs\n',
+  );
 
   const help = measure(['--help'], runs * 2);
   const validate = measure(['validate', '-l', layoutPath, '-c', configPath], runs);
   const validateMarked = measure(['validate', '-l', markedLayoutPath, '-c', configPath], runs);
-  const render = measure(['render', '-l', layoutPath, '-c', configPath, '--out', join(dir, 'out')], runs, () => rmSync(join(dir, 'out'), { recursive: true, force: true }));
+  const render = measure(['render', '-l', layoutPath, '-c', configPath, '--out', join(dir, 'out')], runs, () =>
+    rmSync(join(dir, 'out'), { recursive: true, force: true }),
+  );
 
-  console.log(`node ${process.version}, ${machines} machines, ${runs} runs each (median, min-max), wall time of the whole CLI process`);
+  console.log(
+    `node ${process.version}, ${machines} machines, ${runs} runs each (median, min-max), wall time of the whole CLI process`,
+  );
   report('pai-deploy --help', help, 250);
   report(`validate (${machines} machines)`, validate, 1000);
   report(`validate (${machines}, "---")`, validateMarked, 1000);
@@ -51,11 +60,14 @@ function measure(args, count, before = () => {}) {
   for (let i = 0; i < count; i++) {
     before();
     // /usr/bin/time reports the peak RSS of the child; fall back to wall time only without it.
-    const timer = existsSync('/usr/bin/time') ? ['/usr/bin/time', ['-f', '%M', process.execPath, cli, ...args]] : [process.execPath, [cli, ...args]];
+    const timer = existsSync('/usr/bin/time')
+      ? ['/usr/bin/time', ['-f', '%M', process.execPath, cli, ...args]]
+      : [process.execPath, [cli, ...args]];
     const start = process.hrtime.bigint();
     const result = spawnSync(timer[0], timer[1], { encoding: 'utf8' });
     const elapsed = Number(process.hrtime.bigint() - start) / 1e6;
-    if (result.status !== 0) throw new Error(`pai-deploy ${args.join(' ')} exited ${result.status}: ${result.stdout}${result.stderr}`);
+    if (result.status !== 0)
+      throw new Error(`pai-deploy ${args.join(' ')} exited ${result.status}: ${result.stdout}${result.stderr}`);
     times.push(elapsed);
     const kb = Number(result.stderr.trim().split('\n').at(-1));
     if (Number.isFinite(kb)) rss.push(kb / 1024);
@@ -67,7 +79,9 @@ function report(name, { times, rss }, targetMs) {
   const median = times[Math.floor(times.length / 2)];
   const verdict = median < targetMs ? `under the ${targetMs} ms target` : `OVER the ${targetMs} ms target`;
   const memory = rss.length ? `, peak RSS ${rss[Math.floor(rss.length / 2)].toFixed(0)} MiB` : '';
-  console.log(`  ${name.padEnd(30)} ${median.toFixed(0).padStart(5)} ms (${times[0].toFixed(0)}-${times.at(-1).toFixed(0)})${memory}  ${verdict}`);
+  console.log(
+    `  ${name.padEnd(30)} ${median.toFixed(0).padStart(5)} ms (${times[0].toFixed(0)}-${times.at(-1).toFixed(0)})${memory}  ${verdict}`,
+  );
 }
 
 function bigLayout(count) {
@@ -93,7 +107,12 @@ function bigLayout(count) {
   ];
   for (let i = 1; i < count; i++) {
     const n = i + 1;
-    lines.push(`  - hostname: pai-worker-${String(i).padStart(4, '0')}`, `    hostip: 10.1.${n >> 8}.${n & 255}`, '    machine-type: gpu-sku', '    pai-worker: "true"');
+    lines.push(
+      `  - hostname: pai-worker-${String(i).padStart(4, '0')}`,
+      `    hostip: 10.1.${n >> 8}.${n & 255}`,
+      '    machine-type: gpu-sku',
+      '    pai-worker: "true"',
+    );
   }
   return lines.join('\n') + '\n';
 }

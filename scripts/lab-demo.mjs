@@ -33,7 +33,11 @@ process.on('SIGINT', () => {
 
 try {
   console.error('bringing up the demo lab (the first time builds its images: a few minutes)...');
-  const up = spawnSync(lab, ['up', '--spec', '-'], { input: JSON.stringify(spec), encoding: 'utf8', stdio: ['pipe', 'pipe', 'inherit'] });
+  const up = spawnSync(lab, ['up', '--spec', '-'], {
+    input: JSON.stringify(spec),
+    encoding: 'utf8',
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   if (up.status !== 0) throw new Error('scripts/lab up failed');
   const machines = JSON.parse(up.stdout).machines;
   const skus = {};
@@ -43,16 +47,47 @@ try {
     skus[sku] = gpu
       ? { mem: '1Gi', cpu: { vcore: 1 }, 'computing-device': { type: 'nvidia.com/gpu', model: 'V100', count: 4 } }
       : { mem: '1Gi', cpu: { vcore: 1 } };
-    return { hostname: machine.hostname, hostip: machine.ip, 'machine-type': sku, [machine.role === 'master' ? 'pai-master' : 'pai-worker']: 'true' };
+    return {
+      hostname: machine.hostname,
+      hostip: machine.ip,
+      'machine-type': sku,
+      [machine.role === 'master' ? 'pai-master' : 'pai-worker']: 'true',
+    };
   });
   const layout = join(dir, 'layout.yaml');
   const config = join(dir, 'config.yaml');
   writeFileSync(layout, JSON.stringify({ 'machine-sku': skus, 'machine-list': list }, null, 2));
-  writeFileSync(config, JSON.stringify({ user: machines[0].user, ssh_key_file_path: machines[0].keyPath, docker_image_tag: 'v1.8.0' }, null, 2));
+  writeFileSync(
+    config,
+    JSON.stringify(
+      { user: machines[0].user, ssh_key_file_path: machines[0].keyPath, docker_image_tag: 'v1.8.0' },
+      null,
+      2,
+    ),
+  );
   console.error(`\nlayout: ${layout}\nconfig: ${config}\nrunning: pai-deploy check -l ${layout} -c ${config}\n`);
   // The lab machines run tini rather than systemd, so os.systemd is skipped here (a limit of the lab, not of check).
-  const check = spawnSync(process.execPath, [join(root, 'bin', 'pai-deploy.js'), 'check', '-l', layout, '-c', config, '--work-dir', join(dir, 'work'), '--skip', 'os.systemd', '--connect-attempts', '1'], { stdio: 'inherit' });
-  console.error(`\npai-deploy check exited ${check.status} (1: a check failed or a machine is unreachable, as the demo intends)`);
+  const check = spawnSync(
+    process.execPath,
+    [
+      join(root, 'bin', 'pai-deploy.js'),
+      'check',
+      '-l',
+      layout,
+      '-c',
+      config,
+      '--work-dir',
+      join(dir, 'work'),
+      '--skip',
+      'os.systemd',
+      '--connect-attempts',
+      '1',
+    ],
+    { stdio: 'inherit' },
+  );
+  console.error(
+    `\npai-deploy check exited ${check.status} (1: a check failed or a machine is unreachable, as the demo intends)`,
+  );
 } finally {
   cleanup();
 }

@@ -63,7 +63,9 @@ export class InterruptedError extends PaiDeployError {
   readonly phase: string | undefined;
 
   constructor(signal: string, options: { phase?: string; message?: string; cause?: unknown } = {}) {
-    const message = options.message ?? (options.phase === undefined ? `interrupted by ${signal}` : `interrupted in phase ${options.phase}`);
+    const message =
+      options.message ??
+      (options.phase === undefined ? `interrupted by ${signal}` : `interrupted in phase ${options.phase}`);
     super(message, { exitCode: ExitCode.interrupted, cause: options.cause });
     this.signal = signal;
     this.phase = options.phase;

@@ -7,7 +7,13 @@ export const TESTENV_DIR = dirname(fileURLToPath(import.meta.url));
 export const BUILD_SCRIPT = join(TESTENV_DIR, 'build-binaries.sh');
 export const STAGES_DIR = join(TESTENV_DIR, 'stages');
 
-export const REQUIRED_BINARIES = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok'] as const;
+export const REQUIRED_BINARIES = [
+  'etcd',
+  'kube-apiserver',
+  'kube-controller-manager',
+  'kube-scheduler',
+  'kwok',
+] as const;
 export type BinaryName = (typeof REQUIRED_BINARIES)[number];
 
 export interface PinnedVersions {

@@ -91,7 +91,12 @@ async function runUp(args: string[]): Promise<number> {
     keepOnFailure: values['keep-on-failure'],
     log: (message) => process.stderr.write(`[k8s-testenv] ${message}\n`),
   });
-  const output = { kubeconfig: state.kubeconfigPath, nodes: state.nodes, stateDir: state.stateDir, server: state.server };
+  const output = {
+    kubeconfig: state.kubeconfigPath,
+    nodes: state.nodes,
+    stateDir: state.stateDir,
+    server: state.server,
+  };
   process.stdout.write(`${JSON.stringify(output, null, 2)}\n`);
   return 0;
 }
@@ -113,7 +118,11 @@ function nodeSpecs(count: string | undefined, file: string | undefined, gpus: st
 }
 
 async function runDown(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { all: { type: 'boolean', default: false } } });
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { all: { type: 'boolean', default: false } },
+  });
   let targets: string[];
   if (values.all) {
     targets = listStateDirs();

@@ -3,7 +3,14 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { probe, type ClientTls } from './http-probe.js';
 import type { Pki } from './pki.js';
-import { freeLoopbackPort, isAlive, startProcess, stopProcessGroup, tailOfLog, type StartedProcess } from './processes.js';
+import {
+  freeLoopbackPort,
+  isAlive,
+  startProcess,
+  stopProcessGroup,
+  tailOfLog,
+  type StartedProcess,
+} from './processes.js';
 import { STAGES_DIR } from './binaries.js';
 
 /** Kubespray's defaults (kube_service_addresses, kube_pods_subnet), so addresses look like a real cluster's. */
@@ -135,7 +142,11 @@ function launch(ctx: ComponentContext, name: string, args: string[]): StartedPro
 }
 
 /** Polls `ready` until it holds; fails early with the log tail if the process dies. */
-export async function waitFor(component: StartedProcess, timeoutMs: number, ready: () => Promise<boolean>): Promise<void> {
+export async function waitFor(
+  component: StartedProcess,
+  timeoutMs: number,
+  ready: () => Promise<boolean>,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (!isAlive(component.pid)) throw new ComponentDied(component);
@@ -159,7 +170,8 @@ async function withFreshPorts<T>(name: string, attempt: () => Promise<T>): Promi
       return await attempt();
     } catch (error) {
       lastError = error;
-      if (!(error instanceof ComponentDied) || !/address already in use/i.test(tailOfLog(error.component.log, 50))) throw error;
+      if (!(error instanceof ComponentDied) || !/address already in use/i.test(tailOfLog(error.component.log, 50)))
+        throw error;
       await stopProcessGroup(error.component.pid);
     }
   }

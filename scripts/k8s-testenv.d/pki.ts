@@ -20,8 +20,21 @@ const VALID_DAYS = '7';
 export function createPki(dir: string, serviceIp: string): Pki {
   const path = (name: string): string => join(dir, name);
   openssl([
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', VALID_DAYS,
-    '-subj', '/CN=pai-deploy-testenv-ca', '-keyout', path('ca.key'), '-out', path('ca.crt'),
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-days',
+    VALID_DAYS,
+    '-subj',
+    '/CN=pai-deploy-testenv-ca',
+    '-keyout',
+    path('ca.key'),
+    '-out',
+    path('ca.crt'),
   ]);
   issue(dir, 'apiserver', '/CN=kube-apiserver', [
     `subjectAltName=IP:127.0.0.1,IP:${serviceIp},DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc`,
@@ -51,14 +64,43 @@ export function createPki(dir: string, serviceIp: string): Pki {
 
 function issue(dir: string, name: string, subject: string, extensions: string[]): void {
   const file = (suffix: string): string => join(dir, `${name}.${suffix}`);
-  writeFileSync(file('ext'), ['basicConstraints=critical,CA:FALSE', 'keyUsage=critical,digitalSignature,keyEncipherment', ...extensions].join('\n') + '\n');
+  writeFileSync(
+    file('ext'),
+    ['basicConstraints=critical,CA:FALSE', 'keyUsage=critical,digitalSignature,keyEncipherment', ...extensions].join(
+      '\n',
+    ) + '\n',
+  );
   openssl([
-    'req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', subject,
-    '-keyout', file('key'), '-out', file('csr'),
+    'req',
+    '-new',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-subj',
+    subject,
+    '-keyout',
+    file('key'),
+    '-out',
+    file('csr'),
   ]);
   openssl([
-    'x509', '-req', '-in', file('csr'), '-CA', join(dir, 'ca.crt'), '-CAkey', join(dir, 'ca.key'), '-CAcreateserial',
-    '-days', VALID_DAYS, '-extfile', file('ext'), '-out', file('crt'),
+    'x509',
+    '-req',
+    '-in',
+    file('csr'),
+    '-CA',
+    join(dir, 'ca.crt'),
+    '-CAkey',
+    join(dir, 'ca.key'),
+    '-CAcreateserial',
+    '-days',
+    VALID_DAYS,
+    '-extfile',
+    file('ext'),
+    '-out',
+    file('crt'),
   ]);
 }
 

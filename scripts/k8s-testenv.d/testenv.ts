@@ -1,5 +1,14 @@
 import { KubeConfig, CoreV1Api } from '@kubernetes/client-node';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -56,7 +65,13 @@ export async function up(options: UpOptions): Promise<TestEnvState> {
   const stateRoot = options.stateRoot ?? defaultStateRoot();
   mkdirSync(stateRoot, { recursive: true });
   const stateDir = mkdtempSync(join(stateRoot, 'env-'));
-  const state: TestEnvState = { stateDir, kubeconfigPath: join(stateDir, 'kubeconfig'), server: '', nodes: [], processes: [] };
+  const state: TestEnvState = {
+    stateDir,
+    kubeconfigPath: join(stateDir, 'kubeconfig'),
+    server: '',
+    nodes: [],
+    processes: [],
+  };
   saveState(state);
 
   try {
@@ -147,7 +162,11 @@ function assertUniqueNames(nodes: TestNodeSpec[]): void {
  * The ServiceAccount admission plugin rejects pods until the controller manager has created the namespace's
  * `default` ServiceAccount, so its existence is the signal that pods can be created.
  */
-async function waitForDefaultServiceAccount(kubeconfig: KubeConfig, processes: StartedProcess[], timeoutMs: number): Promise<void> {
+async function waitForDefaultServiceAccount(
+  kubeconfig: KubeConfig,
+  processes: StartedProcess[],
+  timeoutMs: number,
+): Promise<void> {
   const core = kubeconfig.makeApiClient(CoreV1Api);
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {

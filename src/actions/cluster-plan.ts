@@ -75,10 +75,15 @@ export function buildPlan(
       kubeVersion: String(vars.value('kube_version')),
       networkPlugin: String(vars.value('kube_network_plugin')),
       dockerVersion: String(vars.value('docker_version')),
-      command: 'ansible-playbook -i inventory/hosts.yml cluster.yml --become --become-user=root -e @inventory/openpai.yml',
+      command:
+        'ansible-playbook -i inventory/hosts.yml cluster.yml --become --become-user=root -e @inventory/openpai.yml',
     },
     devboxImage: DEVBOX_IMAGE,
-    files: files.map((file) => ({ path: file.path, mode: file.mode.toString(8).padStart(4, '0'), description: file.description })),
+    files: files.map((file) => ({
+      path: file.path,
+      mode: file.mode.toString(8).padStart(4, '0'),
+      description: file.description,
+    })),
     phases: phases.map(({ id, title }) => ({
       id,
       title,

@@ -3,6 +3,10 @@ import { installKeyPhase, type InstallKeyData, type InstallKeyOptions } from '..
 import { validatePhase, type ClusterSources, type ValidateOptions } from '../phase/phases/validate.js';
 
 /** `pai-deploy ssh setup-keys`: validate, then install the dev-box's public key where the password works. */
-export function sshSetupKeysAction(sources: ClusterSources, validate: ValidateOptions, options: InstallKeyOptions): Action<InstallKeyData> {
+export function sshSetupKeysAction(
+  sources: ClusterSources,
+  validate: ValidateOptions,
+  options: InstallKeyOptions,
+): Action<InstallKeyData> {
   return { name: 'ssh setup-keys', data: { sources }, phases: [validatePhase(validate), installKeyPhase(options)] };
 }

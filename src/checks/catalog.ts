@@ -20,14 +20,16 @@ const checkSpecSchema = z.strictObject({
 /** Facts every machine script yields without a facts.yaml entry: its clock (read first) and how sudo went. */
 export const BUILTIN_FACTS = ['clock', 'sudo-nopasswd'] as const;
 
-const factSpecSchema = z.strictObject({
-  id: z.string().regex(/^[a-z0-9-]+$/),
-  command: z.string().min(1),
-  sudo: z.boolean().default(false),
-  roles: z.array(z.enum(machineRoles)).default(['all']),
-  /** Runs under `timeout` (commands that can hang on a wedged daemon or driver). */
-  'may-hang': z.boolean().default(false),
-}).transform(({ 'may-hang': mayHang, ...rest }) => ({ ...rest, mayHang }));
+const factSpecSchema = z
+  .strictObject({
+    id: z.string().regex(/^[a-z0-9-]+$/),
+    command: z.string().min(1),
+    sudo: z.boolean().default(false),
+    roles: z.array(z.enum(machineRoles)).default(['all']),
+    /** Runs under `timeout` (commands that can hang on a wedged daemon or driver). */
+    'may-hang': z.boolean().default(false),
+  })
+  .transform(({ 'may-hang': mayHang, ...rest }) => ({ ...rest, mayHang }));
 
 export type CheckSpec = z.infer<typeof checkSpecSchema>;
 export type FactSpec = z.output<typeof factSpecSchema>;
@@ -37,9 +39,13 @@ export const FACTS_FILE = 'requirement-checks/facts.yaml';
 
 function load<T>(file: string, schema: z.ZodType<T>): T[] {
   const source = parseYamlSource(file, Buffer.from(readAsset(file)));
-  if (source.syntaxFindings.some((finding) => finding.severity === 'error')) throw new Error(`${file} is not valid YAML (a pai-deploy packaging bug): ${source.syntaxFindings[0]?.message ?? ''}`);
+  if (source.syntaxFindings.some((finding) => finding.severity === 'error'))
+    throw new Error(
+      `${file} is not valid YAML (a pai-deploy packaging bug): ${source.syntaxFindings[0]?.message ?? ''}`,
+    );
   const parsed = z.array(schema).safeParse(source.value);
-  if (!parsed.success) throw new Error(`${file} is malformed (a pai-deploy packaging bug): ${z.prettifyError(parsed.error)}`);
+  if (!parsed.success)
+    throw new Error(`${file} is malformed (a pai-deploy packaging bug): ${z.prettifyError(parsed.error)}`);
   const ids = new Set<string>();
   for (const item of parsed.data as Array<{ id: string }>) {
     if (ids.has(item.id)) throw new Error(`${file} defines ${item.id} twice`);
@@ -57,7 +63,10 @@ export function checkCatalog(): CheckSpec[] {
     const known = new Set<string>([...BUILTIN_FACTS, ...factCatalog().map((fact) => fact.id)]);
     for (const check of loaded) {
       const unknown = check.facts.filter((id) => !known.has(id));
-      if (unknown.length > 0) throw new Error(`${CHECKS_FILE}: ${check.id} reads unknown facts ${unknown.join(', ')} (a pai-deploy packaging bug)`);
+      if (unknown.length > 0)
+        throw new Error(
+          `${CHECKS_FILE}: ${check.id} reads unknown facts ${unknown.join(', ')} (a pai-deploy packaging bug)`,
+        );
     }
     checks = loaded;
   }
@@ -80,6 +89,11 @@ export function appliesTo(roles: readonly MachineRole[], machineRoles: ReadonlyS
 
 /** `--only` / `--skip` patterns: exact ids or globs with `*` (e.g. `docker.*`). */
 export function matchesPattern(id: string, pattern: string): boolean {
-  const regex = new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  const regex = new RegExp(
+    `^${pattern
+      .split('*')
+      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  );
   return regex.test(id);
 }

@@ -46,12 +46,21 @@ function factLines(facts: readonly FactSpec[], timeoutSeconds: number, marker: s
  * The privileged part announces itself, so how sudo went needs no extra sudo call; sudo's own complaints land
  * outside any frame and are ignored. Without privileged facts, sudo is tried only when `probeSudo` asks for it.
  */
-export function machineScript(plain: readonly FactSpec[], privileged: readonly FactSpec[], timeoutSeconds: number, options: { probeSudo: boolean } = { probeSudo: true }): Batch {
+export function machineScript(
+  plain: readonly FactSpec[],
+  privileged: readonly FactSpec[],
+  timeoutSeconds: number,
+  options: { probeSudo: boolean } = { probeSudo: true },
+): Batch {
   const marker = newMarker();
   const script = ['date +%s.%N', PRELUDE, ...factLines(plain, timeoutSeconds, marker)];
   if (privileged.length > 0 || options.probeSudo) {
     // $0 names how sudo was reached (sh -c SCRIPT NAME), so the privileged part announces it without another sudo.
-    const privilegedScript = [PRELUDE, `printf '%s %s\\n' '${marker}-sudo' "$0"`, ...factLines(privileged, timeoutSeconds, marker)].join('\n');
+    const privilegedScript = [
+      PRELUDE,
+      `printf '%s %s\\n' '${marker}-sudo' "$0"`,
+      ...factLines(privileged, timeoutSeconds, marker),
+    ].join('\n');
     script.push(
       `PRIV=${quote(privilegedScript)}`,
       'if sudo -n -- sh -c "$PRIV" nopasswd; then :',
@@ -62,7 +71,12 @@ export function machineScript(plain: readonly FactSpec[], privileged: readonly F
 }
 
 /** Splits a script's stdout and stderr back into one result per fact; facts whose frame is missing are absent. */
-export function parseFrames(stdout: string, stderr: string, marker: string, timeoutSeconds: number): Map<string, FactResult> {
+export function parseFrames(
+  stdout: string,
+  stderr: string,
+  marker: string,
+  timeoutSeconds: number,
+): Map<string, FactResult> {
   const errors = frames(stderr, marker);
   const results = new Map<string, FactResult>();
   for (const [id, frame] of frames(stdout, marker)) {
@@ -70,7 +84,12 @@ export function parseFrames(stdout: string, stderr: string, marker: string, time
     // coreutils timeout exits 124 when it had to stop the command.
     const timedOut = frame.rc === 124;
     const error = errors.get(id)?.text ?? '';
-    results.set(id, { stdout: frame.text, stderr: timedOut && error === '' ? `timed out after ${timeoutSeconds} s` : error, exitCode: frame.rc, timedOut });
+    results.set(id, {
+      stdout: frame.text,
+      stderr: timedOut && error === '' ? `timed out after ${timeoutSeconds} s` : error,
+      exitCode: frame.rc,
+      timedOut,
+    });
   }
   return results;
 }
@@ -103,7 +122,8 @@ function frames(text: string, marker: string): Map<string, { text: string; rc: n
 export function parseMachineOutput(output: string, marker: string): { remoteTime: number | undefined; sudo: SudoMode } {
   const first = output.slice(0, output.indexOf('\n'));
   const remoteTime = /^\d+\.\d+$/.test(first) ? Number(first) : undefined;
-  const sudo = (new RegExp(`^${marker}-sudo (nopasswd|password)$`, 'm').exec(output)?.[1] as SudoMode | undefined) ?? 'none';
+  const sudo =
+    (new RegExp(`^${marker}-sudo (nopasswd|password)$`, 'm').exec(output)?.[1] as SudoMode | undefined) ?? 'none';
   return { remoteTime, sudo };
 }
 

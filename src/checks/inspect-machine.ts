@@ -15,7 +15,11 @@ export interface InspectOptions {
 }
 
 /** Connects to one machine and gathers the facts its roles and the selected checks need. Failures are facts too. */
-export async function inspectMachine(target: MachineTarget, hosts: RemoteHosts, options: InspectOptions): Promise<MachineFacts> {
+export async function inspectMachine(
+  target: MachineTarget,
+  hosts: RemoteHosts,
+  options: InspectOptions,
+): Promise<MachineFacts> {
   const machine: MachineFacts = { connected: false, sudo: 'none', facts: new Map() };
   const connected = await hosts.connect(target, { signal: options.signal, onProgress: options.onProgress });
   if (connected.hostKey) machine.hostKey = connected.hostKey;
@@ -33,7 +37,12 @@ export async function inspectMachine(target: MachineTarget, hosts: RemoteHosts, 
     if (facts.length === 0 && !options.facts.has('clock') && !options.facts.has('sudo-nopasswd')) return machine;
     options.onProgress?.(`gathering ${facts.length} facts`);
     const seconds = Math.max(1, Math.round(options.commandTimeoutMs / 1000));
-    const batch = machineScript(facts.filter((fact) => !fact.sudo), facts.filter((fact) => fact.sudo), seconds, { probeSudo: options.facts.has('sudo-nopasswd') });
+    const batch = machineScript(
+      facts.filter((fact) => !fact.sudo),
+      facts.filter((fact) => fact.sudo),
+      seconds,
+      { probeSudo: options.facts.has('sudo-nopasswd') },
+    );
     const password = options.sudoPassword;
     // One channel for everything; its stdin carries the sudo password, if any, for `sudo -S`.
     const result = await session.exec(`exec sh -c ${shellQuote(batch.script)}`, {
@@ -48,10 +57,17 @@ export async function inspectMachine(target: MachineTarget, hosts: RemoteHosts, 
       machine.clock = { offsetSeconds: remoteTime - (result.sentAt + result.firstOutputAt) / 2000, rttSeconds };
     }
     machine.sudo = sudo;
-    machine.facts.set('sudo-nopasswd', sudo === 'nopasswd' ? { stdout: '', stderr: '', exitCode: 0, timedOut: false } : { stdout: '', stderr: 'sudo: a password is required', exitCode: 1, timedOut: false });
+    machine.facts.set(
+      'sudo-nopasswd',
+      sudo === 'nopasswd'
+        ? { stdout: '', stderr: '', exitCode: 0, timedOut: false }
+        : { stdout: '', stderr: 'sudo: a password is required', exitCode: 1, timedOut: false },
+    );
     const results = parseFrames(result.stdout, result.stderr, batch.marker, seconds);
     for (const fact of facts) {
-      const timedOut = result.timedOut ? { stdout: '', stderr: 'the commands did not finish within the time limit', exitCode: null, timedOut: true } : undefined;
+      const timedOut = result.timedOut
+        ? { stdout: '', stderr: 'the commands did not finish within the time limit', exitCode: null, timedOut: true }
+        : undefined;
       machine.facts.set(fact.id, results.get(fact.id) ?? timedOut ?? missing(fact, machine.sudo));
     }
   } finally {
@@ -61,12 +77,20 @@ export async function inspectMachine(target: MachineTarget, hosts: RemoteHosts, 
 }
 
 function missing(fact: FactSpec, sudo: MachineFacts['sudo']): FactResult {
-  const reason = fact.sudo && sudo === 'none' ? 'needs sudo, which is not available without a password' : 'no result (the remote shell failed)';
+  const reason =
+    fact.sudo && sudo === 'none'
+      ? 'needs sudo, which is not available without a password'
+      : 'no result (the remote shell failed)';
   return { stdout: '', stderr: reason, exitCode: null, timedOut: false };
 }
 
 /** Runs `work` on every item, at most `limit` at a time; no new item starts once the signal is aborted. */
-export async function runLimited<T>(items: readonly T[], limit: number, signal: AbortSignal, work: (item: T) => Promise<void>): Promise<void> {
+export async function runLimited<T>(
+  items: readonly T[],
+  limit: number,
+  signal: AbortSignal,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
     while (next < items.length && !signal.aborted) {

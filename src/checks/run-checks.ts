@@ -58,21 +58,33 @@ export function machineTargets(input: ClusterSpec): MachineTarget[] {
       hostname: machine.hostname,
       ip: machine.ip,
       roles,
-      layoutRoles: [machine.master && 'pai-master', machine.worker && 'pai-worker', machine.storage && 'pai-storage'].filter((role): role is string => typeof role === 'string'),
+      layoutRoles: [
+        machine.master && 'pai-master',
+        machine.worker && 'pai-worker',
+        machine.storage && 'pai-storage',
+      ].filter((role): role is string => typeof role === 'string'),
       sku,
     };
   });
 }
 
 /** The SSH login from config.yaml, the private key read from disk, ssh-agent and a key passphrase from the environment. */
-export async function sshLogin(spec: ClusterSpec, env: { agent: string | undefined; passphrase: string | undefined }): Promise<SshLogin> {
+export async function sshLogin(
+  spec: ClusterSpec,
+  env: { agent: string | undefined; passphrase: string | undefined },
+): Promise<SshLogin> {
   const ssh = spec.config.ssh;
   const login: SshLogin = { username: ssh.user, port: ssh.port };
   if (ssh.keyFile) {
     try {
       login.privateKey = await readFile(ssh.keyFile.path);
     } catch (error) {
-      throw new InputFileError(ssh.keyFile.path, describeSystemError(error), 'Check ssh_key_file_path in config.yaml (pai-deploy validate).', error);
+      throw new InputFileError(
+        ssh.keyFile.path,
+        describeSystemError(error),
+        'Check ssh_key_file_path in config.yaml (pai-deploy validate).',
+        error,
+      );
     }
   }
   if (env.passphrase !== undefined) login.passphrase = env.passphrase;
@@ -82,7 +94,12 @@ export async function sshLogin(spec: ClusterSpec, env: { agent: string | undefin
 }
 
 /** Runs every selected check on the given machines (bounded concurrency), then the cluster-wide and dev-box checks. */
-export async function runChecks(spec: ClusterSpec, targets: readonly MachineTarget[], options: CheckOptions, ports: CheckPorts): Promise<CheckReport> {
+export async function runChecks(
+  spec: ClusterSpec,
+  targets: readonly MachineTarget[],
+  options: CheckOptions,
+  ports: CheckPorts,
+): Promise<CheckReport> {
   const selected = checkCatalog().filter((check) => isSelected(check.id, options));
   const evaluation: EvaluationOptions = { maxClockOffsetSeconds: options.maxClockOffsetSeconds };
   const reports = new Map<string, MachineReport>();
@@ -105,8 +122,15 @@ export async function runChecks(spec: ClusterSpec, targets: readonly MachineTarg
         span.end('skipped', 'interrupted');
         throw error;
       }
-      const message = machineSignal.aborted ? `no result within the machine timeout of ${options.machineTimeoutMs / 1000} s` : describeSystemError(error);
-      gathered = { connected: false, sudo: 'none', facts: new Map(), connectFailure: { kind: machineSignal.aborted ? 'timeout' : 'error', message } };
+      const message = machineSignal.aborted
+        ? `no result within the machine timeout of ${options.machineTimeoutMs / 1000} s`
+        : describeSystemError(error);
+      gathered = {
+        connected: false,
+        sudo: 'none',
+        facts: new Map(),
+        connectFailure: { kind: machineSignal.aborted ? 'timeout' : 'error', message },
+      };
     }
     const report = evaluateMachine(target, gathered, selected, options, evaluation);
     reports.set(target.hostname, report);
@@ -139,7 +163,13 @@ export function isSelected(id: string, options: Pick<CheckOptions, 'only' | 'ski
   return !options.skip.some((pattern) => matchesPattern(id, pattern));
 }
 
-export function evaluateMachine(target: MachineTarget, facts: MachineFacts, selected: CheckSpec[], options: Pick<CheckOptions, 'ignore'>, evaluation: EvaluationOptions): MachineReport {
+export function evaluateMachine(
+  target: MachineTarget,
+  facts: MachineFacts,
+  selected: CheckSpec[],
+  options: Pick<CheckOptions, 'ignore'>,
+  evaluation: EvaluationOptions,
+): MachineReport {
   const checks: CheckResult[] = [];
   for (const spec of selected) {
     if (spec.scope !== 'machine' || !appliesTo(spec.roles, target.roles)) continue;
@@ -148,19 +178,49 @@ export function evaluateMachine(target: MachineTarget, facts: MachineFacts, sele
   return { hostname: target.hostname, ip: target.ip, roles: target.layoutRoles, reachable: facts.connected, checks };
 }
 
-function outcomeFor(spec: CheckSpec, target: MachineTarget, facts: MachineFacts, evaluation: EvaluationOptions): Outcome {
+function outcomeFor(
+  spec: CheckSpec,
+  target: MachineTarget,
+  facts: MachineFacts,
+  evaluation: EvaluationOptions,
+): Outcome {
   const failure = facts.connectFailure;
   if (spec.id === 'ssh.connect') {
-    if (facts.connected) return { ok: true, observed: `connected in ${facts.connectMillis ?? 0} ms${(facts.attempts ?? 1) > 1 ? ` (attempt ${facts.attempts})` : ''}` };
-    if (failure?.kind === 'host-key-mismatch' || failure?.kind === 'host-key-unknown') return { skip: 'refused at the host key (see ssh.host-key)' };
-    return { ok: false, observed: failure?.message ?? 'not connected', message: failure?.kind === 'auth' ? `${target.ip} refused every configured login (user, key, password)` : `cannot reach ${target.ip} over SSH: ${failure?.message ?? 'unknown error'}` };
+    if (facts.connected)
+      return {
+        ok: true,
+        observed: `connected in ${facts.connectMillis ?? 0} ms${(facts.attempts ?? 1) > 1 ? ` (attempt ${facts.attempts})` : ''}`,
+      };
+    if (failure?.kind === 'host-key-mismatch' || failure?.kind === 'host-key-unknown')
+      return { skip: 'refused at the host key (see ssh.host-key)' };
+    return {
+      ok: false,
+      observed: failure?.message ?? 'not connected',
+      message:
+        failure?.kind === 'auth'
+          ? `${target.ip} refused every configured login (user, key, password)`
+          : `cannot reach ${target.ip} over SSH: ${failure?.message ?? 'unknown error'}`,
+    };
   }
   if (spec.id === 'ssh.host-key') {
     const key = facts.hostKey;
     if (!key) return { skip: 'no host key was received' };
-    if (key.status === 'mismatch') return { ok: false, observed: `${key.keyType} ${key.fingerprint}, expected ${key.expected ?? '?'}`, message: `the host key of ${target.ip} changed: ${key.fingerprint} instead of ${key.expected ?? 'the recorded one'}` };
-    if (key.status === 'unknown') return { ok: false, observed: `${key.keyType} ${key.fingerprint}`, message: `the host key of ${target.ip} is not in known_hosts and new keys are not accepted (--accept-new-host-keys)` };
-    return { ok: true, observed: `${key.keyType} ${key.fingerprint}${key.status === 'recorded' ? ' (recorded now: first contact)' : ''}` };
+    if (key.status === 'mismatch')
+      return {
+        ok: false,
+        observed: `${key.keyType} ${key.fingerprint}, expected ${key.expected ?? '?'}`,
+        message: `the host key of ${target.ip} changed: ${key.fingerprint} instead of ${key.expected ?? 'the recorded one'}`,
+      };
+    if (key.status === 'unknown')
+      return {
+        ok: false,
+        observed: `${key.keyType} ${key.fingerprint}`,
+        message: `the host key of ${target.ip} is not in known_hosts and new keys are not accepted (--accept-new-host-keys)`,
+      };
+    return {
+      ok: true,
+      observed: `${key.keyType} ${key.fingerprint}${key.status === 'recorded' ? ' (recorded now: first contact)' : ''}`,
+    };
   }
   if (!facts.connected) return { skip: failure?.kind === 'auth' ? 'not logged in' : 'machine unreachable' };
   const evaluator = evaluators[spec.id];
@@ -170,27 +230,48 @@ function outcomeFor(spec: CheckSpec, target: MachineTarget, facts: MachineFacts,
 
 export function toResult(spec: CheckSpec, outcome: Outcome, options: Pick<CheckOptions, 'ignore'>): CheckResult {
   if ('skip' in outcome) return { id: spec.id, status: 'skip', observed: '', message: outcome.skip, hint: '' };
-  if (outcome.ok === true) return { id: spec.id, status: 'pass', observed: outcome.observed, message: spec.title, hint: '' };
+  if (outcome.ok === true)
+    return { id: spec.id, status: 'pass', observed: outcome.observed, message: spec.title, hint: '' };
   const ignored = options.ignore.some((pattern) => matchesPattern(spec.id, pattern));
   const status: CheckStatus = outcome.ok === 'warn' || spec.severity === 'warning' || ignored ? 'warn' : 'fail';
-  return { id: spec.id, status, observed: outcome.observed, message: ignored && outcome.ok === false ? `${outcome.message} (ignored: --ignore)` : outcome.message, hint: spec.hint };
+  return {
+    id: spec.id,
+    status,
+    observed: outcome.observed,
+    message: ignored && outcome.ok === false ? `${outcome.message} (ignored: --ignore)` : outcome.message,
+    hint: spec.hint,
+  };
 }
 
-function clusterChecks(cluster: ClusterSpec, selected: CheckSpec[], options: Pick<CheckOptions, 'ignore'>): CheckResult[] {
+function clusterChecks(
+  cluster: ClusterSpec,
+  selected: CheckSpec[],
+  options: Pick<CheckOptions, 'ignore'>,
+): CheckResult[] {
   const spec = selected.find((check) => check.id === 'devbox.separate');
   if (!spec) return [];
   // Every machine of the layout, not only the --limit selection: the dev-box must be none of them.
   const targets = machineTargets(cluster);
-  const own = new Set(Object.values(networkInterfaces()).flatMap((entries) => (entries ?? []).map((entry) => entry.address)));
+  const own = new Set(
+    Object.values(networkInterfaces()).flatMap((entries) => (entries ?? []).map((entry) => entry.address)),
+  );
   const self = localHostname();
   const clash = targets.find((target) => own.has(target.ip) || target.hostname === self);
   const outcome: Outcome = clash
-    ? { ok: false, observed: `${clash.hostname} (${clash.ip}) is this machine`, message: `the dev-box is ${clash.hostname}, a machine of the cluster` }
+    ? {
+        ok: false,
+        observed: `${clash.hostname} (${clash.ip}) is this machine`,
+        message: `the dev-box is ${clash.hostname}, a machine of the cluster`,
+      }
     : { ok: true, observed: `dev-box ${self} is none of the ${targets.length} machines` };
   return [toResult(spec, outcome, options)];
 }
 
-async function devboxChecks(selected: CheckSpec[], options: Pick<CheckOptions, 'ignore' | 'workDir'>, ports: CheckPorts): Promise<CheckResult[]> {
+async function devboxChecks(
+  selected: CheckSpec[],
+  options: Pick<CheckOptions, 'ignore' | 'workDir'>,
+  ports: CheckPorts,
+): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
   const docker = selected.find((check) => check.id === 'devbox.docker');
   if (docker) {
@@ -201,7 +282,11 @@ async function devboxChecks(selected: CheckSpec[], options: Pick<CheckOptions, '
       outcome = judgeDevboxDocker({ Version: version.version, ApiVersion: version.apiVersion });
     } catch (error) {
       if (ports.signal.aborted) throw error;
-      outcome = { ok: false, observed: error instanceof Error ? error.message.split('\n')[0] ?? '' : String(error), message: 'no Docker engine answers on the dev-box' };
+      outcome = {
+        ok: false,
+        observed: error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error),
+        message: 'no Docker engine answers on the dev-box',
+      };
     }
     results.push(toResult(docker, outcome, options));
   }
@@ -209,9 +294,16 @@ async function devboxChecks(selected: CheckSpec[], options: Pick<CheckOptions, '
   if (disk) {
     const free = await freeBytes(options.workDir);
     const gib = free === undefined ? undefined : free / 2 ** 30;
-    const outcome: Outcome = gib === undefined
-      ? { skip: 'cannot measure free disk' }
-      : gib >= 10 ? { ok: true, observed: `${gib.toFixed(1)} GiB free` } : { ok: false, observed: `${gib.toFixed(1)} GiB free`, message: `only ${gib.toFixed(1)} GiB free where the work dir lives` };
+    const outcome: Outcome =
+      gib === undefined
+        ? { skip: 'cannot measure free disk' }
+        : gib >= 10
+          ? { ok: true, observed: `${gib.toFixed(1)} GiB free` }
+          : {
+              ok: false,
+              observed: `${gib.toFixed(1)} GiB free`,
+              message: `only ${gib.toFixed(1)} GiB free where the work dir lives`,
+            };
     results.push(toResult(disk, outcome, options));
   }
   return results;
@@ -225,7 +317,11 @@ export function judgeDevboxDocker(version: { Version?: string; ApiVersion?: stri
   const api = semver.coerce(version.ApiVersion ?? '');
   if (!api) return { ok: false, observed, message: 'the Docker engine did not report its API version' };
   if (semver.lt(api, semver.coerce(DEVBOX_MIN_DOCKER_API) ?? api)) {
-    return { ok: false, observed, message: `the dev-box Docker engine speaks API ${version.ApiVersion ?? '?'}; pai-deploy needs ${DEVBOX_MIN_DOCKER_API} (Docker 1.13) or newer` };
+    return {
+      ok: false,
+      observed,
+      message: `the dev-box Docker engine speaks API ${version.ApiVersion ?? '?'}; pai-deploy needs ${DEVBOX_MIN_DOCKER_API} (Docker 1.13) or newer`,
+    };
   }
   return { ok: true, observed };
 }

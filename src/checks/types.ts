@@ -25,7 +25,6 @@ export interface MachineTarget {
   sku: MachineSku | undefined;
 }
 
-
 /** Everything learnt about one machine; evaluators read only this. */
 export interface MachineFacts {
   connected: boolean;

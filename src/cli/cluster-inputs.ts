@@ -47,8 +47,10 @@ function layoutInput(command: string, flags: ClusterInputFlags, env: CommandEnv)
     throw new UsageError(`${command}: give either --layout or --master-csv/--worker-csv, not both`);
   }
   if (layout !== undefined) return { kind: 'yaml', path: layout };
-  if (masterCsv !== undefined && workerCsv !== undefined) return { kind: 'csv', masterPath: masterCsv, workerPath: workerCsv, skus: csvSkus(flags) };
-  if (masterCsv !== undefined || workerCsv !== undefined) throw new UsageError(`${command}: --master-csv and --worker-csv go together`);
+  if (masterCsv !== undefined && workerCsv !== undefined)
+    return { kind: 'csv', masterPath: masterCsv, workerPath: workerCsv, skus: csvSkus(flags) };
+  if (masterCsv !== undefined || workerCsv !== undefined)
+    throw new UsageError(`${command}: --master-csv and --worker-csv go together`);
   const found = fromCwd('layout.yaml', env);
   if (found) return { kind: 'yaml', path: found };
   throw new UsageError(
@@ -61,12 +63,20 @@ function configPath(command: string, flags: ClusterInputFlags, env: CommandEnv):
   if (flags.config !== undefined) return flags.config;
   const found = fromCwd('config.yaml', env);
   if (found) return found;
-  throw new UsageError(`${command}: --config is required`, `There is no config.yaml in ${env.cwd}; \`pai-deploy config init\` writes an example pair.`);
+  throw new UsageError(
+    `${command}: --config is required`,
+    `There is no config.yaml in ${env.cwd}; \`pai-deploy config init\` writes an example pair.`,
+  );
 }
 
 function fromCwd(name: string, env: CommandEnv): string | undefined {
   const path = join(env.cwd, name);
   if (!existsSync(path)) return undefined;
-  env.io.notify({ level: 'info', code: 'input.from-cwd', text: `using ./${name} (no ${name === 'layout.yaml' ? '-l' : '-c'} given)`, data: { path } });
+  env.io.notify({
+    level: 'info',
+    code: 'input.from-cwd',
+    text: `using ./${name} (no ${name === 'layout.yaml' ? '-l' : '-c'} given)`,
+    data: { path },
+  });
   return path;
 }

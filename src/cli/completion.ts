@@ -4,7 +4,13 @@ import type { Command } from './commander.js';
 export interface CompletionNode {
   name: string;
   description: string;
-  options: Array<{ long: string; short?: string; takesValue: boolean; choices?: readonly string[]; description: string }>;
+  options: Array<{
+    long: string;
+    short?: string;
+    takesValue: boolean;
+    choices?: readonly string[];
+    description: string;
+  }>;
   subcommands: CompletionNode[];
 }
 
@@ -25,7 +31,9 @@ export function completionTree(command: Command): CompletionNode {
         })),
       { long: '--help', short: '-h', takesValue: false, description: 'show help' },
     ],
-    subcommands: command.commands.filter((sub) => !(sub as Command & { _hidden?: boolean })._hidden && sub.name() !== 'help').map(completionTree),
+    subcommands: command.commands
+      .filter((sub) => !(sub as Command & { _hidden?: boolean })._hidden && sub.name() !== 'help')
+      .map(completionTree),
   };
 }
 
@@ -50,9 +58,14 @@ export function bashCompletion(root: CompletionNode): string {
       const valued = node.options.filter((option) => option.takesValue);
       const choiceCases = valued
         .filter((option) => option.choices)
-        .map((option) => `        ${[option.long, option.short].filter(Boolean).join('|')}) COMPREPLY=($(compgen -W ${shellWord(option.choices!.join(' '))} -- "$cur")); return ;;`)
+        .map(
+          (option) =>
+            `        ${[option.long, option.short].filter(Boolean).join('|')}) COMPREPLY=($(compgen -W ${shellWord(option.choices!.join(' '))} -- "$cur")); return ;;`,
+        )
         .join('\n');
-      const fileFlags = valued.filter((option) => !option.choices).flatMap((option) => [option.long, ...(option.short ? [option.short] : [])]);
+      const fileFlags = valued
+        .filter((option) => !option.choices)
+        .flatMap((option) => [option.long, ...(option.short ? [option.short] : [])]);
       return [
         `    ${shellWord(path.join(' '))})`,
         `      subs=${shellWord(node.subcommands.map((sub) => sub.name).join(' '))}`,
@@ -67,7 +80,10 @@ export function bashCompletion(root: CompletionNode): string {
     })
     .join('\n');
   const subsOf = walk(root)
-    .map(({ path, node }) => `    ${shellWord(path.join(' '))}) echo ${shellWord(node.subcommands.map((sub) => sub.name).join(' '))} ;;`)
+    .map(
+      ({ path, node }) =>
+        `    ${shellWord(path.join(' '))}) echo ${shellWord(node.subcommands.map((sub) => sub.name).join(' '))} ;;`,
+    )
     .join('\n');
   return `# bash completion for ${program}; load with: source <(${program} completion bash)
 ${fn}_subs() {
@@ -105,13 +121,17 @@ ${bashCompletion(root)}`;
 /** fish: one `complete` line per subcommand and flag, conditioned on the subcommands already typed. */
 export function fishCompletion(root: CompletionNode): string {
   const program = root.name;
-  const lines = [`# fish completion for ${program}; load with: ${program} completion fish | source`, `complete -c ${program} -f`];
+  const lines = [
+    `# fish completion for ${program}; load with: ${program} completion fish | source`,
+    `complete -c ${program} -f`,
+  ];
   for (const { path, node } of walk(root)) {
     const here =
       path.length === 0
         ? '__fish_use_subcommand'
         : `__fish_seen_subcommand_from ${path.at(-1)}; and not __fish_seen_subcommand_from ${node.subcommands.map((sub) => sub.name).join(' ') || '--'}`;
-    for (const sub of node.subcommands) lines.push(`complete -c ${program} -n ${shellWord(here)} -a ${sub.name} -d ${shellWord(sub.description)}`);
+    for (const sub of node.subcommands)
+      lines.push(`complete -c ${program} -n ${shellWord(here)} -a ${sub.name} -d ${shellWord(sub.description)}`);
     for (const option of node.options) {
       const parts = [`complete -c ${program} -n ${shellWord(here)} -l ${option.long.replace(/^--/, '')}`];
       if (option.short) parts.push(`-s ${option.short.replace(/^-/, '')}`);

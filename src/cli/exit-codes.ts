@@ -6,7 +6,11 @@ import { ExitCode, FindingsError, PaiDeployError, type ExitCodeValue } from '../
  *   0 fine · 1 findings, failed checks or a failed phase · 2 bad usage or an unreadable input ·
  *   130 interrupted by SIGINT · 143 by SIGTERM · 129 by SIGHUP.
  */
-export const signalExitCodes: Record<'SIGINT' | 'SIGTERM' | 'SIGHUP', number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
+export const signalExitCodes: Record<'SIGINT' | 'SIGTERM' | 'SIGHUP', number> = {
+  SIGINT: 130,
+  SIGTERM: 143,
+  SIGHUP: 129,
+};
 
 export interface ErrorReport {
   exitCode: number;
@@ -15,7 +19,11 @@ export interface ErrorReport {
 }
 
 export function reportFor(error: unknown, debug: boolean, signal: string | undefined): ErrorReport {
-  if (signal !== undefined) return { exitCode: signalExitCodes[signal as keyof typeof signalExitCodes] ?? ExitCode.interrupted, text: undefined };
+  if (signal !== undefined)
+    return {
+      exitCode: signalExitCodes[signal as keyof typeof signalExitCodes] ?? ExitCode.interrupted,
+      text: undefined,
+    };
   if (error instanceof FindingsError) return { exitCode: ExitCode.failed, text: undefined };
   if (error instanceof CommanderError) {
     // commander has already printed its message (with "Did you mean ...?"). --help and --version exit 0; help shown
@@ -23,7 +31,10 @@ export function reportFor(error: unknown, debug: boolean, signal: string | undef
     return { exitCode: error.exitCode === 0 ? ExitCode.ok : ExitCode.usage, text: undefined };
   }
   if (error instanceof PaiDeployError) {
-    return { exitCode: error.exitCode as ExitCodeValue, text: `error: ${error.message}\n${error.hint ? `    hint: ${error.hint}\n` : ''}` };
+    return {
+      exitCode: error.exitCode as ExitCodeValue,
+      text: `error: ${error.message}\n${error.hint ? `    hint: ${error.hint}\n` : ''}`,
+    };
   }
   const detail = error instanceof Error ? (debug ? (error.stack ?? error.message) : error.message) : String(error);
   return {

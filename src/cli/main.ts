@@ -31,26 +31,28 @@ export interface CliRun {
 export async function main(argv: readonly string[], run: CliRun): Promise<number> {
   let io: CliIoHost | undefined;
   const { stdout, stderr } = run.streams;
-  const dispatch = (load: () => Promise<Handler>) => async (...args: unknown[]) => {
-    const command = args.at(-1) as Command;
-    const positional = args.slice(0, -2).filter((arg): arg is string => typeof arg === 'string');
-    const flags = command.optsWithGlobals<{ progress: ProgressMode; verbose?: boolean }>();
-    // Loaded only when a command runs: --help and --version need no I/O host.
-    const { createIoHost } = await import('./io/create-io-host.js');
-    io = createIoHost({
-      progress: flags.progress,
-      stdout,
-      stderr,
-      env: run.env,
-      stdin: run.streams.stdin,
-      verbose: flags.verbose === true,
-      signal: run.signal,
-    });
-    const ports = run.ports ?? (await import('../infra/ports.js')).realPorts();
-    const env: CommandEnv = { io, ports, signal: run.signal, env: run.env, cwd: run.cwd };
-    const handler = await load();
-    await (handler as (flags: unknown, env: CommandEnv, args: string[]) => Promise<void>)(flags, env, positional);
-  };
+  const dispatch =
+    (load: () => Promise<Handler>) =>
+    async (...args: unknown[]) => {
+      const command = args.at(-1) as Command;
+      const positional = args.slice(0, -2).filter((arg): arg is string => typeof arg === 'string');
+      const flags = command.optsWithGlobals<{ progress: ProgressMode; verbose?: boolean }>();
+      // Loaded only when a command runs: --help and --version need no I/O host.
+      const { createIoHost } = await import('./io/create-io-host.js');
+      io = createIoHost({
+        progress: flags.progress,
+        stdout,
+        stderr,
+        env: run.env,
+        stdin: run.streams.stdin,
+        verbose: flags.verbose === true,
+        signal: run.signal,
+      });
+      const ports = run.ports ?? (await import('../infra/ports.js')).realPorts();
+      const env: CommandEnv = { io, ports, signal: run.signal, env: run.env, cwd: run.cwd };
+      const handler = await load();
+      await (handler as (flags: unknown, env: CommandEnv, args: string[]) => Promise<void>)(flags, env, positional);
+    };
   const program = buildProgram(dispatch, toolVersion);
   // Help and version go to stdout through commander; a write that fails there (`--help >/dev/full`) must not pass
   // silently, while a reader that went away (`| head -1`) is no error of ours.
@@ -75,14 +77,25 @@ export async function main(argv: readonly string[], run: CliRun): Promise<number
   } catch (closing) {
     error ??= closing;
   }
-  const failedWrite = (await Promise.all(helpWrites)).find((failure) => failure && (failure as NodeJS.ErrnoException).code !== 'EPIPE');
+  const failedWrite = (await Promise.all(helpWrites)).find(
+    (failure) => failure && (failure as NodeJS.ErrnoException).code !== 'EPIPE',
+  );
   if (failedWrite) {
-    error = new OutputError(`cannot write to stdout: ${describeSystemError(failedWrite)}`, 'Redirect stdout to a file or device with room.', failedWrite);
+    error = new OutputError(
+      `cannot write to stdout: ${describeSystemError(failedWrite)}`,
+      'Redirect stdout to a file or device with room.',
+      failedWrite,
+    );
   }
   if (error === undefined) return run.signal.aborted ? exitForSignal(run.signal) : 0;
   const interrupted = run.signal.aborted ? signalName(run.signal) : undefined;
   const report = reportFor(error, Boolean(run.env['PAI_DEPLOY_DEBUG']), interrupted);
-  if (interrupted !== undefined) stderr.write(error instanceof InterruptedError && error.phase !== undefined ? `interrupted in phase ${error.phase}\n` : 'interrupted\n');
+  if (interrupted !== undefined)
+    stderr.write(
+      error instanceof InterruptedError && error.phase !== undefined
+        ? `interrupted in phase ${error.phase}\n`
+        : 'interrupted\n',
+    );
   if (report.text !== undefined) stderr.write(report.text);
   return report.exitCode;
 }

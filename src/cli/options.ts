@@ -18,9 +18,11 @@ const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3
  */
 export function duration(value: string): number {
   const match = /^([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)?$/.exec(value.trim());
-  if (!match) throw new InvalidArgumentError('expected a duration such as 30, 30s, 2m or 500ms (a bare number is seconds).');
+  if (!match)
+    throw new InvalidArgumentError('expected a duration such as 30, 30s, 2m or 500ms (a bare number is seconds).');
   const milliseconds = Number(match[1]) * (DURATION_UNITS[match[2] ?? 's'] ?? 1000);
-  if (!(milliseconds > 0) || !Number.isFinite(milliseconds)) throw new InvalidArgumentError('expected a duration above zero.');
+  if (!(milliseconds > 0) || !Number.isFinite(milliseconds))
+    throw new InvalidArgumentError('expected a duration above zero.');
   return milliseconds;
 }
 
@@ -40,6 +42,9 @@ export function list(value: string, previous: string[] | undefined): string[] {
  */
 export function path(value: string): string {
   if (value === '') throw new InvalidArgumentError('expected a path, got an empty string.');
-  if (value.startsWith('-')) throw new InvalidArgumentError(`expected a path, got the flag-like "${value}" (write ./${value} for a file of that name).`);
+  if (value.startsWith('-'))
+    throw new InvalidArgumentError(
+      `expected a path, got the flag-like "${value}" (write ./${value} for a file of that name).`,
+    );
   return value;
 }

@@ -24,9 +24,18 @@ function inputOptions(command: Command): Command {
   command
     .optionsGroup('Input (one of; default ./layout.yaml and ./config.yaml when present):')
     .addOption(new Option('-l, --layout <file>', 'OpenPAI layout.yaml (machine-sku, machine-list)').argParser(path))
-    .addOption(new Option('--master-csv <file>', 'OpenPAI v1.0 master.csv (hostname,ip per line), with --worker-csv').argParser(path))
+    .addOption(
+      new Option('--master-csv <file>', 'OpenPAI v1.0 master.csv (hostname,ip per line), with --worker-csv').argParser(
+        path,
+      ),
+    )
     .addOption(new Option('--worker-csv <file>', 'OpenPAI v1.0 worker.csv').argParser(path))
-    .addOption(new Option('-c, --config <file>', 'OpenPAI config.yaml (SSH user/key, registry, docker and kubespray knobs)').argParser(path))
+    .addOption(
+      new Option(
+        '-c, --config <file>',
+        'OpenPAI config.yaml (SSH user/key, registry, docker and kubespray knobs)',
+      ).argParser(path),
+    )
     .optionsGroup('Hardware of machines from CSV lists (the lists carry none):');
   return csvHardwareOptions(command);
 }
@@ -35,11 +44,23 @@ function inputOptions(command: Command): Command {
 function csvHardwareOptions(command: Command): Command {
   return command
     .addOption(new Option('--master-mem <quantity>', 'memory of the master').default(defaultCsvSkus.masterMem))
-    .addOption(new Option('--master-vcores <n>', 'CPU cores of the master').argParser(positiveInteger).default(defaultCsvSkus.masterVcores))
+    .addOption(
+      new Option('--master-vcores <n>', 'CPU cores of the master')
+        .argParser(positiveInteger)
+        .default(defaultCsvSkus.masterVcores),
+    )
     .addOption(new Option('--worker-mem <quantity>', 'memory of each worker').default(defaultCsvSkus.workerMem))
-    .addOption(new Option('--worker-vcores <n>', 'CPU cores of each worker').argParser(positiveInteger).default(defaultCsvSkus.workerVcores))
+    .addOption(
+      new Option('--worker-vcores <n>', 'CPU cores of each worker')
+        .argParser(positiveInteger)
+        .default(defaultCsvSkus.workerVcores),
+    )
     .addOption(new Option('--worker-device <type>', 'device type of each worker, e.g. nvidia.com/gpu (default: none)'))
-    .addOption(new Option('--worker-device-count <n>', 'devices per worker').argParser(positiveInteger).default(defaultCsvSkus.workerDeviceCount))
+    .addOption(
+      new Option('--worker-device-count <n>', 'devices per worker')
+        .argParser(positiveInteger)
+        .default(defaultCsvSkus.workerDeviceCount),
+    )
     .addOption(new Option('--worker-device-model <model>', 'device model, e.g. V100'))
     .optionsGroup('Options:');
 }
@@ -49,15 +70,28 @@ function formatOption(choices: readonly string[]): Option {
 }
 
 const limitOption = () =>
-  new Option('--limit <hosts>', 'only these machines: host names or IPs, comma-separated or repeated; * globs, !name excludes').argParser(list);
+  new Option(
+    '--limit <hosts>',
+    'only these machines: host names or IPs, comma-separated or repeated; * globs, !name excludes',
+  ).argParser(list);
 const workDirOption = () =>
-  new Option('--work-dir <dir>', "the cluster's work dir (default: $PAI_DEPLOY_HOME/clusters/<cluster_id>, PAI_DEPLOY_HOME defaulting to ~/.pai-deploy)").argParser(path);
+  new Option(
+    '--work-dir <dir>',
+    "the cluster's work dir (default: $PAI_DEPLOY_HOME/clusters/<cluster_id>, PAI_DEPLOY_HOME defaulting to ~/.pai-deploy)",
+  ).argParser(path);
 
 export function buildProgram(dispatch: Dispatch, version: () => string): Command {
   const program = new Command('pai-deploy')
     .description('from a list of machines to a running OpenPAI cluster (kubespray release-2.11)')
     .version(version(), '-V, --version', 'print the version')
-    .addOption(new Option('--progress <mode>', 'progress display: a live view on a terminal, plain lines, or JSON lines on stderr').choices(['auto', 'plain', 'json']).default('auto'))
+    .addOption(
+      new Option(
+        '--progress <mode>',
+        'progress display: a live view on a terminal, plain lines, or JSON lines on stderr',
+      )
+        .choices(['auto', 'plain', 'json'])
+        .default('auto'),
+    )
     .option('-v, --verbose', 'more detail: every progress update, debug messages, skipped checks')
     .showSuggestionAfterError(true)
     .helpCommand(false)
@@ -80,9 +114,12 @@ export function buildProgram(dispatch: Dispatch, version: () => string): Command
     program
       .command('validate')
       .summary('check layout.yaml and config.yaml offline, as kubespray 2.11 and OpenPAI would')
-      .description(`${'check layout.yaml and config.yaml offline, as kubespray 2.11 and OpenPAI would'}.\n\n` + 'Checks the inputs without touching a machine: YAML syntax and types, unknown keys (with "did you mean"), ' +
+      .description(
+        `${'check layout.yaml and config.yaml offline, as kubespray 2.11 and OpenPAI would'}.\n\n` +
+          'Checks the inputs without touching a machine: YAML syntax and types, unknown keys (with "did you mean"), ' +
           "OpenPAI's layout rules, every kubespray release-2.11 assertion decidable offline (on the effective values: " +
-          'kubespray defaults < OpenPAI defaults < config.yaml < openpai_kubespray_extra_var), network ranges and SSH access.\n'),
+          'kubespray defaults < OpenPAI defaults < config.yaml < openpai_kubespray_extra_var), network ranges and SSH access.\n',
+      ),
   )
     .addOption(formatOption(['text', 'json']))
     .option('--strict', 'exit 1 on warnings too')
@@ -100,20 +137,29 @@ export function buildProgram(dispatch: Dispatch, version: () => string): Command
     program
       .command('render')
       .summary('write the kubespray inventory and OpenPAI cluster configuration to a directory')
-      .description(`${'write the kubespray inventory and OpenPAI cluster configuration to a directory'}.\n\n` + 'Validates, then writes (all files or none; invalid input leaves DIR absent or untouched):\n' +
+      .description(
+        `${'write the kubespray inventory and OpenPAI cluster configuration to a directory'}.\n\n` +
+          'Validates, then writes (all files or none; invalid input leaves DIR absent or untouched):\n' +
           '  DIR/inventory/hosts.yml  kubespray 2.11 inventory (no passwords)\n' +
           '  DIR/inventory/openpai.yml  kubespray extra vars, used as -e @openpai.yml\n' +
           '  DIR/cluster-cfg/layout.yaml  OpenPAI layout\n' +
           '  DIR/cluster-cfg/config.yaml  OpenPAI config, as written\n' +
           '  DIR/cluster-cfg/services-configuration.yaml\n' +
-          'Files holding a secret are mode 0600. The same input always gives the same bytes.\n'),
+          'Files holding a secret are mode 0600. The same input always gives the same bytes.\n',
+      ),
   )
-    .addOption(new Option('-o, --out <dir>', 'output directory (created if missing)').argParser(path).makeOptionMandatory())
+    .addOption(
+      new Option('-o, --out <dir>', 'output directory (created if missing)').argParser(path).makeOptionMandatory(),
+    )
     .addOption(formatOption(['text', 'json']))
     .option('--dry-run', 'validate and render, print what would be written, write nothing')
     .addHelpText(
       'after',
-      examples('pai-deploy render -l layout.yaml -c config.yaml --out ./rendered', 'pai-deploy render -l layout.yaml -c config.yaml --out ./rendered --dry-run', 'ansible-inventory -i ./rendered/inventory/hosts.yml --graph'),
+      examples(
+        'pai-deploy render -l layout.yaml -c config.yaml --out ./rendered',
+        'pai-deploy render -l layout.yaml -c config.yaml --out ./rendered --dry-run',
+        'ansible-inventory -i ./rendered/inventory/hosts.yml --graph',
+      ),
     )
     .action(dispatch(async () => (await import('./commands/render.js')).runRender));
 
@@ -121,17 +167,23 @@ export function buildProgram(dispatch: Dispatch, version: () => string): Command
     program
       .command('plan')
       .summary('print what a deployment would do with these inputs (a dry run: nothing is written or contacted)')
-      .description(`${'print what a deployment would do with these inputs (a dry run: nothing is written or contacted)'}.\n\n` + 'Runs the deploy action as a dry run: validate, render into the work dir, pre-flight checks, kubespray and the ' +
+      .description(
+        `${'print what a deployment would do with these inputs (a dry run: nothing is written or contacted)'}.\n\n` +
+          'Runs the deploy action as a dry run: validate, render into the work dir, pre-flight checks, kubespray and the ' +
           'OpenPAI services, each phase describing what it would do instead of doing it. Prints machines per role, the ' +
           'kubespray commit, the dev-box image, the files that would be written, every step and the services in start ' +
-          'order. Writes nothing and contacts no machine.\n'),
+          'order. Writes nothing and contacts no machine.\n',
+      ),
   )
     .addOption(workDirOption())
     .addOption(limitOption())
     .addOption(formatOption(['text', 'json']))
     .addHelpText(
       'after',
-      examples('pai-deploy plan -l examples/layout.yaml -c examples/config.yaml', 'pai-deploy plan -l layout.yaml -c config.yaml --work-dir /tmp/pai1 --format json'),
+      examples(
+        'pai-deploy plan -l examples/layout.yaml -c examples/config.yaml',
+        'pai-deploy plan -l layout.yaml -c config.yaml --work-dir /tmp/pai1 --format json',
+      ),
     )
     .action(dispatch(async () => (await import('./commands/plan.js')).runPlan));
 
@@ -139,35 +191,79 @@ export function buildProgram(dispatch: Dispatch, version: () => string): Command
     program
       .command('check')
       .summary('pre-flight checks on every machine over SSH, all machines at once')
-      .description(`${'pre-flight checks on every machine over SSH, all machines at once'}.\n\n` + 'Connects to every machine over SSH (one connection each, no PTY, bounded concurrency) and checks what OpenPAI and ' +
+      .description(
+        `${'pre-flight checks on every machine over SSH, all machines at once'}.\n\n` +
+          'Connects to every machine over SSH (one connection each, no PTY, bounded concurrency) and checks what OpenPAI and ' +
           'kubespray 2.11 need: SSH and sudo without passwords, OS, hostname, systemd, the layout IP and that it is static, ' +
-          'time sync and clock skew, docker and its version, daemon.json, the NVIDIA runtime as docker\'s default in ' +
-          "daemon.json, GPU driver and count, CPU and memory against the layout, free ports, leftovers of an earlier " +
+          "time sync and clock skew, docker and its version, daemon.json, the NVIDIA runtime as docker's default in " +
+          'daemon.json, GPU driver and count, CPU and memory against the layout, free ports, leftovers of an earlier ' +
           "Kubernetes, kubeadm's prerequisites; and on the dev-box: Docker engine, free disk, not part of the cluster. " +
           'Check ids: requirement-checks/checks.yaml. Key auth uses ssh_key_file_path (passphrase from ' +
-          'PAI_DEPLOY_SSH_PASSPHRASE) and ssh-agent (SSH_AUTH_SOCK); password auth and sudo use config.yaml\'s password, ' +
-          'fed on stdin, never on a command line.\n'),
+          "PAI_DEPLOY_SSH_PASSPHRASE) and ssh-agent (SSH_AUTH_SOCK); password auth and sudo use config.yaml's password, " +
+          'fed on stdin, never on a command line.\n',
+      ),
   )
     .optionsGroup('Host keys:')
     .addOption(workDirOption())
-    .addOption(new Option('--known-hosts <file>', "a pre-seeded known_hosts instead of the work dir's: unknown keys fail ...").argParser(path))
+    .addOption(
+      new Option(
+        '--known-hosts <file>',
+        "a pre-seeded known_hosts instead of the work dir's: unknown keys fail ...",
+      ).argParser(path),
+    )
     .option('--accept-new-host-keys', '... unless this is given (then they are recorded in the file)')
     .optionsGroup('Connections:')
-    .addOption(new Option('--concurrency <n>', 'machines checked at once').argParser(positiveInteger).default(CHECK_DEFAULTS.concurrency))
-    .addOption(new Option('--connect-timeout <duration>', 'SSH handshake timeout').argParser(duration).default(CHECK_DEFAULTS.connectTimeoutMs, seconds(CHECK_DEFAULTS.connectTimeoutMs)))
-    .addOption(new Option('--connect-attempts <n>', 'attempts per machine, with back-off').argParser(positiveInteger).default(CHECK_DEFAULTS.connectAttempts))
-    .addOption(new Option('--command-timeout <duration>', 'per command').argParser(duration).default(CHECK_DEFAULTS.commandTimeoutMs, seconds(CHECK_DEFAULTS.commandTimeoutMs)))
-    .addOption(new Option('--machine-timeout <duration>', 'per machine, all included').argParser(duration).default(CHECK_DEFAULTS.machineTimeoutMs, seconds(CHECK_DEFAULTS.machineTimeoutMs)))
-    .addOption(new Option('--max-clock-offset <duration>', 'largest clock difference to the dev-box that passes').argParser(duration).default(CHECK_DEFAULTS.maxClockOffsetMs, seconds(CHECK_DEFAULTS.maxClockOffsetMs)))
+    .addOption(
+      new Option('--concurrency <n>', 'machines checked at once')
+        .argParser(positiveInteger)
+        .default(CHECK_DEFAULTS.concurrency),
+    )
+    .addOption(
+      new Option('--connect-timeout <duration>', 'SSH handshake timeout')
+        .argParser(duration)
+        .default(CHECK_DEFAULTS.connectTimeoutMs, seconds(CHECK_DEFAULTS.connectTimeoutMs)),
+    )
+    .addOption(
+      new Option('--connect-attempts <n>', 'attempts per machine, with back-off')
+        .argParser(positiveInteger)
+        .default(CHECK_DEFAULTS.connectAttempts),
+    )
+    .addOption(
+      new Option('--command-timeout <duration>', 'per command')
+        .argParser(duration)
+        .default(CHECK_DEFAULTS.commandTimeoutMs, seconds(CHECK_DEFAULTS.commandTimeoutMs)),
+    )
+    .addOption(
+      new Option('--machine-timeout <duration>', 'per machine, all included')
+        .argParser(duration)
+        .default(CHECK_DEFAULTS.machineTimeoutMs, seconds(CHECK_DEFAULTS.machineTimeoutMs)),
+    )
+    .addOption(
+      new Option('--max-clock-offset <duration>', 'largest clock difference to the dev-box that passes')
+        .argParser(duration)
+        .default(CHECK_DEFAULTS.maxClockOffsetMs, seconds(CHECK_DEFAULTS.maxClockOffsetMs)),
+    )
     .optionsGroup('Selection and verdict:')
     .addOption(limitOption())
-    .addOption(new Option('--only <ids>', "check ids or globs, comma-separated or repeated (e.g. --only 'docker.*'); machines are asked only what the selected checks read").argParser(list))
+    .addOption(
+      new Option(
+        '--only <ids>',
+        "check ids or globs, comma-separated or repeated (e.g. --only 'docker.*'); machines are asked only what the selected checks read",
+      ).argParser(list),
+    )
     .addOption(new Option('--skip <ids>', 'check ids or globs to leave out').argParser(list))
-    .addOption(new Option('--ignore <ids>', "turn these errors into warnings (like kubeadm's --ignore-preflight-errors)").argParser(list))
+    .addOption(
+      new Option(
+        '--ignore <ids>',
+        "turn these errors into warnings (like kubeadm's --ignore-preflight-errors)",
+      ).argParser(list),
+    )
     .option('--strict', 'exit 1 on warnings too')
     .optionsGroup('Output:')
     .addOption(formatOption(['text', 'json', 'junit']))
-    .addOption(new Option('-o, --output <file>', 'write the report to FILE (a summary still goes to stdout)').argParser(path))
+    .addOption(
+      new Option('-o, --output <file>', 'write the report to FILE (a summary still goes to stdout)').argParser(path),
+    )
     .addHelpText(
       'after',
       examples(
@@ -177,7 +273,8 @@ export function buildProgram(dispatch: Dispatch, version: () => string): Command
         "pai-deploy check -l layout.yaml -c config.yaml --only 'ssh.*'      # reachability and logins only",
         "pai-deploy check -l layout.yaml -c config.yaml --limit 'pai-worker-*' --command-timeout 2m",
         'pai-deploy check -l layout.yaml -c config.yaml --known-hosts ~/.ssh/known_hosts --format junit -o check.xml',
-      ) + '\nExit codes: 0 nothing failed, 1 a check failed, a machine was unreachable or the config is invalid, 2 bad usage.\n',
+      ) +
+        '\nExit codes: 0 nothing failed, 1 a check failed, a machine was unreachable or the config is invalid, 2 bad usage.\n',
     )
     .action(dispatch(async () => (await import('./commands/check.js')).runCheck));
 
@@ -189,9 +286,12 @@ export function buildProgram(dispatch: Dispatch, version: () => string): Command
     ssh
       .command('setup-keys')
       .summary("install the dev-box's public key on machines that accept the password")
-      .description(`${"install the dev-box's public key on machines that accept the password"}.\n\n` + "Logs in to every machine with config.yaml's password and appends the dev-box's public key to the user's " +
+      .description(
+        `${"install the dev-box's public key on machines that accept the password"}.\n\n` +
+          "Logs in to every machine with config.yaml's password and appends the dev-box's public key to the user's " +
           '~/.ssh/authorized_keys (once), so that ssh.key-auth passes. The public key defaults to ssh_key_file_path + ".pub". ' +
-          "Host keys are handled as by `check` (the cluster's known_hosts, trust on first use).\n"),
+          "Host keys are handled as by `check` (the cluster's known_hosts, trust on first use).\n",
+      ),
   )
     .addOption(new Option('--public-key <file>', 'the public key to install').argParser(path))
     .addOption(workDirOption())
@@ -231,15 +331,18 @@ export function buildProgram(dispatch: Dispatch, version: () => string): Command
   csvHardwareOptions(
     config
       .command('import-csv')
-    .summary("turn OpenPAI v1.0's master.csv and worker.csv into a layout.yaml")
-    .description(`${"turn OpenPAI v1.0's master.csv and worker.csv into a layout.yaml"}.\n\n` + "Turns OpenPAI v1.0's lists (hostname,ip per line; a BOM, CRLF and blank lines are fine) into a v1.5+ layout.yaml. " +
-        'The first line of master.csv is the master. The lists carry no hardware, so SKUs come from the options below: ' +
-        'review them before deploying.\n')
-    .addOption(new Option('--master-csv <file>', 'OpenPAI v1.0 master.csv').argParser(path).makeOptionMandatory())
-    .addOption(new Option('--worker-csv <file>', 'OpenPAI v1.0 worker.csv').argParser(path).makeOptionMandatory())
-    .addOption(new Option('-o, --out <file>', 'where to write the layout (default: stdout)').argParser(path))
-    .option('--force', 'overwrite an existing --out file')
-    .optionsGroup('Hardware (the lists carry none):'),
+      .summary("turn OpenPAI v1.0's master.csv and worker.csv into a layout.yaml")
+      .description(
+        `${"turn OpenPAI v1.0's master.csv and worker.csv into a layout.yaml"}.\n\n` +
+          "Turns OpenPAI v1.0's lists (hostname,ip per line; a BOM, CRLF and blank lines are fine) into a v1.5+ layout.yaml. " +
+          'The first line of master.csv is the master. The lists carry no hardware, so SKUs come from the options below: ' +
+          'review them before deploying.\n',
+      )
+      .addOption(new Option('--master-csv <file>', 'OpenPAI v1.0 master.csv').argParser(path).makeOptionMandatory())
+      .addOption(new Option('--worker-csv <file>', 'OpenPAI v1.0 worker.csv').argParser(path).makeOptionMandatory())
+      .addOption(new Option('-o, --out <file>', 'where to write the layout (default: stdout)').argParser(path))
+      .option('--force', 'overwrite an existing --out file')
+      .optionsGroup('Hardware (the lists carry none):'),
   )
     .addHelpText(
       'after',
@@ -253,7 +356,13 @@ export function buildProgram(dispatch: Dispatch, version: () => string): Command
     .command('schema')
     .description('print the JSON Schema of layout.yaml or config.yaml (for editors and CI)')
     .addArgument(new Command().createArgument('<kind>', 'layout or config').choices(['layout', 'config']))
-    .addHelpText('after', examples('pai-deploy config schema layout > layout.schema.json', 'pai-deploy config schema config | jq .properties.ssh_port'))
+    .addHelpText(
+      'after',
+      examples(
+        'pai-deploy config schema layout > layout.schema.json',
+        'pai-deploy config schema config | jq .properties.ssh_port',
+      ),
+    )
     .action(dispatch(async () => (await import('./commands/config-schema.js')).runConfigSchema));
 
   program
@@ -262,7 +371,11 @@ export function buildProgram(dispatch: Dispatch, version: () => string): Command
     .addArgument(new Command().createArgument('<shell>', 'bash, zsh or fish').choices(['bash', 'zsh', 'fish']))
     .addHelpText(
       'after',
-      examples('source <(pai-deploy completion bash)      # in ~/.bashrc', 'source <(pai-deploy completion zsh)       # in ~/.zshrc', 'pai-deploy completion fish | source       # in config.fish'),
+      examples(
+        'source <(pai-deploy completion bash)      # in ~/.bashrc',
+        'source <(pai-deploy completion zsh)       # in ~/.zshrc',
+        'pai-deploy completion fish | source       # in config.fish',
+      ),
     )
     .action(
       dispatch(async () => {
@@ -290,7 +403,10 @@ export function buildProgram(dispatch: Dispatch, version: () => string): Command
       for (const word of words) {
         const next = target.commands.find((sub) => sub.name() === word);
         if (!next) {
-          target.error(`error: unknown command '${words.join(' ')}'`, { code: 'commander.unknownCommand', exitCode: 2 });
+          target.error(`error: unknown command '${words.join(' ')}'`, {
+            code: 'commander.unknownCommand',
+            exitCode: 2,
+          });
         }
         target = next;
       }

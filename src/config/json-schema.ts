@@ -11,7 +11,10 @@ export type SchemaKind = 'layout' | 'config';
  * keys is closed here. Mappings of user-chosen keys (machine-sku, openpai_kubespray_extra_var) stay open.
  */
 export function jsonSchema(kind: SchemaKind): Record<string, unknown> {
-  const schema = z.toJSONSchema(kind === 'layout' ? layoutSchema : configSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  const schema = z.toJSONSchema(kind === 'layout' ? layoutSchema : configSchema, {
+    io: 'input',
+    unrepresentable: 'any',
+  }) as Record<string, unknown>;
   closeFixedMappings(schema);
   return { ...schema, title: kind === 'layout' ? 'OpenPAI layout.yaml' : 'OpenPAI config.yaml' };
 }

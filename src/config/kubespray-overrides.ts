@@ -28,15 +28,24 @@ export const configVarDefaults: Readonly<Record<string, unknown>> = {
  * The kubespray variables config.yaml sets: first the keys OpenPAI maps onto kubespray variables, then
  * openpai_kubespray_extra_var with its YAML types kept (a later entry of the same name wins).
  */
-export function kubesprayOverrides(config: Readonly<Record<string, unknown>>, extraVars: Readonly<Record<string, unknown>>): KubesprayOverride[] {
+export function kubesprayOverrides(
+  config: Readonly<Record<string, unknown>>,
+  extraVars: Readonly<Record<string, unknown>>,
+): KubesprayOverride[] {
   const overrides: KubesprayOverride[] = [];
   for (const [configKey, name] of configToKubespray) {
-    if (config[configKey] !== undefined) overrides.push({ name, value: config[configKey], layer: 'config', configPath: [configKey] });
+    if (config[configKey] !== undefined)
+      overrides.push({ name, value: config[configKey], layer: 'config', configPath: [configKey] });
   }
   const configFile = config['docker_config_file_path'];
   // Only genuinely extra flags: kubespray's template already adds registries, mirrors, data root and log options.
   if (typeof configFile === 'string') {
-    overrides.push({ name: 'docker_options', value: `--config-file ${configFile}`, layer: 'config', configPath: ['docker_config_file_path'] });
+    overrides.push({
+      name: 'docker_options',
+      value: `--config-file ${configFile}`,
+      layer: 'config',
+      configPath: ['docker_config_file_path'],
+    });
   }
   const kubeletFlags = config['kubelet_custom_flags'];
   if (kubeletFlags !== null && typeof kubeletFlags === 'object' && !Array.isArray(kubeletFlags)) {

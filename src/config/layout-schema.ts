@@ -13,7 +13,10 @@ const d = (text: string) => ({ description: text });
  * through the rules, with a finding that names the value and says how to fix it, so zod does not enforce them.
  */
 const editorPattern = (pattern: RegExp, text: string) => ({ description: text, pattern: pattern.source });
-const editorFlag = (text: string) => ({ description: text, enum: [true, false, 'true', 'false', 'True', 'False', 'TRUE', 'FALSE'] });
+const editorFlag = (text: string) => ({
+  description: text,
+  enum: [true, false, 'true', 'false', 'True', 'False', 'TRUE', 'FALSE'],
+});
 const flag = (text: string) => z.union([z.boolean(), z.string()]).optional().meta(editorFlag(text));
 
 export const computingDeviceSchema = z
@@ -26,9 +29,13 @@ export const computingDeviceSchema = z
 
 export const machineSkuSchema = z
   .looseObject({
-    mem: z.string().meta(editorPattern(MEMORY_PATTERN, 'write memory as a quoted Kubernetes quantity, e.g. mem: "60Gi".')),
+    mem: z
+      .string()
+      .meta(editorPattern(MEMORY_PATTERN, 'write memory as a quoted Kubernetes quantity, e.g. mem: "60Gi".')),
     cpu: z
-      .looseObject({ vcore: z.number().int().min(1).meta(d('vcore is a whole number of CPU cores, at least 1, e.g. vcore: 24.')) })
+      .looseObject({
+        vcore: z.number().int().min(1).meta(d('vcore is a whole number of CPU cores, at least 1, e.g. vcore: 24.')),
+      })
       .meta(d('cpu is a mapping: cpu: {vcore: 24}.')),
     'computing-device': computingDeviceSchema.optional(),
   })
@@ -36,8 +43,17 @@ export const machineSkuSchema = z
 
 export const machineSchema = z
   .looseObject({
-    hostname: z.string().meta(editorPattern(HOSTNAME_PATTERN, 'a lowercase RFC 1123 host name such as pai-worker-01 (it becomes the Kubernetes node name).')),
-    hostip: z.string().meta(editorPattern(IPV4_PATTERN, "the machine's IPv4 address on the cluster network, e.g. 10.0.0.11.")),
+    hostname: z
+      .string()
+      .meta(
+        editorPattern(
+          HOSTNAME_PATTERN,
+          'a lowercase RFC 1123 host name such as pai-worker-01 (it becomes the Kubernetes node name).',
+        ),
+      ),
+    hostip: z
+      .string()
+      .meta(editorPattern(IPV4_PATTERN, "the machine's IPv4 address on the cluster network, e.g. 10.0.0.11.")),
     'machine-type': z.string().meta(d('the name of a SKU defined under machine-sku.')),
     'pai-master': flag('write pai-master: "true" (or true) on exactly one machine.'),
     'pai-worker': flag('write pai-worker: "true" (or true) on every worker.'),
@@ -54,12 +70,18 @@ export const layoutSchema = z
   .looseObject({
     kubernetes: z
       .looseObject({
-        'api-servers-url': z.string().meta(d('a URL such as https://10.0.0.1:6443, or remove the kubernetes section to use the default.')),
-        'dashboard-url': z.string().meta(d('a URL such as https://10.0.0.1:9090, or remove the kubernetes section to use the default.')),
+        'api-servers-url': z
+          .string()
+          .meta(d('a URL such as https://10.0.0.1:6443, or remove the kubernetes section to use the default.')),
+        'dashboard-url': z
+          .string()
+          .meta(d('a URL such as https://10.0.0.1:9090, or remove the kubernetes section to use the default.')),
       })
       .optional()
       .meta(d('kubernetes is optional; when present it holds api-servers-url and dashboard-url strings.')),
-    'machine-sku': z.record(z.string(), machineSkuSchema).meta(d('machine-sku maps a SKU name to {mem, cpu: {vcore}, computing-device?}.')),
+    'machine-sku': z
+      .record(z.string(), machineSkuSchema)
+      .meta(d('machine-sku maps a SKU name to {mem, cpu: {vcore}, computing-device?}.')),
     'machine-list': z
       .array(machineSchema)
       .min(1)

@@ -14,8 +14,7 @@ import { reportUnknownKeys } from './unknown-keys.js';
 import { parseYamlSourceAsync } from './yaml-source.js';
 
 export type LayoutInput =
-  | { kind: 'yaml'; path: string }
-  | { kind: 'csv'; masterPath: string; workerPath: string; skus?: CsvSkuOptions };
+  { kind: 'yaml'; path: string } | { kind: 'csv'; masterPath: string; workerPath: string; skus?: CsvSkuOptions };
 
 export interface LoadResult {
   /** Present when both files could be parsed into mappings; rules still have to run on it. */
@@ -34,8 +33,15 @@ interface ParsedFile {
  * Reads layout (YAML or OpenPAI v1.0 CSV pair) and config, and checks their shape: syntax, types, unknown keys.
  * Unreadable files throw InputFileError; everything wrong inside a file becomes a finding.
  */
-export async function loadCluster(layoutInput: LayoutInput, configPath: string, signal?: AbortSignal): Promise<LoadResult> {
-  const [layoutFile, configFile] = await Promise.all([readLayout(layoutInput, signal), readYaml(configPath, 'config', signal)]);
+export async function loadCluster(
+  layoutInput: LayoutInput,
+  configPath: string,
+  signal?: AbortSignal,
+): Promise<LoadResult> {
+  const [layoutFile, configFile] = await Promise.all([
+    readLayout(layoutInput, signal),
+    readYaml(configPath, 'config', signal),
+  ]);
   await pause(signal);
   const findings = [...layoutFile.findings, ...configFile.findings];
   const sink = new FindingSink({ layoutSource: layoutFile.locator, configSource: configFile.locator });
@@ -48,7 +54,14 @@ export async function loadCluster(layoutInput: LayoutInput, configPath: string, 
   if (!layoutResult.success) {
     reportSchemaIssues(sink, 'layout', layoutFile.value, layoutResult.error.issues, layoutHint, () => false);
   }
-  reportUnknownKeys(sink, 'layout', layoutFile.value, layoutKnownKeys, new Set(['machine-sku']), (key) => legacyLayoutKeys[key]);
+  reportUnknownKeys(
+    sink,
+    'layout',
+    layoutFile.value,
+    layoutKnownKeys,
+    new Set(['machine-sku']),
+    (key) => legacyLayoutKeys[key],
+  );
   const configResult = configSchema.safeParse(configFile.value);
   if (!configResult.success) {
     reportSchemaIssues(sink, 'config', configFile.value, configResult.error.issues, configHint, isSecretConfigPath);
@@ -92,7 +105,11 @@ function checkIsMapping(file: ParsedFile, which: 'layout' | 'config', sink: Find
   if (file.findings.some((finding) => finding.severity === 'error') && file.value === undefined) return false;
   const value = file.value;
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) return true;
-  const found = Array.isArray(value) ? 'a list' : value === null ? 'nothing' : `the ${typeof value} ${JSON.stringify(value).slice(0, 40)}`;
+  const found = Array.isArray(value)
+    ? 'a list'
+    : value === null
+      ? 'nothing'
+      : `the ${typeof value} ${JSON.stringify(value).slice(0, 40)}`;
   sink.error(
     'not-a-mapping',
     { file: which, path: [] },

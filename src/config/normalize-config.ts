@@ -1,7 +1,14 @@
 import { quote } from '../findings/finding.js';
 import type { FindingSink } from '../findings/sink.js';
 import type { ClusterConfig, DockerCache } from '../model/cluster.js';
-import { configDefault, configKeys, configKeySpec, isSecretConfigPath, type ConfigKey, type ConfigValue } from './config-schema.js';
+import {
+  configDefault,
+  configKeys,
+  configKeySpec,
+  isSecretConfigPath,
+  type ConfigKey,
+  type ConfigValue,
+} from './config-schema.js';
 import { kubesprayOverrides } from './kubespray-overrides.js';
 import { resolveUserPath } from './user-path.js';
 
@@ -10,15 +17,22 @@ import { resolveUserPath } from './user-path.js';
  * by the schema check) counts as absent, so its default applies and every other rule still runs. Every default
  * pai-deploy and OpenPAI apply is decided here, once.
  */
-export function normalizeConfig(raw: Record<string, unknown>, dir: string, text: string, sink: FindingSink): ClusterConfig {
+export function normalizeConfig(
+  raw: Record<string, unknown>,
+  dir: string,
+  text: string,
+  sink: FindingSink,
+): ClusterConfig {
   /** The key's value when it is present and well-formed, else its default from the schema (if it has one). */
   const get = <K extends ConfigKey>(key: K): ConfigValue<K> | undefined => {
     const value = raw[key];
     const parsed = value === undefined ? undefined : configKeys[key].schema.safeParse(value);
     return parsed?.success ? (parsed.data as ConfigValue<K>) : configDefault(key);
   };
-  const given = (key: ConfigKey): boolean => raw[key] !== undefined && configKeys[key].schema.safeParse(raw[key]).success;
-  const text_ = (value: string | number | undefined): string | undefined => (value === undefined ? undefined : String(value));
+  const given = (key: ConfigKey): boolean =>
+    raw[key] !== undefined && configKeys[key].schema.safeParse(raw[key]).success;
+  const text_ = (value: string | number | undefined): string | undefined =>
+    value === undefined ? undefined : String(value);
   const keyFile = get('ssh_key_file_path');
   const password = get('password');
   const extraVars = get('openpai_kubespray_extra_var') ?? {};
@@ -59,12 +73,22 @@ export function normalizeConfig(raw: Record<string, unknown>, dir: string, text:
 }
 
 /** qos-switch and enable_marketplace: OpenPAI reads "true"/"false" strings; real booleans are accepted too. */
-function flag(raw: Record<string, unknown>, key: ConfigKey, value: string | boolean | undefined, sink: FindingSink): boolean {
+function flag(
+  raw: Record<string, unknown>,
+  key: ConfigKey,
+  value: string | boolean | undefined,
+  sink: FindingSink,
+): boolean {
   if (value === undefined) return false;
   if (typeof value === 'boolean') return value;
   const lower = value.trim().toLowerCase();
   if (lower === 'true' || lower === 'false') return lower === 'true';
-  sink.error('invalid-flag', { file: 'config', path: [key] }, `${quote(raw[key])} is neither "true" nor "false"`, `Write ${key}: "true" or "false".`);
+  sink.error(
+    'invalid-flag',
+    { file: 'config', path: [key] },
+    `${quote(raw[key])} is neither "true" nor "false"`,
+    `Write ${key}: "true" or "false".`,
+  );
   return false;
 }
 
@@ -96,7 +120,12 @@ export function reportObsoleteKeys(raw: Record<string, unknown>, sink: FindingSi
   for (const key of Object.keys(raw)) {
     const spec = configKeySpec(key);
     if (spec?.obsolete) {
-      sink.warning('obsolete-key', { file: 'config', path: [key], part: 'key' }, `${spec.obsolete} and is ignored`, spec.hint);
+      sink.warning(
+        'obsolete-key',
+        { file: 'config', path: [key], part: 'key' },
+        `${spec.obsolete} and is ignored`,
+        spec.hint,
+      );
     }
   }
 }

@@ -24,9 +24,10 @@ export function normalizeLayout(raw: unknown, sink: FindingSink): Layout {
   const list = Array.isArray(root['machine-list']) ? (root['machine-list'] as unknown[]) : [];
   const machines: Machine[] = list.map((value, index) => {
     const entry = asRecord(value);
-    const flags = Object.fromEntries(
-      FLAGS.map((flag) => [flag, parseFlag(entry[flag], flag, index, sink)]),
-    ) as Record<(typeof FLAGS)[number], boolean>;
+    const flags = Object.fromEntries(FLAGS.map((flag) => [flag, parseFlag(entry[flag], flag, index, sink)])) as Record<
+      (typeof FLAGS)[number],
+      boolean
+    >;
     return {
       index,
       hostname: asString(entry['hostname']),
@@ -42,7 +43,10 @@ export function normalizeLayout(raw: unknown, sink: FindingSink): Layout {
     kubernetes:
       root['kubernetes'] === undefined
         ? undefined
-        : { apiServersUrl: asString(kubernetes['api-servers-url']), dashboardUrl: asString(kubernetes['dashboard-url']) },
+        : {
+            apiServersUrl: asString(kubernetes['api-servers-url']),
+            dashboardUrl: asString(kubernetes['dashboard-url']),
+          },
     skus,
     machines,
   };

@@ -20,18 +20,38 @@ export function reportSchemaIssues(
     switch (issue.code) {
       case 'invalid_type':
         if (value === undefined) {
-          sink.error('missing-field', { file, path: path.slice(0, -1), part: 'key' }, `required field "${String(path.at(-1))}" is missing`, hint);
+          sink.error(
+            'missing-field',
+            { file, path: path.slice(0, -1), part: 'key' },
+            `required field "${String(path.at(-1))}" is missing`,
+            hint,
+          );
         } else if (value === null) {
-          sink.error('empty-value', { file, path }, `has no value (expected ${describeExpected(issue.expected)})`, hint);
+          sink.error(
+            'empty-value',
+            { file, path },
+            `has no value (expected ${describeExpected(issue.expected)})`,
+            hint,
+          );
         } else {
-          sink.error('wrong-type', { file, path }, `expected ${describeExpected(issue.expected)}, found ${describeType(value)} ${shown}`, hint);
+          sink.error(
+            'wrong-type',
+            { file, path },
+            `expected ${describeExpected(issue.expected)}, found ${describeType(value)} ${shown}`,
+            hint,
+          );
         }
         break;
       case 'invalid_union':
         sink.error('wrong-type', { file, path }, `${describeType(value)} ${shown} is not allowed here`, hint);
         break;
       case 'invalid_value':
-        sink.error('invalid-value', { file, path }, `${shown} is not one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`, hint);
+        sink.error(
+          'invalid-value',
+          { file, path },
+          `${shown} is not one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`,
+          hint,
+        );
         break;
       case 'too_small':
         if (issue.origin === 'array') sink.error('empty-list', { file, path }, 'must not be empty', hint);

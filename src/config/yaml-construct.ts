@@ -1,6 +1,15 @@
 import type { DocumentEvent, Event, MappingEvent, ScalarEvent, SequenceEvent } from 'js-yaml';
 import { jsYaml } from './yaml-events.js';
-import { ConstructError, constructScalar, coreTag, implicitTag, keyIdentity, keyText, YAML_TAG_PREFIX, type CoreTag } from './yaml-values.js';
+import {
+  ConstructError,
+  constructScalar,
+  coreTag,
+  implicitTag,
+  keyIdentity,
+  keyText,
+  YAML_TAG_PREFIX,
+  type CoreTag,
+} from './yaml-values.js';
 
 /**
  * Builds the value of a YAML document from js-yaml's event stream, the way PyYAML's SafeLoader would build it
@@ -153,7 +162,21 @@ export class YamlConstruction {
    * keys Python tells apart may share a text), and a merge must see every pair, as PyYAML's does.
    */
   private readonly dicts = new WeakMap<object, Map<string, Entry>>();
-  private readonly done: Done = { value: undefined, start: -1, keys: undefined, kind: SCALAR, offset: 0, positions: undefined, weight: 1, allMaps: false, keyText: '', keyId: undefined, merge: false, firstKey: undefined, pairs: 0 };
+  private readonly done: Done = {
+    value: undefined,
+    start: -1,
+    keys: undefined,
+    kind: SCALAR,
+    offset: 0,
+    positions: undefined,
+    weight: 1,
+    allMaps: false,
+    keyText: '',
+    keyId: undefined,
+    merge: false,
+    firstKey: undefined,
+    pairs: 0,
+  };
   private lastEnd = 0;
   private documents = 0;
   private tagHandles: Record<string, string> = {};
@@ -188,7 +211,15 @@ export class YamlConstruction {
       // collection during the construction copy them.
       events[index++] = DONE_EVENT;
       // Most scalars of a layout are untagged, unanchored strings without escapes: those take a short path.
-      if (event.type === EVENT_ID.SCALAR && event.fast && event.tagStart === -1 && event.anchorStart === -1 && plainText && this.stringScalar(event)) continue;
+      if (
+        event.type === EVENT_ID.SCALAR &&
+        event.fast &&
+        event.tagStart === -1 &&
+        event.anchorStart === -1 &&
+        plainText &&
+        this.stringScalar(event)
+      )
+        continue;
       this.step(event);
     }
     this.index = index;
@@ -221,12 +252,18 @@ export class YamlConstruction {
     this.documents++;
     if (this.documents > 1) {
       // PyYAML's safe_load reads exactly one document: "expected a single document in the stream".
-      this.problem('yaml-multiple-docs', this.nextDocumentOffset(), 'the file holds more than one YAML document (a second "---")', true);
+      this.problem(
+        'yaml-multiple-docs',
+        this.nextDocumentOffset(),
+        'the file holds more than one YAML document (a second "---")',
+        true,
+      );
       this.stopped = true;
       return;
     }
     this.tagHandles = {};
-    for (const directive of event.directives) if (directive.kind === 'tag') this.tagHandles[directive.handle] = directive.prefix;
+    for (const directive of event.directives)
+      if (directive.kind === 'tag') this.tagHandles[directive.handle] = directive.prefix;
   }
 
   private scalar(event: ScalarEvent): void {
@@ -287,7 +324,12 @@ export class YamlConstruction {
         done.value = constructScalar(tag, source);
       } catch (error) {
         if (!(error instanceof ConstructError)) throw error;
-        this.problem('yaml-bad-value', offset === -1 ? this.lastEnd : offset, `${error.message} (PyYAML cannot load this value)`, true);
+        this.problem(
+          'yaml-bad-value',
+          offset === -1 ? this.lastEnd : offset,
+          `${error.message} (PyYAML cannot load this value)`,
+          true,
+        );
         done.value = null;
       }
     }
@@ -302,7 +344,17 @@ export class YamlConstruction {
     }
     if (event.anchorStart !== -1) {
       const name = this.anchorName(event.anchorStart, event.anchorEnd);
-      this.anchors.set(name, { pending: false, value, keys: undefined, kind: SCALAR, weight: 1, allMaps: false, keyText: done.keyText, keyId: done.keyId, merge: done.merge });
+      this.anchors.set(name, {
+        pending: false,
+        value,
+        keys: undefined,
+        kind: SCALAR,
+        weight: 1,
+        allMaps: false,
+        keyText: done.keyText,
+        keyId: done.keyId,
+        merge: done.merge,
+      });
     }
     this.deliver();
   }
@@ -330,7 +382,15 @@ export class YamlConstruction {
       } else {
         const object = parent.value as Record<string, unknown>;
         const key = parent.key;
-        if (parent.keyMerge || parent.keyId !== undefined || parent.dict || parent.setValues || key === '__proto__' || Object.hasOwn(object, key)) return false;
+        if (
+          parent.keyMerge ||
+          parent.keyId !== undefined ||
+          parent.dict ||
+          parent.setValues ||
+          key === '__proto__' ||
+          Object.hasOwn(object, key)
+        )
+          return false;
         parent.hasKey = false;
         if (parent.pairs === 0) parent.firstKey = parent.keyValue;
         parent.pairs++;
@@ -354,7 +414,12 @@ export class YamlConstruction {
     const full = this.fullTagName(raw);
     const tag = coreTag(full);
     if (tag === undefined) {
-      this.problem('yaml-unknown-tag', offset, `could not determine a constructor for the tag '${full}' (PyYAML's safe loader knows only the YAML 1.1 types)`, true);
+      this.problem(
+        'yaml-unknown-tag',
+        offset,
+        `could not determine a constructor for the tag '${full}' (PyYAML's safe loader knows only the YAML 1.1 types)`,
+        true,
+      );
     }
     return tag;
   }
@@ -376,9 +441,17 @@ export class YamlConstruction {
       if (raw !== '!') {
         const explicit = this.explicitTag(raw, event.tagStart);
         if (explicit !== undefined) {
-          const fits = map ? explicit === 'map' || explicit === 'set' : explicit === 'seq' || explicit === 'omap' || explicit === 'pairs';
+          const fits = map
+            ? explicit === 'map' || explicit === 'set'
+            : explicit === 'seq' || explicit === 'omap' || explicit === 'pairs';
           if (fits) tag = explicit;
-          else this.problem('yaml-bad-value', event.tagStart, `the tag !!${explicit} cannot be given to a ${map ? 'mapping' : 'sequence'}`, true);
+          else
+            this.problem(
+              'yaml-bad-value',
+              event.tagStart,
+              `the tag !!${explicit} cannot be given to a ${map ? 'mapping' : 'sequence'}`,
+              true,
+            );
         }
       }
     }
@@ -386,13 +459,25 @@ export class YamlConstruction {
     const anchor = event.anchorStart === -1 ? undefined : this.anchorName(event.anchorStart, event.anchorEnd);
     if (anchor !== undefined) {
       // Registered now, like PyYAML's composer, so an alias inside the collection is recognised as recursive.
-      this.anchors.set(anchor, { pending: true, value: undefined, keys: undefined, kind: map ? MAP : SEQ, weight: 0, allMaps: false, keyText: '', keyId: undefined, merge: false });
+      this.anchors.set(anchor, {
+        pending: true,
+        value: undefined,
+        keys: undefined,
+        kind: map ? MAP : SEQ,
+        weight: 0,
+        allMaps: false,
+        keyText: '',
+        keyId: undefined,
+        merge: false,
+      });
     }
     this.stack.push({
       map,
       tag,
       value: map ? {} : [],
-      positions: map ? { kind: 'map', keys: [], offsets: [], children: [] } : { kind: 'seq', offsets: [], children: [] },
+      positions: map
+        ? { kind: 'map', keys: [], offsets: [], children: [] }
+        : { kind: 'seq', offsets: [], children: [] },
       offset: event.start,
       anchor,
       weight: 1,
@@ -435,7 +520,17 @@ export class YamlConstruction {
     done.firstKey = frame.firstKey;
     done.pairs = frame.pairs;
     if (frame.anchor !== undefined) {
-      this.anchors.set(frame.anchor, { pending: false, value, keys, kind: done.kind, weight: frame.weight, allMaps: frame.allMaps, keyText: '', keyId: undefined, merge: false });
+      this.anchors.set(frame.anchor, {
+        pending: false,
+        value,
+        keys,
+        kind: done.kind,
+        weight: frame.weight,
+        allMaps: frame.allMaps,
+        keyText: '',
+        keyId: undefined,
+        merge: false,
+      });
     }
     this.deliver();
   }
@@ -456,18 +551,43 @@ export class YamlConstruction {
       this.problem(
         'yaml-unresolvable',
         offset,
-        anchored ? `alias *${name} refers to the collection that contains it (a recursive structure)` : `alias *${name} refers to an anchor &${name} that is not defined before it`,
+        anchored
+          ? `alias *${name} refers to the collection that contains it (a recursive structure)`
+          : `alias *${name} refers to an anchor &${name} that is not defined before it`,
         true,
       );
-      Object.assign(done, { value: null, keys: undefined, kind: SCALAR, weight: 1, allMaps: false, keyText: 'null', keyId: '\u0000null', merge: false });
+      Object.assign(done, {
+        value: null,
+        keys: undefined,
+        kind: SCALAR,
+        weight: 1,
+        allMaps: false,
+        keyText: 'null',
+        keyId: '\u0000null',
+        merge: false,
+      });
     } else {
       this.aliasNodes += anchored.weight;
       if (this.aliasNodes > this.aliasAllowance) {
-        this.problem('yaml-unresolvable', offset, `aliases expand to more than ${this.aliasAllowance} nodes (an alias bomb?)`, true);
+        this.problem(
+          'yaml-unresolvable',
+          offset,
+          `aliases expand to more than ${this.aliasAllowance} nodes (an alias bomb?)`,
+          true,
+        );
         this.stopped = true;
         return;
       }
-      Object.assign(done, { value: anchored.value, keys: anchored.keys, kind: anchored.kind, weight: anchored.weight, allMaps: anchored.allMaps, keyText: anchored.keyText, keyId: anchored.keyId, merge: anchored.merge });
+      Object.assign(done, {
+        value: anchored.value,
+        keys: anchored.keys,
+        kind: anchored.kind,
+        weight: anchored.weight,
+        allMaps: anchored.allMaps,
+        keyText: anchored.keyText,
+        keyId: anchored.keyId,
+        merge: anchored.merge,
+      });
     }
     this.deliver();
   }
@@ -491,7 +611,12 @@ export class YamlConstruction {
         parent.keyMerge = done.merge;
         parent.keyValue = done.value;
         if (done.kind !== SCALAR) {
-          this.problem('yaml-unhashable-key', parent.keyOffset, 'a list or mapping cannot be a mapping key (PyYAML: "found unhashable key")', true);
+          this.problem(
+            'yaml-unhashable-key',
+            parent.keyOffset,
+            'a list or mapping cannot be a mapping key (PyYAML: "found unhashable key")',
+            true,
+          );
           parent.key = '';
           parent.keyId = undefined;
         } else {
@@ -570,7 +695,12 @@ export class YamlConstruction {
   }
 
   private duplicate(frame: Frame, earlierOffset: number): void {
-    this.problem('yaml-duplicate-key', frame.keyOffset, `duplicate key ${JSON.stringify(frame.key)} (also at ${this.lineOf(earlierOffset)}): only the last value counts, as in PyYAML`, false);
+    this.problem(
+      'yaml-duplicate-key',
+      frame.keyOffset,
+      `duplicate key ${JSON.stringify(frame.key)} (also at ${this.lineOf(earlierOffset)}): only the last value counts, as in PyYAML`,
+      false,
+    );
   }
 
   /** Switches a mapping built from string keys to the dict model. */
@@ -580,7 +710,13 @@ export class YamlConstruction {
     const dict = new Map<string, Entry>();
     const owners = new Map<string, string>();
     positions.keys.forEach((key, at) => {
-      dict.set(`s${key}`, { key, value: object[key], keyOffset: positions.offsets[2 * at]!, valueOffset: positions.offsets[2 * at + 1]!, child: positions.children[at] });
+      dict.set(`s${key}`, {
+        key,
+        value: object[key],
+        keyOffset: positions.offsets[2 * at]!,
+        valueOffset: positions.offsets[2 * at + 1]!,
+        child: positions.children[at],
+      });
       owners.set(key, `s${key}`);
     });
     frame.dict = dict;
@@ -617,17 +753,34 @@ export class YamlConstruction {
     const sources: MergeSource[] = [];
     if (done.kind === MAP && !Array.isArray(done.value)) {
       const positions = done.positions as MapPositions | undefined;
-      sources.push({ value: done.value as Record<string, unknown>, keys: done.keys ?? Object.keys(done.value as object), positions, keyOffset: frame.keyOffset, offset });
+      sources.push({
+        value: done.value as Record<string, unknown>,
+        keys: done.keys ?? Object.keys(done.value as object),
+        positions,
+        keyOffset: frame.keyOffset,
+        offset,
+      });
     } else if (done.kind === SEQ && done.allMaps) {
       // PyYAML merges the mappings of a list so that earlier ones win: it applies them last to first.
       const items = done.value as Record<string, unknown>[];
       const positions = done.positions as SeqPositions | undefined;
       for (let i = items.length - 1; i >= 0; i--) {
         const item = positions?.children[i] as MapPositions | undefined;
-        sources.push({ value: items[i]!, keys: item?.keys ?? Object.keys(items[i]!), positions: item, keyOffset: frame.keyOffset, offset: positions?.offsets[i] ?? offset });
+        sources.push({
+          value: items[i]!,
+          keys: item?.keys ?? Object.keys(items[i]!),
+          positions: item,
+          keyOffset: frame.keyOffset,
+          offset: positions?.offsets[i] ?? offset,
+        });
       }
     } else {
-      this.problem('yaml-unresolvable', offset, 'a merge key (<<) needs a mapping, an alias of one, or a list of them', true);
+      this.problem(
+        'yaml-unresolvable',
+        offset,
+        'a merge key (<<) needs a mapping, an alias of one, or a list of them',
+        true,
+      );
       return;
     }
     frame.merges ??= [];
@@ -659,7 +812,18 @@ export class YamlConstruction {
       const inPlace = source.positions;
       if (sourceDict) {
         for (const [identity, entry] of sourceDict) {
-          assign(identity, inPlace ? entry : { key: entry.key, value: entry.value, keyOffset: source.keyOffset, valueOffset: source.offset, child: undefined });
+          assign(
+            identity,
+            inPlace
+              ? entry
+              : {
+                  key: entry.key,
+                  value: entry.value,
+                  keyOffset: source.keyOffset,
+                  valueOffset: source.offset,
+                  child: undefined,
+                },
+          );
         }
         continue;
       }
@@ -687,10 +851,20 @@ export class YamlConstruction {
   private checkProperties(anchorEnd: number, tagStart: number, tagEnd: number): void {
     const text = this.text;
     if (tagStart !== -1 && tagEnd < text.length && !' \r\n'.includes(text[tagEnd]!)) {
-      this.problem('yaml-bad-tag', tagStart, `the tag ${JSON.stringify(text.slice(tagStart, tagEnd))} must be followed by a space (PyYAML reads ${JSON.stringify(text[tagEnd])} as part of it)`, true);
+      this.problem(
+        'yaml-bad-tag',
+        tagStart,
+        `the tag ${JSON.stringify(text.slice(tagStart, tagEnd))} must be followed by a space (PyYAML reads ${JSON.stringify(text[tagEnd])} as part of it)`,
+        true,
+      );
     }
     if (anchorEnd !== -1 && anchorEnd < text.length && !' \t\r\n?:,]}%@`'.includes(text[anchorEnd]!)) {
-      this.problem('yaml-bad-anchor', anchorEnd, `an anchor or alias name must be followed by a space, not ${JSON.stringify(text[anchorEnd])} (PyYAML)`, true);
+      this.problem(
+        'yaml-bad-anchor',
+        anchorEnd,
+        `an anchor or alias name must be followed by a space, not ${JSON.stringify(text[anchorEnd])} (PyYAML)`,
+        true,
+      );
     }
   }
 
@@ -698,9 +872,19 @@ export class YamlConstruction {
     const name = this.text.slice(start, end);
     // PyYAML's scanner accepts only these characters in anchor and alias names.
     if (!/^[0-9A-Za-z_-]+$/.test(name)) {
-      this.problem('yaml-bad-anchor', start - 1, `anchor or alias name ${JSON.stringify(name)} has characters PyYAML does not accept (only letters, digits, "-" and "_")`, true);
+      this.problem(
+        'yaml-bad-anchor',
+        start - 1,
+        `anchor or alias name ${JSON.stringify(name)} has characters PyYAML does not accept (only letters, digits, "-" and "_")`,
+        true,
+      );
     } else if (this.anchors.has(name) && this.text.charCodeAt(start - 1) === 0x26) {
-      this.problem('yaml-duplicate-anchor', start - 1, `anchor &${name} is defined twice (PyYAML: "found duplicate anchor")`, true);
+      this.problem(
+        'yaml-duplicate-anchor',
+        start - 1,
+        `anchor &${name} is defined twice (PyYAML: "found duplicate anchor")`,
+        true,
+      );
     }
     return name;
   }
@@ -713,7 +897,12 @@ export class YamlConstruction {
     let before = start - 1;
     while (before >= 0 && (text[before] === ' ' || text[before] === '\t')) before--;
     if (text[before] === '?') return;
-    this.problem('yaml-key-too-long', start, `a key longer than ${MAX_IMPLICIT_KEY} characters must be written as an explicit "? key" (PyYAML: "mapping values are not allowed here")`, true);
+    this.problem(
+      'yaml-key-too-long',
+      start,
+      `a key longer than ${MAX_IMPLICIT_KEY} characters must be written as an explicit "? key" (PyYAML: "mapping values are not allowed here")`,
+      true,
+    );
   }
 
   /** Offset of the first token after the last one consumed: where an empty node (a bare "-", "?") sits. */
@@ -769,11 +958,14 @@ export class YamlConstruction {
         }
       }
       if (comment) continue;
-      const indentation = text.slice(lineStart, tab).trim() === '' || /^[ \t]*(?:- +)*$/.test(text.slice(lineStart, tab));
+      const indentation =
+        text.slice(lineStart, tab).trim() === '' || /^[ \t]*(?:- +)*$/.test(text.slice(lineStart, tab));
       this.problem(
         indentation ? 'yaml-tab-as-indent' : 'yaml-tab',
         tab,
-        indentation ? 'a tab is used for indentation' : 'a tab separates tokens here; PyYAML accepts tabs only inside quoted strings, block scalars and comments',
+        indentation
+          ? 'a tab is used for indentation'
+          : 'a tab separates tokens here; PyYAML accepts tabs only inside quoted strings, block scalars and comments',
         true,
       );
       return;
@@ -825,7 +1017,13 @@ function decodeTag(text: string): string {
   }
 }
 
-function addKey(positions: MapPositions, key: string, keyOffset: number, valueOffset: number, child: Positions | undefined): void {
+function addKey(
+  positions: MapPositions,
+  key: string,
+  keyOffset: number,
+  valueOffset: number,
+  child: Positions | undefined,
+): void {
   positions.index?.set(key, positions.keys.length);
   positions.keys.push(key);
   positions.offsets.push(keyOffset, valueOffset);
@@ -842,6 +1040,7 @@ export function indexOfKey(positions: MapPositions, key: string): number {
 }
 
 function setProperty(object: Record<string, unknown>, key: string, value: unknown): void {
-  if (key === '__proto__') Object.defineProperty(object, key, { value, writable: true, enumerable: true, configurable: true });
+  if (key === '__proto__')
+    Object.defineProperty(object, key, { value, writable: true, enumerable: true, configurable: true });
   else object[key] = value;
 }

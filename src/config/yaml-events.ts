@@ -59,7 +59,11 @@ export function parseEventsSync(text: string): ParseOutcome {
 export async function parseEventsInWorker(text: string, signal: AbortSignal | undefined): Promise<PackedOutcome> {
   signal?.throwIfAborted();
   const { Worker } = threads();
-  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { text, jsYaml: jsYamlPath(), sync: false }, resourceLimits: { stackSizeMb: WORKER_STACK_MB } });
+  const worker = new Worker(WORKER_SOURCE, {
+    eval: true,
+    workerData: { text, jsYaml: jsYamlPath(), sync: false },
+    resourceLimits: { stackSizeMb: WORKER_STACK_MB },
+  });
   worker.unref();
   try {
     return await new Promise<PackedOutcome>((resolve, reject) => {
@@ -75,7 +79,9 @@ export async function parseEventsInWorker(text: string, signal: AbortSignal | un
       });
       worker.once('exit', (code) => {
         signal?.removeEventListener('abort', onAbort);
-        resolve({ failure: { reason: `the YAML parser stopped (exit code ${code})`, line: 0, column: 0, tooDeep: false } });
+        resolve({
+          failure: { reason: `the YAML parser stopped (exit code ${code})`, line: 0, column: 0, tooDeep: false },
+        });
       });
     });
   } finally {
@@ -95,17 +101,36 @@ export type PackedOutcome = { packed: Int32Array; directives: DocumentDirective[
 /**
  * Unpacks events [from, to) into `out`. The async reader calls it in slices between its yields to the event loop.
  */
-export function unpackEvents(packed: Int32Array, directives: DocumentDirective[][], from: number, to: number, out: Event[]): void {
+export function unpackEvents(
+  packed: Int32Array,
+  directives: DocumentDirective[][],
+  from: number,
+  to: number,
+  out: Event[],
+): void {
   for (let i = from; i < to; i++) {
     const at = i * SLOTS;
     const type = packed[at]!;
     switch (type) {
       case EVENT_ID.DOCUMENT:
-        out.push({ type: EVENT_ID.DOCUMENT, explicitStart: packed[at + 1] === 1, explicitEnd: packed[at + 2] === 1, directives: directives[packed[at + 3]!] ?? [] });
+        out.push({
+          type: EVENT_ID.DOCUMENT,
+          explicitStart: packed[at + 1] === 1,
+          explicitEnd: packed[at + 2] === 1,
+          directives: directives[packed[at + 3]!] ?? [],
+        });
         break;
       case EVENT_ID.SEQUENCE:
       case EVENT_ID.MAPPING:
-        out.push({ type: type === EVENT_ID.SEQUENCE ? EVENT_ID.SEQUENCE : EVENT_ID.MAPPING, start: packed[at + 1]!, anchorStart: packed[at + 2]!, anchorEnd: packed[at + 3]!, tagStart: packed[at + 4]!, tagEnd: packed[at + 5]!, style: packed[at + 6] as 1 | 2 });
+        out.push({
+          type: type === EVENT_ID.SEQUENCE ? EVENT_ID.SEQUENCE : EVENT_ID.MAPPING,
+          start: packed[at + 1]!,
+          anchorStart: packed[at + 2]!,
+          anchorEnd: packed[at + 3]!,
+          tagStart: packed[at + 4]!,
+          tagEnd: packed[at + 5]!,
+          style: packed[at + 6] as 1 | 2,
+        });
         break;
       case EVENT_ID.SCALAR: {
         const flags = packed[at + 7]!;
@@ -163,7 +188,8 @@ function parseInWorkerSync(text: string): ParseOutcome {
   try {
     const waited = Atomics.wait(flag, 0, 0, SYNC_WORKER_TIMEOUT_MS);
     const received = receiveMessageOnPort(port1) as { message: WorkerReply } | undefined;
-    if (waited === 'timed-out' && !received) return { failure: { reason: 'the YAML parser did not finish in time', line: 0, column: 0, tooDeep: false } };
+    if (waited === 'timed-out' && !received)
+      return { failure: { reason: 'the YAML parser did not finish in time', line: 0, column: 0, tooDeep: false } };
     const outcome = outcomeOf(received?.message);
     if ('failure' in outcome) return outcome;
     const events: Event[] = [];
@@ -176,7 +202,8 @@ function parseInWorkerSync(text: string): ParseOutcome {
 }
 
 function failureOf(error: unknown): ParseFailure {
-  if (error instanceof RangeError) return { reason: 'the document is nested too deeply to be read', line: 0, column: 0, tooDeep: true };
+  if (error instanceof RangeError)
+    return { reason: 'the document is nested too deeply to be read', line: 0, column: 0, tooDeep: true };
   const mark = (error as { mark?: { line?: number; column?: number } }).mark;
   const reason = (error as { reason?: unknown }).reason;
   return {

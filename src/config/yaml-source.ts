@@ -1,7 +1,15 @@
 import type { Event } from 'js-yaml';
 import type { Finding, PathSegment, SourceLocation } from '../findings/finding.js';
 import { indexOfKey, YamlConstruction, type Positions, type Problem } from './yaml-construct.js';
-import { abortError, packedLength, parseEventsInWorker, parseEventsSync, parseInThread, unpackEvents, type ParseFailure } from './yaml-events.js';
+import {
+  abortError,
+  packedLength,
+  parseEventsInWorker,
+  parseEventsSync,
+  parseInThread,
+  unpackEvents,
+  type ParseFailure,
+} from './yaml-events.js';
 
 export { YamlTimestamp } from './yaml-values.js';
 
@@ -72,7 +80,12 @@ export async function parseYamlSourceAsync(file: string, bytes: Buffer, signal?:
   }
 }
 
-async function readAsync(file: string, text: string, checkpoint: () => Promise<void>, signal: AbortSignal | undefined): Promise<YamlSource> {
+async function readAsync(
+  file: string,
+  text: string,
+  checkpoint: () => Promise<void>,
+  signal: AbortSignal | undefined,
+): Promise<YamlSource> {
   let events: Event[];
   const inline = text.length <= INLINE_PARSE_LIMIT ? parseInThread(text) : undefined;
   if (inline) {
@@ -83,7 +96,7 @@ async function readAsync(file: string, text: string, checkpoint: () => Promise<v
     if ('failure' in outcome) return parseFailure(file, text, outcome.failure);
     events = [];
     const total = packedLength(outcome.packed);
-    for (let from = 0; from < total; ) {
+    for (let from = 0; from < total;) {
       const deadline = performance.now() + SLICE_MS;
       while (from < total && performance.now() < deadline) {
         const to = Math.min(total, from + 8192);
@@ -203,7 +216,10 @@ function problemFinding(file: string, lines: LineIndex, problem: Problem): Findi
     line: position.line,
     column: position.column,
     path: '',
-    message: problem.code === 'yaml-duplicate-key' || problem.code === 'yaml-unresolvable' ? problem.message : `malformed YAML: ${problem.message}`,
+    message:
+      problem.code === 'yaml-duplicate-key' || problem.code === 'yaml-unresolvable'
+        ? problem.message
+        : `malformed YAML: ${problem.message}`,
     hint: yamlHint(problem.code),
   };
 }
@@ -285,7 +301,8 @@ function syntaxCode(reason: string): string {
   if (reason.startsWith('end of the stream or a document separator')) return 'yaml-unexpected-token';
   if (reason.includes('multiline key') || reason.includes('implicit key')) return 'yaml-multiline-implicit-key';
   if (reason.startsWith('unknown escape') || reason.startsWith('expected hexadecimal')) return 'yaml-bad-dq-escape';
-  if (reason.startsWith('unexpected end') || reason.startsWith('missed comma') || reason.includes(' is expected')) return 'yaml-missing-char';
+  if (reason.startsWith('unexpected end') || reason.startsWith('missed comma') || reason.includes(' is expected'))
+    return 'yaml-missing-char';
   if (reason.includes('non-printable')) return 'yaml-bad-char';
   if (reason.includes('directive') || reason.includes('YAML version')) return 'yaml-bad-directive';
   if (reason.includes('tag')) return 'yaml-bad-tag';
@@ -327,7 +344,7 @@ function yamlHint(code: string): string {
     case 'yaml-duplicate-anchor':
       return 'Give every anchor its own name made of letters, digits, "-" and "_".';
     case 'yaml-unreadable':
-      return 'This is a fault in pai-deploy\'s YAML reader; please report it together with the file.';
+      return "This is a fault in pai-deploy's YAML reader; please report it together with the file.";
     case 'yaml-too-deep':
       return 'Flatten the document; no input file needs this much nesting.';
     default:

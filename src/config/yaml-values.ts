@@ -13,10 +13,39 @@ export class ConstructError extends Error {
 }
 
 /** The tags a node can resolve to, by their YAML 1.1 names (tag:yaml.org,2002:NAME). */
-export type CoreTag = 'str' | 'int' | 'float' | 'bool' | 'null' | 'timestamp' | 'merge' | 'value' | 'binary' | 'seq' | 'map' | 'set' | 'omap' | 'pairs';
+export type CoreTag =
+  | 'str'
+  | 'int'
+  | 'float'
+  | 'bool'
+  | 'null'
+  | 'timestamp'
+  | 'merge'
+  | 'value'
+  | 'binary'
+  | 'seq'
+  | 'map'
+  | 'set'
+  | 'omap'
+  | 'pairs';
 
 export const YAML_TAG_PREFIX = 'tag:yaml.org,2002:';
-const CORE_TAGS: ReadonlySet<string> = new Set(['str', 'int', 'float', 'bool', 'null', 'timestamp', 'merge', 'value', 'binary', 'seq', 'map', 'set', 'omap', 'pairs']);
+const CORE_TAGS: ReadonlySet<string> = new Set([
+  'str',
+  'int',
+  'float',
+  'bool',
+  'null',
+  'timestamp',
+  'merge',
+  'value',
+  'binary',
+  'seq',
+  'map',
+  'set',
+  'omap',
+  'pairs',
+]);
 
 /** The core tag a full tag name denotes, or undefined for tags PyYAML's safe loader has no constructor for. */
 export function coreTag(fullTag: string): CoreTag | undefined {
@@ -27,10 +56,14 @@ export function coreTag(fullTag: string): CoreTag | undefined {
 
 const BOOL = /^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/;
 const NULL = /^(?:~|null|Null|NULL)$/;
-const INT = /^(?:[-+]?0b[01_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$/;
-const FLOAT = /^(?:[-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/;
-const TIMESTAMP = /^(?:[0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)$/;
-const TIMESTAMP_PARTS = /^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:(?:[Tt]|[ \t]+)([0-9]{1,2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]*))?(?:[ \t]*(Z|([-+])([0-9]{1,2})(?::([0-9]{2}))?))?)?$/;
+const INT =
+  /^(?:[-+]?0b[01_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$/;
+const FLOAT =
+  /^(?:[-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/;
+const TIMESTAMP =
+  /^(?:[0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)$/;
+const TIMESTAMP_PARTS =
+  /^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:(?:[Tt]|[ \t]+)([0-9]{1,2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]*))?(?:[ \t]*(Z|([-+])([0-9]{1,2})(?::([0-9]{2}))?))?)?$/;
 
 /**
  * The tag PyYAML's implicit resolver gives a plain scalar. Like PyYAML it only tries the resolvers registered for
@@ -40,13 +73,22 @@ const TIMESTAMP_PARTS = /^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:(?:[Tt]|[ \t]+)
 export function implicitTag(text: string): CoreTag {
   if (text === '') return 'null';
   switch (text.charCodeAt(0)) {
-    case 0x79: case 0x59: case 0x74: case 0x54: case 0x66: case 0x46: case 0x6f: case 0x4f: // y Y t T f F o O
+    case 0x79:
+    case 0x59:
+    case 0x74:
+    case 0x54:
+    case 0x66:
+    case 0x46:
+    case 0x6f:
+    case 0x4f: // y Y t T f F o O
       return BOOL.test(text) ? 'bool' : 'str';
-    case 0x6e: case 0x4e: // n N
+    case 0x6e:
+    case 0x4e: // n N
       return BOOL.test(text) ? 'bool' : NULL.test(text) ? 'null' : 'str';
     case 0x7e: // ~
       return text === '~' ? 'null' : 'str';
-    case 0x2d: case 0x2b: // - +
+    case 0x2d:
+    case 0x2b: // - +
       return FLOAT.test(text) ? 'float' : INT.test(text) ? 'int' : 'str';
     case 0x2e: // .
       return FLOAT.test(text) ? 'float' : 'str';
@@ -86,15 +128,21 @@ export function constructScalar(tag: CoreTag, text: string): unknown {
       // PyYAML registers resolvers for `<<` and `=` but SafeConstructor has no constructor for them as values.
       throw new ConstructError(`could not determine a constructor for the tag '${YAML_TAG_PREFIX}${tag}'`);
     default:
-      throw new ConstructError(`expected a scalar node, but found a ${tag === 'seq' || tag === 'omap' || tag === 'pairs' ? 'sequence' : 'mapping'} tag`);
+      throw new ConstructError(
+        `expected a scalar node, but found a ${tag === 'seq' || tag === 'omap' || tag === 'pairs' ? 'sequence' : 'mapping'} tag`,
+      );
   }
 }
 
 function constructBool(text: string): boolean {
   switch (text.toLowerCase()) {
-    case 'yes': case 'true': case 'on':
+    case 'yes':
+    case 'true':
+    case 'on':
       return true;
-    case 'no': case 'false': case 'off':
+    case 'no':
+    case 'false':
+    case 'off':
       return false;
     default:
       throw new ConstructError(`${JSON.stringify(text)} is not a boolean (PyYAML accepts yes/no, true/false, on/off)`);
@@ -143,7 +191,8 @@ function parseBig(digits: string, radix: 2 | 8 | 10 | 16, form: RegExp): bigint 
   const prefix = radix === 2 ? 'b' : radix === 8 ? 'o' : 'x';
   const trimmed = digits.trim();
   const bare = radix !== 10 && new RegExp(`^0${prefix}`, 'i').test(trimmed) ? trimmed.slice(2) : trimmed;
-  if (!form.test(bare)) throw new ConstructError(`invalid literal for int() with base ${radix}: ${JSON.stringify(digits)}`);
+  if (!form.test(bare))
+    throw new ConstructError(`invalid literal for int() with base ${radix}: ${JSON.stringify(digits)}`);
   return radix === 10 ? BigInt(bare) : BigInt(`0${prefix}${bare}`);
 }
 
@@ -275,8 +324,20 @@ export function constructTimestamp(text: string): YamlTimestamp {
   if (year < 1) throw new ConstructError(`year ${year} is out of range`);
   if (month < 1 || month > 12) throw new ConstructError('month must be in 1..12');
   const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-  if (day < 1 || day > (month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1]!)) throw new ConstructError('day is out of range for month');
-  if (h === undefined) return new YamlTimestamp({ kind: 'date', year, month, day, hour: 0, minute: 0, second: 0, microsecond: 0, offsetMinutes: null });
+  if (day < 1 || day > (month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1]!))
+    throw new ConstructError('day is out of range for month');
+  if (h === undefined)
+    return new YamlTimestamp({
+      kind: 'date',
+      year,
+      month,
+      day,
+      hour: 0,
+      minute: 0,
+      second: 0,
+      microsecond: 0,
+      offsetMinutes: null,
+    });
   const hour = Number(h);
   const minute = Number(mi);
   const second = Number(s);
@@ -287,7 +348,10 @@ export function constructTimestamp(text: string): YamlTimestamp {
   let offsetMinutes: number | null = null;
   if (tzSign) {
     const minutes = Number(tzHour) * 60 + Number(tzMinute ?? 0);
-    if (minutes >= 24 * 60) throw new ConstructError('offset must be a timedelta strictly between -timedelta(hours=24) and timedelta(hours=24)');
+    if (minutes >= 24 * 60)
+      throw new ConstructError(
+        'offset must be a timedelta strictly between -timedelta(hours=24) and timedelta(hours=24)',
+      );
     offsetMinutes = tzSign === '-' ? -minutes : minutes;
   } else if (tz) {
     offsetMinutes = 0;
@@ -297,7 +361,8 @@ export function constructTimestamp(text: string): YamlTimestamp {
 
 function constructBinary(text: string): Uint8Array {
   // PyYAML encodes the text as ASCII, then base64.decodebytes, which skips characters outside the alphabet.
-  if ([...text].some((c) => c.charCodeAt(0) > 0x7f)) throw new ConstructError('failed to convert base64 data into ascii: non-ASCII character');
+  if ([...text].some((c) => c.charCodeAt(0) > 0x7f))
+    throw new ConstructError('failed to convert base64 data into ascii: non-ASCII character');
   const clean = text.replace(/[^A-Za-z0-9+/=]/g, '');
   const data = clean.replace(/=/g, '').length;
   const padding = clean.length - clean.replace(/=+$/, '').length;

@@ -3,7 +3,8 @@ import type { Ports } from '../ports/ports.js';
 /** The real adapters, each loaded only when a phase first needs it (so `--help` and `validate` load no ssh2). */
 export function realPorts(): Ports {
   return {
-    writeFiles: async (dir, files, signal) => (await import('./fs/atomic-write.js')).writeFilesAtomically(dir, files, signal),
+    writeFiles: async (dir, files, signal) =>
+      (await import('./fs/atomic-write.js')).writeFilesAtomically(dir, files, signal),
     openHosts: async (options) => (await import('./ssh/remote-hosts.js')).openRemoteHosts(options),
     devbox: async () => (await import('./docker/devbox-engine.js')).openDevboxEngine(),
     kube: async (options) => (await import('./kube/kube-api.js')).openKubeApi(options),

@@ -16,7 +16,17 @@ export const checksummedKubeVersions: readonly string[] = [
 
 /** docker_version keys of docker_versioned_pkg in roles/container-engine/docker/vars/ubuntu-amd64.yml. */
 export const ubuntuDockerVersionKeys: readonly string[] = [
-  'latest', '1.11', '1.12', '1.13', '17.03', '17.09', '17.12', '18.06', '18.09', 'stable', 'edge',
+  'latest',
+  '1.11',
+  '1.12',
+  '1.13',
+  '17.03',
+  '17.09',
+  '17.12',
+  '18.06',
+  '18.09',
+  'stable',
+  'edge',
 ];
 
 export const calicoctlChecksummedVersions: readonly string[] = ['v3.4.4', 'v3.5.4', 'v3.6.1', 'v3.7.3'];
@@ -24,7 +34,19 @@ export const crictlChecksummedVersions: readonly string[] = ['v1.13.0', 'v1.14.0
 export const etcdChecksummedVersion = 'v3.3.10';
 
 export const enums = {
-  kube_network_plugin: ['calico', 'canal', 'flannel', 'weave', 'cloud', 'cilium', 'cni', 'contiv', 'kube-ovn', 'kube-router', 'macvlan'],
+  kube_network_plugin: [
+    'calico',
+    'canal',
+    'flannel',
+    'weave',
+    'cloud',
+    'cilium',
+    'cni',
+    'contiv',
+    'kube-ovn',
+    'kube-router',
+    'macvlan',
+  ],
   cloud_provider: ['generic', 'gce', 'aws', 'azure', 'openstack', 'vsphere', 'oci', 'external'],
   dns_mode: ['coredns', 'coredns_dual', 'manual', 'none'],
   kube_proxy_mode: ['iptables', 'ipvs'],

@@ -16,7 +16,11 @@ const hasStorageNode = (input: ClusterSpec) => input.layout.machines.some((machi
  */
 export const serviceCatalog: readonly ServiceSpec[] = [
   { name: 'cluster-configuration', prerequisites: [] },
-  { name: 'docker-cache', prerequisites: ['cluster-configuration'], skipReason: (i) => (i.config.dockerCache.enabled ? undefined : 'enable_docker_cache is not true') },
+  {
+    name: 'docker-cache',
+    prerequisites: ['cluster-configuration'],
+    skipReason: (i) => (i.config.dockerCache.enabled ? undefined : 'enable_docker_cache is not true'),
+  },
   { name: 'alert-manager', prerequisites: ['cluster-configuration'] },
   { name: 'job-exporter', prerequisites: ['cluster-configuration'] },
   { name: 'device-plugin', prerequisites: ['cluster-configuration', 'docker-cache'] },
@@ -30,18 +34,48 @@ export const serviceCatalog: readonly ServiceSpec[] = [
   { name: 'watchdog', prerequisites: ['cluster-configuration', 'docker-cache'] },
   { name: 'k8s-dashboard', prerequisites: ['docker-cache'] },
   { name: 'marketplace-db', prerequisites: ['cluster-configuration', 'docker-cache'] },
-  { name: 'dshuttle-master', prerequisites: ['cluster-configuration', 'docker-cache'], skipReason: () => 'dshuttle is not enabled' },
+  {
+    name: 'dshuttle-master',
+    prerequisites: ['cluster-configuration', 'docker-cache'],
+    skipReason: () => 'dshuttle is not enabled',
+  },
   { name: 'postgresql', prerequisites: ['internal-storage'] },
-  { name: 'hivedscheduler', prerequisites: ['cluster-configuration', 'device-plugin', 'frameworkcontroller'], skipReason: (i) => (!i.config.hivedScheduler ? 'enable_hived_scheduler is false' : undefined) },
+  {
+    name: 'hivedscheduler',
+    prerequisites: ['cluster-configuration', 'device-plugin', 'frameworkcontroller'],
+    skipReason: (i) => (!i.config.hivedScheduler ? 'enable_hived_scheduler is false' : undefined),
+  },
   { name: 'grafana', prerequisites: ['cluster-configuration', 'prometheus'] },
   { name: 'marketplace-restserver', prerequisites: ['cluster-configuration', 'marketplace-db'] },
-  { name: 'dshuttle-worker', prerequisites: ['cluster-configuration', 'dshuttle-master'], skipReason: () => 'dshuttle is not enabled' },
+  {
+    name: 'dshuttle-worker',
+    prerequisites: ['cluster-configuration', 'dshuttle-master'],
+    skipReason: () => 'dshuttle is not enabled',
+  },
   { name: 'database-controller', prerequisites: ['frameworkcontroller', 'postgresql'] },
   { name: 'marketplace-webportal', prerequisites: ['cluster-configuration', 'marketplace-restserver'] },
-  { name: 'dshuttle-csi', prerequisites: ['cluster-configuration', 'dshuttle-master', 'dshuttle-worker'], skipReason: () => 'dshuttle is not enabled' },
-  { name: 'rest-server', prerequisites: ['cluster-configuration', 'frameworkcontroller', 'hivedscheduler', 'log-manager', 'postgresql', 'database-controller'] },
+  {
+    name: 'dshuttle-csi',
+    prerequisites: ['cluster-configuration', 'dshuttle-master', 'dshuttle-worker'],
+    skipReason: () => 'dshuttle is not enabled',
+  },
+  {
+    name: 'rest-server',
+    prerequisites: [
+      'cluster-configuration',
+      'frameworkcontroller',
+      'hivedscheduler',
+      'log-manager',
+      'postgresql',
+      'database-controller',
+    ],
+  },
   { name: 'openpai-runtime', prerequisites: ['cluster-configuration', 'frameworkcontroller', 'rest-server'] },
-  { name: 'storage-manager', prerequisites: ['cluster-configuration', 'rest-server'], skipReason: (i) => (hasStorageNode(i) ? undefined : 'no machine has pai-storage: "true"') },
+  {
+    name: 'storage-manager',
+    prerequisites: ['cluster-configuration', 'rest-server'],
+    skipReason: (i) => (hasStorageNode(i) ? undefined : 'no machine has pai-storage: "true"'),
+  },
   { name: 'webportal', prerequisites: ['cluster-configuration', 'rest-server'] },
 ];
 
@@ -75,8 +109,12 @@ export function planServices(input: ClusterSpec, catalog: readonly ServiceSpec[]
   const remaining = new Map([...active.keys()].map((name) => [name, new Set(effectivePrerequisites(name))]));
   const layers: string[][] = [];
   while (remaining.size > 0) {
-    const ready = [...remaining].filter(([, deps]) => deps.size === 0).map(([name]) => name).sort();
-    if (ready.length === 0) throw new Error(`service dependency cycle among: ${[...remaining.keys()].sort().join(', ')}`);
+    const ready = [...remaining]
+      .filter(([, deps]) => deps.size === 0)
+      .map(([name]) => name)
+      .sort();
+    if (ready.length === 0)
+      throw new Error(`service dependency cycle among: ${[...remaining.keys()].sort().join(', ')}`);
     for (const name of ready) remaining.delete(name);
     for (const deps of remaining.values()) for (const name of ready) deps.delete(name);
     layers.push(ready);

@@ -38,13 +38,17 @@ function serialize(value: unknown, path: string, ancestors: Set<object>): string
   const object = value;
   if (hasToJson(object)) return serialize(object.toJSON(), path, ancestors);
   if (object instanceof Map || object instanceof Set) {
-    throw new TypeError(`cannot hash a ${object instanceof Map ? 'Map' : 'Set'} at ${path}: use an array or a plain object`);
+    throw new TypeError(
+      `cannot hash a ${object instanceof Map ? 'Map' : 'Set'} at ${path}: use an array or a plain object`,
+    );
   }
   if (ancestors.has(object)) throw new TypeError(`cannot hash a circular structure at ${path}`);
   ancestors.add(object);
   try {
     if (Array.isArray(object)) {
-      const items = (object as unknown[]).map((item, index) => serialize(item, `${path}[${index}]`, ancestors) ?? 'null');
+      const items = (object as unknown[]).map(
+        (item, index) => serialize(item, `${path}[${index}]`, ancestors) ?? 'null',
+      );
       return `[${items.join(',')}]`;
     }
     const members: string[] = [];

@@ -60,7 +60,12 @@ interface SeenFile {
 export async function acquireWorkDirLock(root: string, options: AcquireLockOptions): Promise<WorkDirLock> {
   const path = join(root, LOCK_FILE);
   const now = options.now ?? (() => new Date());
-  const holder: LockHolder = { pid: process.pid, host: hostname(), startedAt: now().toISOString(), action: options.action };
+  const holder: LockHolder = {
+    pid: process.pid,
+    host: hostname(),
+    startedAt: now().toISOString(),
+    action: options.action,
+  };
   const content = `${JSON.stringify(holder)}\n`;
   let youngWaits = 0;
   let lastSeen: SeenFile | undefined;
@@ -117,7 +122,9 @@ function judge(seen: SeenFile): Verdict {
 
 function lockedError(path: string, seen: SeenFile | undefined): WorkDirLockedError {
   const holder = parseHolder(seen?.content);
-  return holder ? new WorkDirLockedError(path, holder) : new WorkDirLockedError(path, undefined, seen ? { lockChangedAt: new Date(seen.mtimeMs).toISOString() } : {});
+  return holder
+    ? new WorkDirLockedError(path, holder)
+    : new WorkDirLockedError(path, undefined, seen ? { lockChangedAt: new Date(seen.mtimeMs).toISOString() } : {});
 }
 
 /**
@@ -188,7 +195,13 @@ async function inspect(path: string): Promise<SeenFile | undefined> {
   }
 }
 
-function heldLock(path: string, holder: LockHolder, content: string, identity: { ino: number; dev: number }, io: IoHost): WorkDirLock {
+function heldLock(
+  path: string,
+  holder: LockHolder,
+  content: string,
+  identity: { ino: number; dev: number },
+  io: IoHost,
+): WorkDirLock {
   let released = false;
   return {
     path,
@@ -245,7 +258,8 @@ export function parseHolder(content: string | undefined): LockHolder | undefined
   const { pid, host, startedAt, action } = value as Record<string, unknown>;
   // kill(0) and kill(-n) signal process groups, so only a positive pid says anything about one process.
   if (typeof pid !== 'number' || !Number.isSafeInteger(pid) || pid <= 0) return undefined;
-  if (typeof host !== 'string' || host === '' || typeof startedAt !== 'string' || typeof action !== 'string') return undefined;
+  if (typeof host !== 'string' || host === '' || typeof startedAt !== 'string' || typeof action !== 'string')
+    return undefined;
   return { pid, host, startedAt, action };
 }
 
@@ -260,7 +274,11 @@ export function isAlive(pid: number): boolean {
 }
 
 function lockIoError(path: string, error: unknown): OutputError {
-  return new OutputError(`cannot take the lock ${path}: ${describeSystemError(error)}`, 'Check that you can write to the work dir.', error);
+  return new OutputError(
+    `cannot take the lock ${path}: ${describeSystemError(error)}`,
+    'Check that you can write to the work dir.',
+    error,
+  );
 }
 
 function codeOf(error: unknown): string | undefined {

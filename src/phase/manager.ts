@@ -60,17 +60,24 @@ function selectPhases<D>(action: Action<D>, options: RunActionOptions): Array<Pl
   const duplicate = ids.find((id, index) => ids.indexOf(id) !== index);
   if (duplicate !== undefined) throw new Error(`action ${action.name} has two phases with the id ${duplicate}`);
   if (options.from !== undefined && options.only !== undefined) {
-    throw new UsageError('--from and --only cannot be used together', 'Pass --from <phase> to resume, or --only <phase> to run one phase.');
+    throw new UsageError(
+      '--from and --only cannot be used together',
+      'Pass --from <phase> to resume, or --only <phase> to run one phase.',
+    );
   }
   const flag = options.from !== undefined ? '--from' : '--only';
   const wanted = options.from ?? options.only;
   if (wanted !== undefined && !ids.includes(wanted)) {
-    throw new UsageError(`unknown phase "${wanted}" for ${action.name}; its phases are: ${ids.join(', ')}`, `Pass one of ${ids.join(', ')} to ${flag}.`);
+    throw new UsageError(
+      `unknown phase "${wanted}" for ${action.name}; its phases are: ${ids.join(', ')}`,
+      `Pass one of ${ids.join(', ')} to ${flag}.`,
+    );
   }
   const fromIndex = options.from === undefined ? 0 : ids.indexOf(options.from);
   return action.phases.map((phase, index) => {
     if (index < fromIndex) return { phase, leftOut: `before --from ${options.from}` };
-    if (options.only !== undefined && phase.id !== options.only) return { phase, leftOut: `not selected (--only ${options.only})` };
+    if (options.only !== undefined && phase.id !== options.only)
+      return { phase, leftOut: `not selected (--only ${options.only})` };
     return { phase };
   });
 }
@@ -169,7 +176,12 @@ class ActionRun<D> {
         if (!this.options.force && previous?.status === 'done' && previous.inputHash === current.inputHash) {
           const reason = `unchanged since ${previous.finishedAt ?? 'an earlier run'}`;
           // Not written to state.json: the stored "done" record (with its hash) is what lets the next run skip too.
-          this.records[phase.id] = { status: 'skipped', reason, inputHash: current.inputHash, ...(previous.outputs ? { outputs: previous.outputs } : {}) };
+          this.records[phase.id] = {
+            status: 'skipped',
+            reason,
+            inputHash: current.inputHash,
+            ...(previous.outputs ? { outputs: previous.outputs } : {}),
+          };
           this.skipped.push(phase.id);
           this.current = undefined;
           span.end('skipped', reason);
@@ -226,7 +238,12 @@ class ActionRun<D> {
       await this.persist();
     } catch (writeError) {
       // The original error matters more; say the state may be stale and carry on throwing it.
-      this.io.notify({ level: 'error', code: 'state.write-failed', text: oneLine(errorMessage(writeError)), phase: phaseId });
+      this.io.notify({
+        level: 'error',
+        code: 'state.write-failed',
+        text: oneLine(errorMessage(writeError)),
+        phase: phaseId,
+      });
     }
     if (!aborted) throw error;
     throw new InterruptedError(signalName, {
@@ -288,7 +305,13 @@ class ActionRun<D> {
       wet: async <T>(target: string, description: string, act: () => Promise<T>): Promise<T | undefined> => {
         if (this.options.dryRun) {
           this.dryRunEntries.push({ phase: phase.id, target, description });
-          this.io.notify({ level: 'info', code: 'dry-run', text: `would ${description} on ${target}`, phase: phase.id, data: { target, description } });
+          this.io.notify({
+            level: 'info',
+            code: 'dry-run',
+            text: `would ${description} on ${target}`,
+            phase: phase.id,
+            data: { target, description },
+          });
           return undefined;
         }
         // No new side effect once the run is being stopped.
@@ -301,7 +324,9 @@ class ActionRun<D> {
   private async useWorkDir(dir: WorkDir): Promise<void> {
     if (this.workDir !== undefined) {
       if (resolve(this.workDir.root) !== resolve(dir.root)) {
-        throw new Error(`action ${this.action.name} claimed the work dir ${this.workDir.root}, then ${dir.root}: one run has one work dir`);
+        throw new Error(
+          `action ${this.action.name} claimed the work dir ${this.workDir.root}, then ${dir.root}: one run has one work dir`,
+        );
       }
       return this.claiming;
     }
@@ -321,7 +346,11 @@ class ActionRun<D> {
       // mkdir's mode is narrowed by the umask (and ignored on some systems): the work dir holds credentials.
       if (created !== undefined) await chmod(dir.root, 0o700);
     } catch (error) {
-      throw new OutputError(`cannot create the work dir ${dir.root}: ${describeSystemError(error)}`, 'Check the path and its permissions, or pass another work dir.', error);
+      throw new OutputError(
+        `cannot create the work dir ${dir.root}: ${describeSystemError(error)}`,
+        'Check the path and its permissions, or pass another work dir.',
+        error,
+      );
     }
     this.lock = await acquireWorkDirLock(dir.root, { action: this.action.name, io: this.io, now: this.now });
     this.previousRecords = (await readState(dir.root, { io: this.io, now: this.now }))?.phases ?? {};

@@ -88,9 +88,12 @@ export async function readState(root: string, options: ReadStateOptions): Promis
   }
   const version = typeof value === 'object' && value !== null ? (value as { version?: unknown }).version : undefined;
   if (typeof version === 'number' && version > STATE_VERSION) {
-    throw new PaiDeployError(`${path} was written by a newer pai-deploy (state version ${version}; this one reads ${STATE_VERSION})`, {
-      hint: 'Use that newer pai-deploy for this cluster, or move the file away to start with no record of earlier runs.',
-    });
+    throw new PaiDeployError(
+      `${path} was written by a newer pai-deploy (state version ${version}; this one reads ${STATE_VERSION})`,
+      {
+        hint: 'Use that newer pai-deploy for this cluster, or move the file away to start with no record of earlier runs.',
+      },
+    );
   }
   const parsed = stateSchema.safeParse(value);
   if (!parsed.success) {
@@ -122,7 +125,11 @@ export async function writeState(root: string, state: StateFile): Promise<void> 
     await rename(temp, target);
   } catch (error) {
     await rm(temp, { force: true }).catch(() => undefined);
-    throw new OutputError(`cannot write ${target}: ${describeSystemError(error)}`, 'Check the free space and permissions of the work dir.', error);
+    throw new OutputError(
+      `cannot write ${target}: ${describeSystemError(error)}`,
+      'Check the free space and permissions of the work dir.',
+      error,
+    );
   }
   await syncDirectory(root);
 }
@@ -149,7 +156,11 @@ async function setAside(path: string, why: string, options: ReadStateOptions): P
 /** A crash between writing the temp file and renaming it leaves the temp behind; only the lock holder writes. */
 async function removeLeftoverTemps(root: string): Promise<void> {
   const names = await readdir(root).catch(() => []);
-  await Promise.all(names.filter((name) => name.startsWith(`${STATE_FILE}.tmp-`)).map((name) => rm(join(root, name), { force: true }).catch(() => undefined)));
+  await Promise.all(
+    names
+      .filter((name) => name.startsWith(`${STATE_FILE}.tmp-`))
+      .map((name) => rm(join(root, name), { force: true }).catch(() => undefined)),
+  );
 }
 
 /** Makes the rename itself durable. Best effort: some platforms and file systems cannot fsync a directory. */

@@ -20,9 +20,23 @@ export interface IoMessage {
 
 export type IoQuestion<T> =
   | { kind: 'confirm'; code: string; text: string; default?: boolean; flag?: string }
-  | { kind: 'input'; code: string; text: string; default?: string; flag?: string; validate?: (value: string) => string | true }
+  | {
+      kind: 'input';
+      code: string;
+      text: string;
+      default?: string;
+      flag?: string;
+      validate?: (value: string) => string | true;
+    }
   | { kind: 'password'; code: string; text: string; flag?: string }
-  | { kind: 'select'; code: string; text: string; choices: ReadonlyArray<{ value: T; name: string }>; default?: T; flag?: string };
+  | {
+      kind: 'select';
+      code: string;
+      text: string;
+      choices: ReadonlyArray<{ value: T; name: string }>;
+      default?: T;
+      flag?: string;
+    };
 
 export type SpanOutcome = 'ok' | 'warn' | 'failed' | 'skipped';
 

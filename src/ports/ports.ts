@@ -30,7 +30,8 @@ export interface RemoteSession {
   close(): void;
 }
 
-export type ConnectFailureKind = 'host-key-mismatch' | 'host-key-unknown' | 'auth' | 'unreachable' | 'timeout' | 'error';
+export type ConnectFailureKind =
+  'host-key-mismatch' | 'host-key-unknown' | 'auth' | 'unreachable' | 'timeout' | 'error';
 
 export interface HostKeyVerdict {
   keyType: string;
@@ -56,7 +57,10 @@ export type ConnectResult =
 
 /** SSH to the cluster's machines; credentials, port and host-key policy are fixed when the adapter is opened. */
 export interface RemoteHosts {
-  connect(target: RemoteTarget, options: { signal: AbortSignal; onProgress?: (text: string) => void }): Promise<ConnectResult>;
+  connect(
+    target: RemoteTarget,
+    options: { signal: AbortSignal; onProgress?: (text: string) => void },
+  ): Promise<ConnectResult>;
 }
 
 /** The dev-box's container engine (dockerode). */

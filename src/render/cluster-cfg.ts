@@ -9,7 +9,10 @@ export const SERVICES_TEMPLATE = 'inventory-templates/services-configuration.yam
 export function renderOpenpaiLayout({ layout }: ClusterSpec): string {
   const value: Record<string, PlainValue> = {};
   if (layout.kubernetes) {
-    value['kubernetes'] = { 'api-servers-url': layout.kubernetes.apiServersUrl, 'dashboard-url': layout.kubernetes.dashboardUrl };
+    value['kubernetes'] = {
+      'api-servers-url': layout.kubernetes.apiServersUrl,
+      'dashboard-url': layout.kubernetes.dashboardUrl,
+    };
   }
   value['machine-sku'] = Object.fromEntries(
     [...layout.skus.values()].map((sku) => [
@@ -18,7 +21,13 @@ export function renderOpenpaiLayout({ layout }: ClusterSpec): string {
         mem: sku.mem,
         cpu: { vcore: sku.vcores },
         ...(sku.device
-          ? { 'computing-device': { type: sku.device.type, ...(sku.device.model !== undefined ? { model: sku.device.model } : {}), count: sku.device.count } }
+          ? {
+              'computing-device': {
+                type: sku.device.type,
+                ...(sku.device.model !== undefined ? { model: sku.device.model } : {}),
+                count: sku.device.count,
+              },
+            }
           : {}),
       },
     ]),

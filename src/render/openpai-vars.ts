@@ -13,7 +13,8 @@ import { OPENPAI_VARS_TEMPLATE } from '../kubespray/effective-vars.js';
 export function renderOpenpaiVars(input: ClusterSpec): string {
   const doc = parseDocument(readAsset(OPENPAI_VARS_TEMPLATE), { version: '1.1' });
   const fromConfig: Record<string, unknown> = { ...configVarDefaults };
-  for (const { name, value } of input.config.kubespray.filter((entry) => entry.layer === 'config')) fromConfig[name] = value;
+  for (const { name, value } of input.config.kubespray.filter((entry) => entry.layer === 'config'))
+    fromConfig[name] = value;
   const extra = input.config.extraVars;
   for (const name of [...Object.keys(fromConfig), ...Object.keys(extra)]) doc.delete(name);
   for (const name of Object.keys(extra)) delete fromConfig[name];

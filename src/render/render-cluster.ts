@@ -13,10 +13,30 @@ export type RenderedFile = FileToWrite;
 export function renderCluster(input: ClusterSpec): RenderedFile[] {
   const configHasSecret = input.config.holdsSecret;
   return [
-    { path: 'inventory/hosts.yml', content: renderHostsYml(input), mode: 0o644, description: 'kubespray inventory (no passwords)' },
-    { path: 'inventory/openpai.yml', content: renderOpenpaiVars(input), mode: configHasSecret ? 0o600 : 0o644, description: 'kubespray extra vars (-e @openpai.yml)' },
-    { path: 'cluster-cfg/layout.yaml', content: renderOpenpaiLayout(input), mode: 0o644, description: 'OpenPAI layout' },
-    { path: 'cluster-cfg/config.yaml', content: input.config.text, mode: configHasSecret ? 0o600 : 0o644, description: 'OpenPAI config (as written)' },
+    {
+      path: 'inventory/hosts.yml',
+      content: renderHostsYml(input),
+      mode: 0o644,
+      description: 'kubespray inventory (no passwords)',
+    },
+    {
+      path: 'inventory/openpai.yml',
+      content: renderOpenpaiVars(input),
+      mode: configHasSecret ? 0o600 : 0o644,
+      description: 'kubespray extra vars (-e @openpai.yml)',
+    },
+    {
+      path: 'cluster-cfg/layout.yaml',
+      content: renderOpenpaiLayout(input),
+      mode: 0o644,
+      description: 'OpenPAI layout',
+    },
+    {
+      path: 'cluster-cfg/config.yaml',
+      content: input.config.text,
+      mode: configHasSecret ? 0o600 : 0o644,
+      description: 'OpenPAI config (as written)',
+    },
     {
       path: 'cluster-cfg/services-configuration.yaml',
       content: renderServicesConfiguration(input),

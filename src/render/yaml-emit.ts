@@ -8,7 +8,8 @@ export type PlainValue = string | number | boolean | null | PlainValue[] | { [ke
 
 const SAFE_WORD = /^[A-Za-z][A-Za-z0-9_./-]*$/;
 const SAFE_IPV4 = /^[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}(\/[0-9]{1,2})?$/;
-const RESERVED_WORD = /^(y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|null|Null|NULL|nan|NaN|NAN|inf|Inf|INF)$/;
+const RESERVED_WORD =
+  /^(y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|null|Null|NULL|nan|NaN|NAN|inf|Inf|INF)$/;
 
 export function emitYaml(value: PlainValue): string {
   const lines: string[] = [];

@@ -21,7 +21,10 @@ export interface Validation extends FindingSummary {
  * Every offline rule over already-loaded inputs. Each rule is linear in the machines; between rules the event loop
  * gets a turn so a signal is seen even on a 100k-machine layout.
  */
-export async function runRules(input: ClusterSpec, signal?: AbortSignal): Promise<{ findings: Finding[]; vars: EffectiveVars }> {
+export async function runRules(
+  input: ClusterSpec,
+  signal?: AbortSignal,
+): Promise<{ findings: Finding[]; vars: EffectiveVars }> {
   const sink = new FindingSink(input);
   const vars = computeEffectiveVars(input.config);
   const rules: Array<() => void> = [
@@ -40,7 +43,11 @@ export async function runRules(input: ClusterSpec, signal?: AbortSignal): Promis
 }
 
 /** Load, check shape, run every rule. Never touches a machine or the network. */
-export async function validateCluster(layout: LayoutInput, configPath: string, signal?: AbortSignal): Promise<Validation> {
+export async function validateCluster(
+  layout: LayoutInput,
+  configPath: string,
+  signal?: AbortSignal,
+): Promise<Validation> {
   const loaded = await loadCluster(layout, configPath, signal);
   if (!loaded.input) return { ...summarize(loaded.findings), input: undefined, vars: undefined };
   const { findings, vars } = await runRules(loaded.input, signal);

@@ -16,7 +16,8 @@ const dir = tempDir('pai-deploy-front-');
 const home = join(dir, 'home');
 const EXAMPLE = ['-l', 'examples/layout.yaml', '-c', 'examples/config.yaml'];
 const STACK_TRACE = /\n\s+at .+(:\d+:\d+\)?|\(native\))$/m;
-const packageVersion = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
+const packageVersion = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string })
+  .version;
 
 /** The built CLI with PAI_DEPLOY_HOME in the temp dir, so nothing lands in the real home. */
 function cli(args: readonly string[], options: { cwd?: string } = {}): Promise<CliResult> {
@@ -29,8 +30,13 @@ function bash(script: string, args: readonly string[] = [], options: { cwd?: str
     execFile(
       'bash',
       ['-c', script, 'bash', ...args],
-      { cwd: options.cwd ?? repoRoot, env: { ...process.env, NODE: process.execPath, CLI: cliPath, PAI_DEPLOY_HOME: home }, maxBuffer: 64 * 1024 * 1024 },
-      (error, stdout, stderr) => resolve({ code: error && typeof error.code === 'number' ? error.code : error ? 1 : 0, stdout, stderr }),
+      {
+        cwd: options.cwd ?? repoRoot,
+        env: { ...process.env, NODE: process.execPath, CLI: cliPath, PAI_DEPLOY_HOME: home },
+        maxBuffer: 64 * 1024 * 1024,
+      },
+      (error, stdout, stderr) =>
+        resolve({ code: error && typeof error.code === 'number' ? error.code : error ? 1 : 0, stdout, stderr }),
     );
   });
 }
@@ -51,7 +57,9 @@ function ownAddresses(): [string, string] {
     .filter((entry) => entry !== undefined && entry.family === 'IPv4' && !entry.address.startsWith('127.'))
     .map((entry) => entry!.address);
   if (own.length < 2) {
-    throw new Error(`these tests need two IPv4 addresses of this machine outside 127/8; found ${own.join(', ') || 'none'}: run scripts/ci/provision-test-address.sh as root`);
+    throw new Error(
+      `these tests need two IPv4 addresses of this machine outside 127/8; found ${own.join(', ') || 'none'}: run scripts/ci/provision-test-address.sh as root`,
+    );
   }
   return [own[0]!, own[1]!];
 }
@@ -73,7 +81,11 @@ function writeSelfCluster(name: string, port: number): { layout: string; config:
 
 interface CheckReport {
   summary: { machines: number; unreachable: number };
-  machines: Array<{ hostname: string; reachable: boolean; checks: Array<{ id: string; status: string; observed?: string; message?: string }> }>;
+  machines: Array<{
+    hostname: string;
+    reachable: boolean;
+    checks: Array<{ id: string; status: string; observed?: string; message?: string }>;
+  }>;
   cluster: { checks: Array<{ id: string; status: string }> };
 }
 
@@ -111,7 +123,23 @@ describe('typed option values', () => {
     ['--max-clock-offset', '10'],
   ])('accepts %s %s', async (flag, value) => {
     const { layout, config } = writeSelfCluster('durations', 1);
-    const result = await cli(['check', '-l', layout, '-c', config, '--work-dir', join(dir, `work${flag}`), '--connect-attempts', '1', '--only', 'devbox.separate', '--format', 'json', flag, value]);
+    const result = await cli([
+      'check',
+      '-l',
+      layout,
+      '-c',
+      config,
+      '--work-dir',
+      join(dir, `work${flag}`),
+      '--connect-attempts',
+      '1',
+      '--only',
+      'devbox.separate',
+      '--format',
+      'json',
+      flag,
+      value,
+    ]);
     // 1: the machines refuse SSH and the dev-box is one of them; 2 would be a refused option.
     expect(result.code, result.stderr).toBe(1);
     expect(result.stderr).not.toContain('is invalid');
@@ -129,7 +157,25 @@ describe('typed option values', () => {
     try {
       const { layout, config } = writeSelfCluster('banner', (silent.address() as AddressInfo).port);
       const started = Date.now();
-      const result = await cli(['check', '-l', layout, '-c', config, '--work-dir', join(dir, 'banner-work'), '--limit', 'banner-master', '--connect-attempts', '1', '--connect-timeout', '500ms', '--only', 'ssh.connect', '--format', 'json']);
+      const result = await cli([
+        'check',
+        '-l',
+        layout,
+        '-c',
+        config,
+        '--work-dir',
+        join(dir, 'banner-work'),
+        '--limit',
+        'banner-master',
+        '--connect-attempts',
+        '1',
+        '--connect-timeout',
+        '500ms',
+        '--only',
+        'ssh.connect',
+        '--format',
+        'json',
+      ]);
       const elapsed = Date.now() - started;
       expectNoStackTrace(result);
       expect(result.code, result.stderr).toBe(1);
@@ -178,7 +224,7 @@ describe('usage errors and help', () => {
     expect(result.stderr).toMatch(/Did you mean --format\?/);
   });
 
-  it('`help config import-csv` prints that command\'s usage and exits 0', async () => {
+  it("`help config import-csv` prints that command's usage and exits 0", async () => {
     const result = await cli(['help', 'config', 'import-csv']);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^Usage: pai-deploy config import-csv /m);
@@ -186,7 +232,7 @@ describe('usage errors and help', () => {
     expect(result.stdout).toContain('Examples:');
   });
 
-  it('every command\'s --help has examples', async () => {
+  it("every command's --help has examples", async () => {
     // The command tree, read off the help itself (so a new command is covered without editing this test).
     const commandsIn = (help: string): string[] => {
       const section = /^Commands:\n((?:[ \t]+.*\n?)+)/m.exec(help)?.[1] ?? '';
@@ -223,7 +269,12 @@ describe('version', () => {
   it('`version --json` names the tool, kubespray and OpenPAI versions and Node', async () => {
     const result = await cli(['version', '--json']);
     expect(result.code).toBe(0);
-    const version = JSON.parse(result.stdout) as { version: string; kubespray: { commit: string }; openpai: { tag: string }; node: string };
+    const version = JSON.parse(result.stdout) as {
+      version: string;
+      kubespray: { commit: string };
+      openpai: { tag: string };
+      node: string;
+    };
     expect(version.version).toBe(packageVersion);
     expect(version.kubespray.commit).toBe('67167bd8d292b67e9c8bceccbc8fb230d05bd2ba');
     expect(version.openpai.tag).toBe('v1.8.0');
@@ -263,9 +314,15 @@ describe('shell completion', () => {
 
   it.each([
     [['pai-deploy', 'con'], ['config']],
-    [['pai-deploy', 'config', 'i'], ['import-csv', 'init']],
+    [
+      ['pai-deploy', 'config', 'i'],
+      ['import-csv', 'init'],
+    ],
     [['pai-deploy', 'check', '--form'], ['--format']],
-    [['pai-deploy', 'check', '--format', ''], ['json', 'junit', 'text']],
+    [
+      ['pai-deploy', 'check', '--format', ''],
+      ['json', 'junit', 'text'],
+    ],
   ])('bash: %j completes to %j', async (words, expected) => {
     expect(await bashComplete(words)).toEqual(expected);
   });
@@ -280,10 +337,14 @@ describe('shell completion', () => {
     expect(result.stdout).toMatch(/^complete -o default -F \S+ pai-deploy$/m);
     expect(spawnSync('bash', ['-n'], { input: result.stdout }).status, 'bash -n accepts the script').toBe(0);
     if (installed('zsh')) {
-      const loaded = spawnSync('zsh', ['-c', 'autoload -U compinit && compinit -u && source <("$NODE" "$CLI" completion zsh) && echo loaded'], {
-        env: { ...process.env, NODE: process.execPath, CLI: cliPath },
-        encoding: 'utf8',
-      });
+      const loaded = spawnSync(
+        'zsh',
+        ['-c', 'autoload -U compinit && compinit -u && source <("$NODE" "$CLI" completion zsh) && echo loaded'],
+        {
+          env: { ...process.env, NODE: process.execPath, CLI: cliPath },
+          encoding: 'utf8',
+        },
+      );
       expect(loaded.status, loaded.stderr).toBe(0);
       expect(loaded.stdout).toContain('loaded');
     }
@@ -296,15 +357,21 @@ describe('shell completion', () => {
     expect(script).toMatch(/^complete -c pai-deploy -f$/m);
     expect(script).toMatch(/^complete -c pai-deploy -n '__fish_use_subcommand' -a config /m);
     expect(script).toMatch(/^complete -c pai-deploy -n '__fish_seen_subcommand_from config[^']*' -a import-csv /m);
-    expect(script).toMatch(/^complete -c pai-deploy -n '__fish_seen_subcommand_from check[^']*' -l format -x -a 'text json junit' /m);
+    expect(script).toMatch(
+      /^complete -c pai-deploy -n '__fish_seen_subcommand_from check[^']*' -l format -x -a 'text json junit' /m,
+    );
     // One line per completion: a description is the command's one-line summary, not its multi-paragraph help.
     const stray = script.split('\n').filter((line) => line !== '' && !/^(#|complete -c pai-deploy )/.test(line));
     expect(stray, 'lines that are not a complete command (a description spanning lines)').toEqual([]);
     if (installed('fish')) {
-      const completed = spawnSync('fish', ['-c', '"$NODE" "$CLI" completion fish | source; complete -C "pai-deploy con"'], {
-        env: { ...process.env, NODE: process.execPath, CLI: cliPath },
-        encoding: 'utf8',
-      });
+      const completed = spawnSync(
+        'fish',
+        ['-c', '"$NODE" "$CLI" completion fish | source; complete -C "pai-deploy con"'],
+        {
+          env: { ...process.env, NODE: process.execPath, CLI: cliPath },
+          encoding: 'utf8',
+        },
+      );
       expect(completed.status, completed.stderr).toBe(0);
       expect(completed.stdout).toMatch(/^config\t/m);
     }
@@ -344,12 +411,15 @@ describe('when stdout goes away or fills up', () => {
     expect(piped.stderr).not.toMatch(/error|EPIPE/i);
   });
 
-  it.each([['--help'], ['plan -l examples/layout.yaml -c examples/config.yaml'], ['version']])('`%s >/dev/full` ends with a one-line error and exit 1', async (args) => {
-    const result = await bash(`exec "$NODE" "$CLI" ${args} >/dev/full`);
-    expect(result.code).toBe(1);
-    const errors = result.stderr.split('\n').filter((line) => /^(pai-deploy: )?error/.test(line));
-    expect(errors, result.stderr).toHaveLength(1);
-    expect(errors[0]).toMatch(/no space left on device/);
-    expectNoStackTrace(result);
-  });
+  it.each([['--help'], ['plan -l examples/layout.yaml -c examples/config.yaml'], ['version']])(
+    '`%s >/dev/full` ends with a one-line error and exit 1',
+    async (args) => {
+      const result = await bash(`exec "$NODE" "$CLI" ${args} >/dev/full`);
+      expect(result.code).toBe(1);
+      const errors = result.stderr.split('\n').filter((line) => /^(pai-deploy: )?error/.test(line));
+      expect(errors, result.stderr).toHaveLength(1);
+      expect(errors[0]).toMatch(/no space left on device/);
+      expectNoStackTrace(result);
+    },
+  );
 });

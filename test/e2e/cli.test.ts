@@ -12,17 +12,27 @@ import { describeWithInfra } from '../support/infra.js';
 const dir = tempDir('pai-deploy-cli-');
 const EXAMPLE = ['-l', 'examples/layout.yaml', '-c', 'examples/config.yaml'];
 const BAD_LAYOUT = join(dir, 'bad-layout.yaml');
-writeFileSync(BAD_LAYOUT, readFileSync('examples/layout.yaml', 'utf8').replace('hostname: pai-gpu-02', 'hostname: pai-gpu-01'));
+writeFileSync(
+  BAD_LAYOUT,
+  readFileSync('examples/layout.yaml', 'utf8').replace('hostname: pai-gpu-02', 'hostname: pai-gpu-01'),
+);
 
 describe('help and usage', () => {
   it('prints help with examples and exits 0', async () => {
     const result = await runCli(['--help']);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('Examples:');
-    for (const command of ['validate', 'render', 'plan', 'config init', 'config import-csv']) expect(result.stdout).toContain(command);
+    for (const command of ['validate', 'render', 'plan', 'config init', 'config import-csv'])
+      expect(result.stdout).toContain(command);
   });
   it('prints each command help with examples', async () => {
-    for (const args of [['validate', '--help'], ['render', '-h'], ['plan', '--help'], ['config', 'init', '--help'], ['help', 'config', 'import-csv']]) {
+    for (const args of [
+      ['validate', '--help'],
+      ['render', '-h'],
+      ['plan', '--help'],
+      ['config', 'init', '--help'],
+      ['help', 'config', 'import-csv'],
+    ]) {
       const result = await runCli(args);
       expect(result.code, args.join(' ')).toBe(0);
       expect(result.stdout).toMatch(/Usage: pai-deploy/);
@@ -56,7 +66,12 @@ describe('validate', () => {
   it('reports like a compiler and exits 1', async () => {
     const result = await runCli(['validate', '-l', BAD_LAYOUT, '-c', 'examples/config.yaml']);
     expect(result.code).toBe(1);
-    expect(result.stdout).toMatch(new RegExp(`^${BAD_LAYOUT}:\\d+:\\d+ error \\[duplicate-hostname\\] machine-list\\[2\\]\\.hostname: hostname "pai-gpu-01"`, 'm'));
+    expect(result.stdout).toMatch(
+      new RegExp(
+        `^${BAD_LAYOUT}:\\d+:\\d+ error \\[duplicate-hostname\\] machine-list\\[2\\]\\.hostname: hostname "pai-gpu-01"`,
+        'm',
+      ),
+    );
     expect(result.stdout).toContain('    hint: ');
     expect(result.stdout).not.toContain('\x1b[');
   });
@@ -65,7 +80,18 @@ describe('validate', () => {
     expect(result.code).toBe(1);
     const report = JSON.parse(result.stdout);
     expect(report.valid).toBe(false);
-    expect(report.errors[0]).toEqual(expect.objectContaining({ severity: 'error', code: 'duplicate-hostname', file: BAD_LAYOUT, line: expect.any(Number), column: expect.any(Number), path: 'machine-list[2].hostname', message: expect.any(String), hint: expect.any(String) }));
+    expect(report.errors[0]).toEqual(
+      expect.objectContaining({
+        severity: 'error',
+        code: 'duplicate-hostname',
+        file: BAD_LAYOUT,
+        line: expect.any(Number),
+        column: expect.any(Number),
+        path: 'machine-list[2].hostname',
+        message: expect.any(String),
+        hint: expect.any(String),
+      }),
+    );
     expect(report.warnings).toEqual([]);
   });
   it('fails on warnings with --strict', async () => {
@@ -75,9 +101,13 @@ describe('validate', () => {
     expect((await runCli(['validate', '-l', 'examples/layout.yaml', '-c', config, '--strict'])).code).toBe(1);
   });
   it('uses colour only when forced and never with NO_COLOR', async () => {
-    const forced = await runCli(['validate', '-l', BAD_LAYOUT, '-c', 'examples/config.yaml'], { env: { FORCE_COLOR: '1' } });
+    const forced = await runCli(['validate', '-l', BAD_LAYOUT, '-c', 'examples/config.yaml'], {
+      env: { FORCE_COLOR: '1' },
+    });
     expect(forced.stdout).toContain('\x1b[31merror');
-    const noColor = await runCli(['validate', '-l', BAD_LAYOUT, '-c', 'examples/config.yaml'], { env: { FORCE_COLOR: '1', NO_COLOR: '1' } });
+    const noColor = await runCli(['validate', '-l', BAD_LAYOUT, '-c', 'examples/config.yaml'], {
+      env: { FORCE_COLOR: '1', NO_COLOR: '1' },
+    });
     expect(noColor.stdout).not.toContain('\x1b[');
   });
 });
@@ -88,7 +118,13 @@ describe('render', () => {
     const b = join(dir, 'render-b');
     expect((await runCli(['render', ...EXAMPLE, '--out', a])).code).toBe(0);
     expect((await runCli(['render', ...EXAMPLE, '--out', b])).code).toBe(0);
-    for (const file of ['inventory/hosts.yml', 'inventory/openpai.yml', 'cluster-cfg/layout.yaml', 'cluster-cfg/config.yaml', 'cluster-cfg/services-configuration.yaml']) {
+    for (const file of [
+      'inventory/hosts.yml',
+      'inventory/openpai.yml',
+      'cluster-cfg/layout.yaml',
+      'cluster-cfg/config.yaml',
+      'cluster-cfg/services-configuration.yaml',
+    ]) {
       expect(readFileSync(join(a, file)), file).toEqual(readFileSync(join(b, file)));
     }
     expect(statSync(join(a, 'cluster-cfg/config.yaml')).mode & 0o777).toBe(0o600);
@@ -129,11 +165,24 @@ describe('plan', () => {
     expect(result.code).toBe(0);
     const { plan } = JSON.parse(result.stdout);
     expect(plan.workDir).toBe(join(home, 'clusters', 'pai'));
-    expect(plan.machines.map((m: { hostname: string }) => m.hostname)).toEqual(['pai-master-01', 'pai-gpu-01', 'pai-gpu-02', 'pai-cpu-01']);
+    expect(plan.machines.map((m: { hostname: string }) => m.hostname)).toEqual([
+      'pai-master-01',
+      'pai-gpu-01',
+      'pai-gpu-02',
+      'pai-cpu-01',
+    ]);
     expect(plan.services.layers[0]).toEqual(['cluster-configuration']);
     type PlannedPhase = { id: string; steps: Array<{ description: string }> };
-    expect(plan.phases.map((p: PlannedPhase) => p.id)).toEqual(['validate', 'render', 'check', 'kubespray', 'services']);
-    const notBuilt = plan.phases.filter((p: PlannedPhase) => p.steps.some((step) => step.description.endsWith('[not built yet]')));
+    expect(plan.phases.map((p: PlannedPhase) => p.id)).toEqual([
+      'validate',
+      'render',
+      'check',
+      'kubespray',
+      'services',
+    ]);
+    const notBuilt = plan.phases.filter((p: PlannedPhase) =>
+      p.steps.some((step) => step.description.endsWith('[not built yet]')),
+    );
     expect(notBuilt.map((p: PlannedPhase) => p.id)).toEqual(['kubespray', 'services']);
     expect(existsSync(home)).toBe(false);
   });
@@ -143,10 +192,14 @@ describe('config init and import-csv', () => {
   it('writes a valid example pair and refuses to overwrite it', async () => {
     const target = join(dir, 'init');
     expect((await runCli(['config', 'init', '--dir', target])).code).toBe(0);
-    expect((await runCli(['validate', '-l', join(target, 'layout.yaml'), '-c', join(target, 'config.yaml')])).code).toBe(0);
+    expect(
+      (await runCli(['validate', '-l', join(target, 'layout.yaml'), '-c', join(target, 'config.yaml')])).code,
+    ).toBe(0);
     // Editors find the schema through the first line; it is written beside the file, as `config schema` prints it.
     for (const kind of ['layout', 'config']) {
-      expect(readFileSync(join(target, `${kind}.yaml`), 'utf8').split('\n')[0]).toBe(`# yaml-language-server: $schema=./${kind}.schema.json`);
+      expect(readFileSync(join(target, `${kind}.yaml`), 'utf8').split('\n')[0]).toBe(
+        `# yaml-language-server: $schema=./${kind}.schema.json`,
+      );
       const printed = await runCli(['config', 'schema', kind]);
       expect(printed.code).toBe(0);
       expect(JSON.parse(readFileSync(join(target, `${kind}.schema.json`), 'utf8'))).toEqual(JSON.parse(printed.stdout));
@@ -163,14 +216,31 @@ describe('config init and import-csv', () => {
     writeFileSync(master, '\uFEFFpai-master-01,10.0.0.10\r\n\r\n');
     writeFileSync(worker, 'pai-w-01,10.0.0.11\r\npai-w-02,10.0.0.12\r\n');
     const out = join(dir, 'imported.yaml');
-    const result = await runCli(['config', 'import-csv', '--master-csv', master, '--worker-csv', worker, '-o', out, '--worker-device', 'nvidia.com/gpu', '--worker-device-count', '8']);
+    const result = await runCli([
+      'config',
+      'import-csv',
+      '--master-csv',
+      master,
+      '--worker-csv',
+      worker,
+      '-o',
+      out,
+      '--worker-device',
+      'nvidia.com/gpu',
+      '--worker-device-count',
+      '8',
+    ]);
     expect(result.code).toBe(0);
     const layout = parse(readFileSync(out, 'utf8'));
     expect(layout['machine-list']).toHaveLength(3);
     expect(layout['machine-sku']['worker-sku']['computing-device']).toEqual({ type: 'nvidia.com/gpu', count: 8 });
     expect((await runCli(['validate', '-l', out, '-c', 'examples/config.yaml'])).code).toBe(0);
-    expect((await runCli(['validate', '--master-csv', master, '--worker-csv', worker, '-c', 'examples/config.yaml'])).code).toBe(0);
-    expect((await runCli(['config', 'import-csv', '--master-csv', master, '--worker-csv', worker, '-o', out])).code).toBe(2);
+    expect(
+      (await runCli(['validate', '--master-csv', master, '--worker-csv', worker, '-c', 'examples/config.yaml'])).code,
+    ).toBe(0);
+    expect(
+      (await runCli(['config', 'import-csv', '--master-csv', master, '--worker-csv', worker, '-o', out])).code,
+    ).toBe(2);
   });
 });
 
@@ -185,7 +255,9 @@ function ownAddresses(): [string, string] {
     .filter((entry) => entry && entry.family === 'IPv4' && !entry.address.startsWith('127.'))
     .map((entry) => entry!.address);
   if (own.length < 2) {
-    throw new Error(`these tests need two IPv4 addresses of this machine outside 127/8; found ${own.join(', ') || 'none'}: run scripts/ci/provision-test-address.sh as root`);
+    throw new Error(
+      `these tests need two IPv4 addresses of this machine outside 127/8; found ${own.join(', ') || 'none'}: run scripts/ci/provision-test-address.sh as root`,
+    );
   }
   return [own[0]!, own[1]!];
 }
@@ -198,7 +270,10 @@ function writeSelfCluster(name: string, port: number): { layout: string; config:
   const layout = join(dir, `${name}-layout.yaml`);
   const config = join(dir, `${name}-config.yaml`);
   const [master, worker] = ownAddresses();
-  writeFileSync(layout, `machine-sku:\n  s:\n    mem: "1Gi"\n    cpu:\n      vcore: 1\nmachine-list:\n  - hostname: ${name}-master\n    hostip: ${master}\n    machine-type: s\n    pai-master: "true"\n  - hostname: ${name}-worker\n    hostip: ${worker}\n    machine-type: s\n    pai-worker: "true"\n`);
+  writeFileSync(
+    layout,
+    `machine-sku:\n  s:\n    mem: "1Gi"\n    cpu:\n      vcore: 1\nmachine-list:\n  - hostname: ${name}-master\n    hostip: ${master}\n    machine-type: s\n    pai-master: "true"\n  - hostname: ${name}-worker\n    hostip: ${worker}\n    machine-type: s\n    pai-worker: "true"\n`,
+  );
   writeFileSync(config, `user: pai\npassword: "x"\ndocker_image_tag: v1.8.0\nssh_port: ${port}\n`);
   return { layout, config };
 }
@@ -228,12 +303,32 @@ describe('check without a lab', () => {
     // Port 1 of this machine refuses at once.
     const { layout, config } = writeSelfCluster('self', 1);
     const started = Date.now();
-    const result = await runCli(['check', '-l', layout, '-c', config, '--work-dir', join(dir, 'self-work'), '--format', 'json', '--connect-attempts', '2', '--connect-timeout', '2s', '--only', 'ssh.*,devbox.separate', '-v']);
+    const result = await runCli([
+      'check',
+      '-l',
+      layout,
+      '-c',
+      config,
+      '--work-dir',
+      join(dir, 'self-work'),
+      '--format',
+      'json',
+      '--connect-attempts',
+      '2',
+      '--connect-timeout',
+      '2s',
+      '--only',
+      'ssh.*,devbox.separate',
+      '-v',
+    ]);
     expect(result.code).toBe(1);
     const report = JSON.parse(result.stdout);
     expect(report.summary).toMatchObject({ machines: 2, unreachable: 2 });
     const master = report.machines.find((m: { hostname: string }) => m.hostname === 'self-master');
-    expect(master.checks.find((c: { id: string }) => c.id === 'ssh.connect')).toMatchObject({ status: 'fail', observed: expect.stringContaining('ECONNREFUSED') });
+    expect(master.checks.find((c: { id: string }) => c.id === 'ssh.connect')).toMatchObject({
+      status: 'fail',
+      observed: expect.stringContaining('ECONNREFUSED'),
+    });
     expect(report.cluster.checks[0]).toMatchObject({ id: 'devbox.separate', status: 'fail' });
     expect(result.stderr).toMatch(/self-master: connecting \(attempt 2\)/);
     expect(Date.now() - started).toBeLessThan(25_000);
@@ -245,7 +340,25 @@ describe('Ctrl-C', () => {
     await withSilentServer(async (port) => {
       // The silent master would keep the check waiting for its whole connect timeout.
       const { layout, config } = writeSelfCluster('silent', port);
-      const child = spawn(process.execPath, [cliPath, 'check', '-l', layout, '-c', config, '--work-dir', join(dir, 'silent-work'), '--connect-timeout', '60', '--only', 'ssh.*', '-v'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(
+        process.execPath,
+        [
+          cliPath,
+          'check',
+          '-l',
+          layout,
+          '-c',
+          config,
+          '--work-dir',
+          join(dir, 'silent-work'),
+          '--connect-timeout',
+          '60',
+          '--only',
+          'ssh.*',
+          '-v',
+        ],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
       let stderr = '';
       const connecting = new Promise<void>((resolve) => {
         child.stderr.on('data', (chunk: Buffer) => {
@@ -268,65 +381,82 @@ describe('Ctrl-C', () => {
 /** Runs a shell command line on a pseudo-terminal with util-linux `script`, as a person at a terminal would. */
 function onTerminal(commandLine: string): Promise<{ code: number; screen: string }> {
   return new Promise((resolve) => {
-    execFile('script', ['-qec', commandLine, '/dev/null'], { cwd: dir, env: { ...process.env, TERM: 'xterm' } }, (error, stdout) => {
-      resolve({ code: error && typeof error.code === 'number' ? error.code : error ? 1 : 0, screen: stdout });
-    });
+    execFile(
+      'script',
+      ['-qec', commandLine, '/dev/null'],
+      { cwd: dir, env: { ...process.env, TERM: 'xterm' } },
+      (error, stdout) => {
+        resolve({ code: error && typeof error.code === 'number' ? error.code : error ? 1 : 0, screen: stdout });
+      },
+    );
   });
 }
 
-await describeWithInfra('check on a terminal', () => {
-  try {
-    execFileSync('script', ['--version'], { stdio: 'ignore' });
-    return null;
-  } catch {
-    return 'util-linux `script` is not installed (apt-get install bsdutils)';
-  }
-}, () => {
-  /** `check` of the tty cluster on a terminal `columns` wide, with an optional shell redirection and wrapper. */
-  const checkLine = (options: { columns: number; port?: number; redirect?: string; wrapper?: string; connectTimeout?: number }) => {
-    writeSelfCluster('tty', options.port ?? 1);
-    const command = `'${process.execPath}' '${cliPath}' check -l tty-layout.yaml -c tty-config.yaml --work-dir tty-work --connect-attempts 1 --connect-timeout ${options.connectTimeout ?? 2} --only 'ssh.*'`;
-    return `stty cols ${options.columns} rows 40; ${options.wrapper ?? ''} ${command} ${options.redirect ?? ''}`;
-  };
-  it('draws live progress per machine, then the report', async () => {
-    const { code, screen } = await onTerminal(checkLine({ columns: 100 }));
-    expect(code).toBe(1);
-    // eslint-disable-next-line no-control-regex -- the terminal's cursor-up sequence: the live area is redrawn in place
-    expect(screen).toMatch(/\x1b\[\d+A/);
-    expect(screen).toMatch(/tty-master: unreachable/);
-    expect(screen).toContain('2 machines: 0 passed, 0 with warnings, 0 failed, 2 unreachable');
-    expect(screen).toMatch(/recap:.*2 failed/);
-  });
-  it('keeps stdout a clean report when it is redirected, with the live display on stderr', async () => {
-    const { code, screen } = await onTerminal(checkLine({ columns: 100, redirect: '> tty-report.txt' }));
-    expect(code).toBe(1);
-    const report = readFileSync(join(dir, 'tty-report.txt'), 'utf8');
-    expect(report.startsWith('tty-master (')).toBe(true);
-    expect(report).not.toContain('\x1b');
-    expect(report).not.toContain('connecting');
-    expect(screen).toMatch(/tty-master: unreachable/);
-    expect(screen).not.toContain('tty-master (');
-  });
-  it('keeps stderr free of escapes when it is redirected on a terminal', async () => {
-    const { code } = await onTerminal(checkLine({ columns: 100, redirect: '2> tty-progress.txt' }));
-    expect(code).toBe(1);
-    const progress = readFileSync(join(dir, 'tty-progress.txt'), 'utf8');
-    expect(progress).toMatch(/tty-master: unreachable/);
-    expect(progress).not.toContain('\x1b');
-  });
-  it('gives the cursor back when Ctrl-C stops the live display', async () => {
-    await withSilentServer(async (port) => {
-      const { code, screen } = await onTerminal(checkLine({ columns: 100, port, connectTimeout: 30, wrapper: 'timeout --preserve-status -s INT 2' }));
-      expect(code).toBe(130);
-      expect(screen).toContain('\x1b[?25l');
-      expect(screen.lastIndexOf('\x1b[?25h')).toBeGreaterThan(screen.lastIndexOf('\x1b[?25l'));
-      expect(screen).toContain('interrupted');
+await describeWithInfra(
+  'check on a terminal',
+  () => {
+    try {
+      execFileSync('script', ['--version'], { stdio: 'ignore' });
+      return null;
+    } catch {
+      return 'util-linux `script` is not installed (apt-get install bsdutils)';
+    }
+  },
+  () => {
+    /** `check` of the tty cluster on a terminal `columns` wide, with an optional shell redirection and wrapper. */
+    const checkLine = (options: {
+      columns: number;
+      port?: number;
+      redirect?: string;
+      wrapper?: string;
+      connectTimeout?: number;
+    }) => {
+      writeSelfCluster('tty', options.port ?? 1);
+      const command = `'${process.execPath}' '${cliPath}' check -l tty-layout.yaml -c tty-config.yaml --work-dir tty-work --connect-attempts 1 --connect-timeout ${options.connectTimeout ?? 2} --only 'ssh.*'`;
+      return `stty cols ${options.columns} rows 40; ${options.wrapper ?? ''} ${command} ${options.redirect ?? ''}`;
+    };
+    it('draws live progress per machine, then the report', async () => {
+      const { code, screen } = await onTerminal(checkLine({ columns: 100 }));
+      expect(code).toBe(1);
+      // eslint-disable-next-line no-control-regex -- the terminal's cursor-up sequence: the live area is redrawn in place
+      expect(screen).toMatch(/\x1b\[\d+A/);
+      expect(screen).toMatch(/tty-master: unreachable/);
+      expect(screen).toContain('2 machines: 0 passed, 0 with warnings, 0 failed, 2 unreachable');
+      expect(screen).toMatch(/recap:.*2 failed/);
     });
-  });
-  it('falls back to plain lines on a terminal that reports no width', async () => {
-    const { screen } = await onTerminal(checkLine({ columns: 0 }));
-    expect(screen).toMatch(/^tty-master: unreachable: .*\r?$/m);
-    // eslint-disable-next-line no-control-regex -- no cursor-up: nothing is redrawn
-    expect(screen).not.toMatch(/\x1b\[\d+A/);
-  });
-});
+    it('keeps stdout a clean report when it is redirected, with the live display on stderr', async () => {
+      const { code, screen } = await onTerminal(checkLine({ columns: 100, redirect: '> tty-report.txt' }));
+      expect(code).toBe(1);
+      const report = readFileSync(join(dir, 'tty-report.txt'), 'utf8');
+      expect(report.startsWith('tty-master (')).toBe(true);
+      expect(report).not.toContain('\x1b');
+      expect(report).not.toContain('connecting');
+      expect(screen).toMatch(/tty-master: unreachable/);
+      expect(screen).not.toContain('tty-master (');
+    });
+    it('keeps stderr free of escapes when it is redirected on a terminal', async () => {
+      const { code } = await onTerminal(checkLine({ columns: 100, redirect: '2> tty-progress.txt' }));
+      expect(code).toBe(1);
+      const progress = readFileSync(join(dir, 'tty-progress.txt'), 'utf8');
+      expect(progress).toMatch(/tty-master: unreachable/);
+      expect(progress).not.toContain('\x1b');
+    });
+    it('gives the cursor back when Ctrl-C stops the live display', async () => {
+      await withSilentServer(async (port) => {
+        const { code, screen } = await onTerminal(
+          checkLine({ columns: 100, port, connectTimeout: 30, wrapper: 'timeout --preserve-status -s INT 2' }),
+        );
+        expect(code).toBe(130);
+        expect(screen).toContain('\x1b[?25l');
+        expect(screen.lastIndexOf('\x1b[?25h')).toBeGreaterThan(screen.lastIndexOf('\x1b[?25l'));
+        expect(screen).toContain('interrupted');
+      });
+    });
+    it('falls back to plain lines on a terminal that reports no width', async () => {
+      const { screen } = await onTerminal(checkLine({ columns: 0 }));
+      expect(screen).toMatch(/^tty-master: unreachable: .*\r?$/m);
+      // eslint-disable-next-line no-control-regex -- no cursor-up: nothing is redrawn
+      expect(screen).not.toMatch(/\x1b\[\d+A/);
+    });
+  },
+);

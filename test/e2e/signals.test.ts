@@ -50,7 +50,8 @@ interface Running {
 const running = new Set<Running>();
 
 afterEach(() => {
-  for (const run of running) if (run.child.exitCode === null && run.child.signalCode === null) run.child.kill('SIGKILL');
+  for (const run of running)
+    if (run.child.exitCode === null && run.child.signalCode === null) run.child.kill('SIGKILL');
   running.clear();
 });
 
@@ -58,7 +59,11 @@ function start(args: readonly string[], options: { cwd?: string } = {}): Running
   const env: NodeJS.ProcessEnv = { ...process.env, PAI_DEPLOY_HOME: home };
   delete env['NO_COLOR'];
   delete env['FORCE_COLOR'];
-  const child = spawn(process.execPath, [cliPath, ...args], { cwd: options.cwd ?? repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [cliPath, ...args], {
+    cwd: options.cwd ?? repoRoot,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   const watchers = new Set<() => void>();
@@ -69,7 +74,9 @@ function start(args: readonly string[], options: { cwd?: string } = {}): Running
   });
   let exitedAt = 0;
   child.on('exit', () => (exitedAt = performance.now()));
-  const exit = new Promise<Exit>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, at: exitedAt || performance.now() })));
+  const exit = new Promise<Exit>((resolve) =>
+    child.on('close', (code, signal) => resolve({ code, signal, at: exitedAt || performance.now() })),
+  );
   const run: Running = {
     child,
     stdout: () => stdout,
@@ -111,7 +118,9 @@ async function signalAndWait(run: Running, signal: NodeJS.Signals, label: string
   if (exit === undefined) {
     run.child.kill('SIGKILL');
     await run.exit;
-    throw new Error(`${label}: still running ${GIVE_UP_MS / 1000} s after ${signal} (killed); stderr:\n${run.stderr()}`);
+    throw new Error(
+      `${label}: still running ${GIVE_UP_MS / 1000} s after ${signal} (killed); stderr:\n${run.stderr()}`,
+    );
   }
   const millis = Math.round(exit.at - sentAt);
   console.log(`[signals] ${label}: ${signal} → exit ${exit.code ?? exit.signal} in ${millis} ms`);
@@ -154,19 +163,23 @@ describe('a signal during a long validate (100,000 machines)', () => {
   // Past the YAML reading, the rules run over the whole cluster; they must hand the event loop back too, or a signal
   // waits for the end of the validate. On a machine where the whole validate is over in 5 s there is nothing left
   // to interrupt, and the test only checks that it succeeded.
-  it('SIGTERM 5 s in (in the rules, past the YAML reading) → exit 143 promptly as well', { timeout: 60_000 }, async () => {
-    const run = validateBig();
-    await runningFor(run, 5_000);
-    if (run.child.exitCode !== null) {
-      console.log('[signals] validate 100k was over within 5 s: nothing to interrupt');
-      expect((await run.exit).code).toBe(0);
-      return;
-    }
-    const exit = await signalAndWait(run, 'SIGTERM', 'validate 100k, SIGTERM at 5 s');
-    expect(exit.code).toBe(143);
-    expect(exit.millis).toBeLessThan(PROMPT_EXIT_MS);
-    expectInterrupted(run);
-  });
+  it(
+    'SIGTERM 5 s in (in the rules, past the YAML reading) → exit 143 promptly as well',
+    { timeout: 60_000 },
+    async () => {
+      const run = validateBig();
+      await runningFor(run, 5_000);
+      if (run.child.exitCode !== null) {
+        console.log('[signals] validate 100k was over within 5 s: nothing to interrupt');
+        expect((await run.exit).code).toBe(0);
+        return;
+      }
+      const exit = await signalAndWait(run, 'SIGTERM', 'validate 100k, SIGTERM at 5 s');
+      expect(exit.code).toBe(143);
+      expect(exit.millis).toBeLessThan(PROMPT_EXIT_MS);
+      expectInterrupted(run);
+    },
+  );
 });
 
 describe('a FIFO as the layout', () => {
@@ -197,11 +210,15 @@ describe('a FIFO as the layout', () => {
 
   it('bash process substitution for both files validates fine', async () => {
     const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn('bash', ['-c', '"$NODE" "$CLI" validate -l <(cat examples/layout.yaml) -c <(cat examples/config.yaml)'], {
-        cwd: repoRoot,
-        env: { ...process.env, NODE: process.execPath, CLI: cliPath, PAI_DEPLOY_HOME: home },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      const child = spawn(
+        'bash',
+        ['-c', '"$NODE" "$CLI" validate -l <(cat examples/layout.yaml) -c <(cat examples/config.yaml)'],
+        {
+          cwd: repoRoot,
+          env: { ...process.env, NODE: process.execPath, CLI: cliPath, PAI_DEPLOY_HOME: home },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -223,7 +240,9 @@ function ownAddresses(): [string, string] {
     .filter((entry) => entry !== undefined && entry.family === 'IPv4' && !entry.address.startsWith('127.'))
     .map((entry) => entry!.address);
   if (own.length < 2) {
-    throw new Error(`these tests need two IPv4 addresses of this machine outside 127/8; found ${own.join(', ') || 'none'}: run scripts/ci/provision-test-address.sh as root`);
+    throw new Error(
+      `these tests need two IPv4 addresses of this machine outside 127/8; found ${own.join(', ') || 'none'}: run scripts/ci/provision-test-address.sh as root`,
+    );
   }
   return [own[0]!, own[1]!];
 }
@@ -246,7 +265,12 @@ async function withSilentServer<T>(address: string, use: (port: number) => Promi
 }
 
 /** A two-machine cluster of this machine's own addresses: the master on `master`, the worker on `worker`. */
-function writeSelfCluster(name: string, master: string, worker: string, port: number): { layout: string; config: string } {
+function writeSelfCluster(
+  name: string,
+  master: string,
+  worker: string,
+  port: number,
+): { layout: string; config: string } {
   const layout = join(dir, `${name}-layout.yaml`);
   const config = join(dir, `${name}-config.yaml`);
   writeFileSync(
@@ -290,10 +314,30 @@ describe('SIGINT during check, with a machine that never answers', () => {
    * 60 s connect timeout), the worker's is refused at once (so one machine's report is done before the signal).
    * Resolves once the master is connecting and the worker is reported unreachable.
    */
-  async function checkWaitingOnSilentMaster(name: string, port: number, master: string, worker: string): Promise<{ run: Running; workDir: string }> {
+  async function checkWaitingOnSilentMaster(
+    name: string,
+    port: number,
+    master: string,
+    worker: string,
+  ): Promise<{ run: Running; workDir: string }> {
     const { layout, config } = writeSelfCluster(name, master, worker, port);
     const workDir = join(dir, `${name}-work`);
-    const run = start(['check', '-l', layout, '-c', config, '--work-dir', workDir, '--connect-timeout', '60s', '--connect-attempts', '1', '--only', 'ssh.*', '-v']);
+    const run = start([
+      'check',
+      '-l',
+      layout,
+      '-c',
+      config,
+      '--work-dir',
+      workDir,
+      '--connect-timeout',
+      '60s',
+      '--connect-attempts',
+      '1',
+      '--only',
+      'ssh.*',
+      '-v',
+    ]);
     await run.waitForStderr(new RegExp(`${name}-master: connecting`));
     await run.waitForStderr(new RegExp(`${name}-worker: unreachable`));
     return { run, workDir };
@@ -318,12 +362,20 @@ describe('SIGINT during check, with a machine that never answers', () => {
       };
       expect(state.phases['validate']?.status).toBe('done');
       expect(state.phases['check']).toMatchObject({ status: 'interrupted', reason: 'interrupted by SIGINT' });
-      expect(state.lastRun).toMatchObject({ action: 'check', outcome: 'interrupted', phase: 'check', finishedAt: expect.any(String) });
+      expect(state.lastRun).toMatchObject({
+        action: 'check',
+        outcome: 'interrupted',
+        phase: 'check',
+        finishedAt: expect.any(String),
+      });
 
       // The check phase's clean-up keeps the reports of the machines finished before the signal.
       const partialPath = join(workDir, 'logs', 'check-interrupted.json');
       expect(existsSync(partialPath), 'logs/check-interrupted.json is written by the clean-up').toBe(true);
-      const partial = JSON.parse(readFileSync(partialPath, 'utf8')) as { interrupted: string; machines: Array<{ hostname: string; reachable: boolean }> };
+      const partial = JSON.parse(readFileSync(partialPath, 'utf8')) as {
+        interrupted: string;
+        machines: Array<{ hostname: string; reachable: boolean }>;
+      };
       expect(partial.interrupted).toBe('SIGINT');
       expect(partial.machines.map((machine) => machine.hostname)).toEqual(['sigint-worker']);
       expect(partial.machines[0]?.reachable).toBe(false);

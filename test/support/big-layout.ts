@@ -8,7 +8,8 @@ import { join } from 'node:path';
  * (scripts/bench.mjs has its own generator for its 4,096 machines; its addressing stops at 65,536 machines.)
  */
 export function bigLayoutText(count: number): string {
-  if (!Number.isInteger(count) || count < 1) throw new Error(`bigLayoutText: count must be a whole number of at least 1, got ${count}`);
+  if (!Number.isInteger(count) || count < 1)
+    throw new Error(`bigLayoutText: count must be a whole number of at least 1, got ${count}`);
   const lines = [
     'machine-sku:',
     '  master-sku:',
@@ -30,7 +31,12 @@ export function bigLayoutText(count: number): string {
     '    pai-master: "true"',
   ];
   for (let i = 1; i < count; i++) {
-    lines.push(`  - hostname: pai-worker-${String(i).padStart(6, '0')}`, `    hostip: ${machineIp(i)}`, '    machine-type: gpu-sku', '    pai-worker: "true"');
+    lines.push(
+      `  - hostname: pai-worker-${String(i).padStart(6, '0')}`,
+      `    hostip: ${machineIp(i)}`,
+      '    machine-type: gpu-sku',
+      '    pai-worker: "true"',
+    );
   }
   return lines.join('\n') + '\n';
 }

@@ -12,7 +12,10 @@ export interface CliResult {
 }
 
 /** Runs the built CLI as a user would, without a TTY. */
-export function runCli(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+export function runCli(
+  args: readonly string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<CliResult> {
   if (!existsSync(new URL('../../dist/cli/main.js', import.meta.url))) {
     throw new Error('dist/ is missing: run `npm run build` (npm test does it first)');
   }
@@ -20,9 +23,14 @@ export function runCli(args: readonly string[], options: { cwd?: string; env?: N
     const env: NodeJS.ProcessEnv = { ...process.env };
     delete env['NO_COLOR'];
     delete env['FORCE_COLOR'];
-    execFile(process.execPath, [cliPath, ...args], { cwd: options.cwd ?? repoRoot, env: { ...env, ...options.env } }, (error, stdout, stderr) => {
-      const code = error && typeof error.code === 'number' ? error.code : error ? 1 : 0;
-      resolve({ code, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [cliPath, ...args],
+      { cwd: options.cwd ?? repoRoot, env: { ...env, ...options.env } },
+      (error, stdout, stderr) => {
+        const code = error && typeof error.code === 'number' ? error.code : error ? 1 : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
   });
 }

@@ -40,7 +40,12 @@ export class FakeIoHost implements IoHost {
     this.questions.push(question as IoQuestion<unknown>);
     if (this.answers.length > 0) return Promise.resolve(this.answers.shift() as T);
     if ('default' in question && question.default !== undefined) return Promise.resolve(question.default as T);
-    return Promise.reject(new UsageError(`${question.text}: no answer in a fake host`, question.flag ? `Pass ${question.flag}.` : undefined));
+    return Promise.reject(
+      new UsageError(
+        `${question.text}: no answer in a fake host`,
+        question.flag ? `Pass ${question.flag}.` : undefined,
+      ),
+    );
   }
 
   span(title: string, options?: SpanOptions): Span {

@@ -1,4 +1,12 @@
-import type { DevboxEngine, FileToWrite, KubeApi, KubeConnectOptions, Ports, RemoteHosts, RemoteHostsOptions } from '../../src/ports/ports.js';
+import type {
+  DevboxEngine,
+  FileToWrite,
+  KubeApi,
+  KubeConnectOptions,
+  Ports,
+  RemoteHosts,
+  RemoteHostsOptions,
+} from '../../src/ports/ports.js';
 
 export interface FakePorts extends Ports {
   /** Port calls, in order: `writeFiles <dir>`, `openHosts`, `devbox`, `kube <kubeconfig>`. */
@@ -34,15 +42,21 @@ export function fakePorts(provided: ProvidedPorts = {}): FakePorts {
     },
     openHosts(_options: RemoteHostsOptions): Promise<RemoteHosts> {
       calls.push('openHosts');
-      return provided.hosts ? Promise.resolve(provided.hosts) : Promise.reject(new Error('fake ports: no RemoteHosts given to this test'));
+      return provided.hosts
+        ? Promise.resolve(provided.hosts)
+        : Promise.reject(new Error('fake ports: no RemoteHosts given to this test'));
     },
     devbox(): Promise<DevboxEngine> {
       calls.push('devbox');
-      return provided.devbox ? Promise.resolve(provided.devbox) : Promise.reject(new Error('fake ports: no DevboxEngine given to this test'));
+      return provided.devbox
+        ? Promise.resolve(provided.devbox)
+        : Promise.reject(new Error('fake ports: no DevboxEngine given to this test'));
     },
     kube(options: KubeConnectOptions): Promise<KubeApi> {
       calls.push(`kube ${options.kubeconfigPath}`);
-      return provided.kube ? Promise.resolve(provided.kube) : Promise.reject(new Error('fake ports: no KubeApi given to this test'));
+      return provided.kube
+        ? Promise.resolve(provided.kube)
+        : Promise.reject(new Error('fake ports: no KubeApi given to this test'));
     },
   };
 }

@@ -18,7 +18,11 @@ export function baseLayout(): Layout {
   return {
     'machine-sku': {
       'master-sku': { mem: '60Gi', cpu: { vcore: 24 } },
-      'gpu-sku': { mem: '220Gi', cpu: { vcore: 24 }, 'computing-device': { type: 'nvidia.com/gpu', model: 'V100', count: 4 } },
+      'gpu-sku': {
+        mem: '220Gi',
+        cpu: { vcore: 24 },
+        'computing-device': { type: 'nvidia.com/gpu', model: 'V100', count: 4 },
+      },
       'cpu-sku': { mem: '120Gi', cpu: { vcore: 48 } },
     },
     'machine-list': [
@@ -43,22 +47,39 @@ export function tempDir(prefix = 'pai-deploy-test-'): string {
 
 let counter = 0;
 
-export function writeInputs(dir: string, layout: Layout | string | Buffer, config: Config | string | Buffer): { layoutPath: string; configPath: string } {
+export function writeInputs(
+  dir: string,
+  layout: Layout | string | Buffer,
+  config: Config | string | Buffer,
+): { layoutPath: string; configPath: string } {
   counter++;
   const layoutPath = join(dir, `layout-${counter}.yaml`);
   const configPath = join(dir, `config-${counter}.yaml`);
-  writeFileSync(layoutPath, typeof layout === 'string' || Buffer.isBuffer(layout) ? layout : stringify(layout, { version: '1.1' }));
-  writeFileSync(configPath, typeof config === 'string' || Buffer.isBuffer(config) ? config : stringify(config, { version: '1.1' }));
+  writeFileSync(
+    layoutPath,
+    typeof layout === 'string' || Buffer.isBuffer(layout) ? layout : stringify(layout, { version: '1.1' }),
+  );
+  writeFileSync(
+    configPath,
+    typeof config === 'string' || Buffer.isBuffer(config) ? config : stringify(config, { version: '1.1' }),
+  );
   return { layoutPath, configPath };
 }
 
-export async function validate(dir: string, layout: Layout | string | Buffer, config: Config | string | Buffer): Promise<Validation> {
+export async function validate(
+  dir: string,
+  layout: Layout | string | Buffer,
+  config: Config | string | Buffer,
+): Promise<Validation> {
   const { layoutPath, configPath } = writeInputs(dir, layout, config);
   return validateCluster({ kind: 'yaml', path: layoutPath }, configPath);
 }
 
 /** Validates the base cluster after applying edits to copies of its layout and config. */
-export async function validateEdited(dir: string, edit: { layout?: (layout: Layout) => void; config?: (config: Config) => void }): Promise<Validation> {
+export async function validateEdited(
+  dir: string,
+  edit: { layout?: (layout: Layout) => void; config?: (config: Config) => void },
+): Promise<Validation> {
   const layout = baseLayout();
   const config = baseConfig();
   edit.layout?.(layout);

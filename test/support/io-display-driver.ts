@@ -33,7 +33,8 @@ if (process.argv[2] === '--result') {
   for (let i = 0; i < 3; i++) {
     await host.result(`${'x'.repeat(256 * 1024)}\n`).then(
       () => settled.push('resolved'),
-      (error: unknown) => settled.push(`rejected: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`),
+      (error: unknown) =>
+        settled.push(`rejected: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`),
     );
   }
   writeFileSync(out, `${JSON.stringify({ settled, stdoutClosed: host.stdoutClosed })}\n`);
@@ -67,7 +68,14 @@ function plan(): Planned[] {
     const endAt = startAt + DURATION_MS * (0.1 + random() * 0.2);
     const roll = random();
     const outcome: SpanOutcome = roll < 0.03 ? 'failed' : roll < 0.08 ? 'warn' : roll < 0.1 ? 'skipped' : 'ok';
-    return { host: `pai-gpu-${String(index + 1).padStart(4, '0')}`, beginAt, startAt, endAt, updateEvery: 20 + random() * 30, outcome };
+    return {
+      host: `pai-gpu-${String(index + 1).padStart(4, '0')}`,
+      beginAt,
+      startAt,
+      endAt,
+      updateEvery: 20 + random() * 30,
+      outcome,
+    };
   });
 }
 
@@ -89,14 +97,30 @@ function play(host: IoHost, schedule: readonly Planned[]): Promise<number> {
       const t = performance.now() - t0;
       for (; next < schedule.length && (schedule[next] as Planned).beginAt <= t; next++) {
         const planned = schedule[next] as Planned;
-        active.push({ planned, span: host.span(`checks`, { host: planned.host, phase: 'check' }), nextUpdate: planned.startAt, updates: 0 });
-        if (next % 100 === 99) host.notify({ level: 'warn', code: 'driver.milestone', text: `${next + 1} machines started`, phase: 'check' });
+        active.push({
+          planned,
+          span: host.span(`checks`, { host: planned.host, phase: 'check' }),
+          nextUpdate: planned.startAt,
+          updates: 0,
+        });
+        if (next % 100 === 99)
+          host.notify({
+            level: 'warn',
+            code: 'driver.milestone',
+            text: `${next + 1} machines started`,
+            phase: 'check',
+          });
       }
       maxInFlight = Math.max(maxInFlight, active.length);
       const still: Active[] = [];
       for (const item of active) {
         if (t >= item.planned.endAt) {
-          item.span.end(item.planned.outcome, item.planned.outcome === 'ok' ? `${item.updates} passed, 0 failed` : `${item.planned.outcome} after ${item.updates} checks`);
+          item.span.end(
+            item.planned.outcome,
+            item.planned.outcome === 'ok'
+              ? `${item.updates} passed, 0 failed`
+              : `${item.planned.outcome} after ${item.updates} checks`,
+          );
           continue;
         }
         if (t >= item.nextUpdate) {
@@ -130,7 +154,13 @@ const cpuMs = (usage: NodeJS.CpuUsage) => (usage.user + usage.system) / 1000;
 const schedule = plan();
 
 const hostStart = process.cpuUsage();
-const host = createIoHost({ progress: 'auto', stdout: process.stdout, stderr: process.stderr, env: process.env, stdin: process.stdin });
+const host = createIoHost({
+  progress: 'auto',
+  stdout: process.stdout,
+  stderr: process.stderr,
+  env: process.env,
+  stdin: process.stdin,
+});
 const maxInFlight = await play(host, schedule);
 await host.close();
 const hostCpuMs = cpuMs(process.cpuUsage(hostStart));

@@ -117,11 +117,16 @@ export interface Lab extends LabInfo {
 }
 
 export const SSH_OPTIONS: readonly string[] = [
-  '-o', 'StrictHostKeyChecking=no',
-  '-o', 'UserKnownHostsFile=/dev/null',
-  '-o', 'LogLevel=ERROR',
-  '-o', 'BatchMode=yes',
-  '-o', 'ConnectTimeout=10',
+  '-o',
+  'StrictHostKeyChecking=no',
+  '-o',
+  'UserKnownHostsFile=/dev/null',
+  '-o',
+  'LogLevel=ERROR',
+  '-o',
+  'BatchMode=yes',
+  '-o',
+  'ConnectTimeout=10',
 ];
 
 /** Runs a program without a shell; never rejects on a non-zero exit. */

@@ -15,7 +15,15 @@ const dir = tempDir('pai-deploy-actions-');
 
 function checkOptions(workDir: string, only: string[] = ['ssh.*']): CheckPhaseOptions {
   return {
-    checks: { concurrency: 4, commandTimeoutMs: 1000, machineTimeoutMs: 60_000, only, skip: [], ignore: [], maxClockOffsetSeconds: 1 },
+    checks: {
+      concurrency: 4,
+      commandTimeoutMs: 1000,
+      machineTimeoutMs: 60_000,
+      only,
+      skip: [],
+      ignore: [],
+      maxClockOffsetSeconds: 1,
+    },
     limit: undefined,
     workDirOverride: workDir,
     knownHostsFile: undefined,
@@ -39,9 +47,17 @@ function hostsWhereOneAnswers(answered: () => void): RemoteHosts {
     connect(target, { signal }): Promise<ConnectResult> {
       if (target.hostname === 'pai-gpu-01') {
         setImmediate(answered);
-        return Promise.resolve({ ok: true, session, hostKey: { keyType: 'ssh-ed25519', fingerprint: 'SHA256:x', status: 'known' }, attempts: 1, millis: 3 });
+        return Promise.resolve({
+          ok: true,
+          session,
+          hostKey: { keyType: 'ssh-ed25519', fingerprint: 'SHA256:x', status: 'known' },
+          attempts: 1,
+          millis: 3,
+        });
       }
-      return new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true }));
+      return new Promise((_, reject) =>
+        signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true }),
+      );
     },
   };
 }
@@ -53,7 +69,11 @@ describe('the check action', () => {
     const controller = new AbortController();
     const ports = fakePorts({ hosts: hostsWhereOneAnswers(() => controller.abort(new InterruptedError('SIGINT'))) });
     const io = new FakeIoHost();
-    const action = checkAction({ layout: { kind: 'yaml', path: layoutPath }, configPath }, { report: async () => undefined }, checkOptions(workDir));
+    const action = checkAction(
+      { layout: { kind: 'yaml', path: layoutPath }, configPath },
+      { report: async () => undefined },
+      checkOptions(workDir),
+    );
     const run = runAction(action, { io, ports, signal: controller.signal, dryRun: false });
     await expect(run).rejects.toBeInstanceOf(InterruptedError);
     const partial = ports.written.find((write) => write.dir === join(workDir, 'logs'));
@@ -62,7 +82,10 @@ describe('the check action', () => {
     expect(saved.machines.map((machine) => machine.hostname)).toEqual(['pai-gpu-01']);
     expect(io.messages.map((message) => message.code)).toContain('check.partial-report');
     expect(existsSync(join(workDir, 'lock'))).toBe(false);
-    const state = JSON.parse(readFileSync(join(workDir, 'state.json'), 'utf8')) as { phases: Record<string, { status: string }>; lastRun: { outcome: string } };
+    const state = JSON.parse(readFileSync(join(workDir, 'state.json'), 'utf8')) as {
+      phases: Record<string, { status: string }>;
+      lastRun: { outcome: string };
+    };
     expect(state.phases['check']?.status).toBe('interrupted');
     expect(state.lastRun.outcome).toBe('interrupted');
   });
@@ -73,12 +96,26 @@ describe('the check action', () => {
     const hosts: RemoteHosts = {
       connect(target) {
         asked.push(target.hostname);
-        return Promise.resolve({ ok: false, failure: { kind: 'unreachable', message: 'ECONNREFUSED' }, hostKey: undefined, attempts: 1 });
+        return Promise.resolve({
+          ok: false,
+          failure: { kind: 'unreachable', message: 'ECONNREFUSED' },
+          hostKey: undefined,
+          attempts: 1,
+        });
       },
     };
     const options = { ...checkOptions(join(dir, 'limit-work')), limit: ['pai-gpu-*', '!pai-gpu-02'] };
-    const action = checkAction({ layout: { kind: 'yaml', path: layoutPath }, configPath }, { report: async () => undefined }, options);
-    await runAction(action, { io: new FakeIoHost(), ports: fakePorts({ hosts }), signal: new AbortController().signal, dryRun: false });
+    const action = checkAction(
+      { layout: { kind: 'yaml', path: layoutPath }, configPath },
+      { report: async () => undefined },
+      options,
+    );
+    await runAction(action, {
+      io: new FakeIoHost(),
+      ports: fakePorts({ hosts }),
+      signal: new AbortController().signal,
+      dryRun: false,
+    });
     expect(asked).toEqual(['pai-gpu-01']);
     expect(action.data.report?.machines.map((machine) => machine.hostname)).toEqual(['pai-gpu-01']);
   });
@@ -89,8 +126,17 @@ describe('the deploy action as a dry run (pai-deploy plan)', () => {
     const { layoutPath, configPath } = writeInputs(dir, baseLayout(), baseConfig());
     const workDir = join(dir, 'plan-work');
     const ports = fakePorts();
-    const action = deployAction({ layout: { kind: 'yaml', path: layoutPath }, configPath }, { report: async () => undefined }, { workDirOverride: workDir, env: {}, check: checkOptions(workDir, []) });
-    const result = await runAction(action, { io: new FakeIoHost(), ports, signal: new AbortController().signal, dryRun: true });
+    const action = deployAction(
+      { layout: { kind: 'yaml', path: layoutPath }, configPath },
+      { report: async () => undefined },
+      { workDirOverride: workDir, env: {}, check: checkOptions(workDir, []) },
+    );
+    const result = await runAction(action, {
+      io: new FakeIoHost(),
+      ports,
+      signal: new AbortController().signal,
+      dryRun: true,
+    });
     expect(ports.calls).toEqual([]);
     expect(existsSync(workDir)).toBe(false);
     expect(result.dryRun.map((entry) => `${entry.phase} ${entry.target}`)).toEqual([
@@ -108,11 +154,30 @@ describe('the deploy action as a dry run (pai-deploy plan)', () => {
   it('fails plainly when run for real at a phase that is not built', async () => {
     const { layoutPath, configPath } = writeInputs(dir, baseLayout(), baseConfig());
     const workDir = join(dir, 'deploy-work');
-    const hosts: RemoteHosts = { connect: () => Promise.resolve({ ok: false, failure: { kind: 'unreachable', message: 'refused' }, hostKey: undefined, attempts: 1 }) };
-    const action = deployAction({ layout: { kind: 'yaml', path: layoutPath }, configPath }, { report: async () => undefined }, { workDirOverride: workDir, env: {}, check: checkOptions(workDir) });
-    const ports = fakePorts({ hosts, devbox: { version: () => Promise.resolve({ version: '28.2.2', apiVersion: '1.50' }) } });
-    await expect(runAction(action, { io: new FakeIoHost(), ports, signal: new AbortController().signal, dryRun: false })).rejects.toThrow(/kubespray phase is not built/);
-    const state = JSON.parse(readFileSync(join(workDir, 'state.json'), 'utf8')) as { phases: Record<string, { status: string }> };
+    const hosts: RemoteHosts = {
+      connect: () =>
+        Promise.resolve({
+          ok: false,
+          failure: { kind: 'unreachable', message: 'refused' },
+          hostKey: undefined,
+          attempts: 1,
+        }),
+    };
+    const action = deployAction(
+      { layout: { kind: 'yaml', path: layoutPath }, configPath },
+      { report: async () => undefined },
+      { workDirOverride: workDir, env: {}, check: checkOptions(workDir) },
+    );
+    const ports = fakePorts({
+      hosts,
+      devbox: { version: () => Promise.resolve({ version: '28.2.2', apiVersion: '1.50' }) },
+    });
+    await expect(
+      runAction(action, { io: new FakeIoHost(), ports, signal: new AbortController().signal, dryRun: false }),
+    ).rejects.toThrow(/kubespray phase is not built/);
+    const state = JSON.parse(readFileSync(join(workDir, 'state.json'), 'utf8')) as {
+      phases: Record<string, { status: string }>;
+    };
     expect(state.phases['render']?.status).toBe('done');
     expect(state.phases['kubespray']?.status).toBe('failed');
   });
@@ -124,10 +189,19 @@ describe('resuming', () => {
     const workDir = join(dir, 'resume-work');
     const run = async (path: string) => {
       const ports = fakePorts();
-      const deploy = deployAction({ layout: { kind: 'yaml', path }, configPath }, { report: async () => undefined }, { workDirOverride: workDir, env: {}, check: checkOptions(workDir) });
+      const deploy = deployAction(
+        { layout: { kind: 'yaml', path }, configPath },
+        { report: async () => undefined },
+        { workDirOverride: workDir, env: {}, check: checkOptions(workDir) },
+      );
       // validate and render only: the phases that need no machine.
       const action = { ...deploy, phases: deploy.phases.slice(0, 2) };
-      const result = await runAction(action, { io: new FakeIoHost(), ports, signal: new AbortController().signal, dryRun: false });
+      const result = await runAction(action, {
+        io: new FakeIoHost(),
+        ports,
+        signal: new AbortController().signal,
+        dryRun: false,
+      });
       return { result, ports };
     };
     const first = await run(layoutPath);

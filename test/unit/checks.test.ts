@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { checkCatalog, factCatalog, factsNeeded, matchesPattern } from '../../src/checks/catalog.js';
 import { evaluators } from '../../src/checks/evaluators.js';
 import { formatCheckJunit, formatCheckText } from '../../src/cli/format/check-report.js';
-import { evaluateMachine, isSelected, judgeDevboxDocker, summarize, type CheckReport } from '../../src/checks/run-checks.js';
+import {
+  evaluateMachine,
+  isSelected,
+  judgeDevboxDocker,
+  summarize,
+  type CheckReport,
+} from '../../src/checks/run-checks.js';
 import type { FactResult, MachineFacts, MachineTarget } from '../../src/checks/types.js';
 import { makePalette } from '../../src/cli/io/style.js';
 
@@ -17,7 +23,10 @@ const gpuTarget: MachineTarget = {
   sku: { name: 'gpu-sku', mem: '16Gi', vcores: 4, device: { type: 'nvidia.com/gpu', model: 'K80', count: 2 } },
 };
 
-const DAEMON_JSON = JSON.stringify({ 'default-runtime': 'nvidia', runtimes: { nvidia: { path: '/usr/bin/nvidia-container-runtime', runtimeArgs: [] } } });
+const DAEMON_JSON = JSON.stringify({
+  'default-runtime': 'nvidia',
+  runtimes: { nvidia: { path: '/usr/bin/nvidia-container-runtime', runtimeArgs: [] } },
+});
 
 /** Facts of a healthy Ubuntu 18.04 GPU worker, as its commands print them. */
 function healthyFacts(): MachineFacts {
@@ -33,13 +42,42 @@ function healthyFacts(): MachineFacts {
       ['os-release', ok('NAME="Ubuntu"\nID=ubuntu\nVERSION_ID="18.04"\nPRETTY_NAME="Ubuntu 18.04.6 LTS"\n')],
       ['init-process', ok('systemd\nsystemd-runtime-dir\n')],
       ['hostname', ok('pai-gpu-01\n')],
-      ['ip-addr', ok(JSON.stringify([{ ifname: 'eth0', addr_info: [{ family: 'inet', local: '10.0.0.11', prefixlen: 24, valid_life_time: 4294967295 }] }]))],
-      ['network-config', ok('==> /etc/netplan/01-netcfg.yaml <==\nnetwork:\n  ethernets:\n    eth0:\n      addresses: [10.0.0.11/24]\n')],
+      [
+        'ip-addr',
+        ok(
+          JSON.stringify([
+            {
+              ifname: 'eth0',
+              addr_info: [{ family: 'inet', local: '10.0.0.11', prefixlen: 24, valid_life_time: 4294967295 }],
+            },
+          ]),
+        ),
+      ],
+      [
+        'network-config',
+        ok('==> /etc/netplan/01-netcfg.yaml <==\nnetwork:\n  ethernets:\n    eth0:\n      addresses: [10.0.0.11/24]\n'),
+      ],
       ['time-daemons', ok('chronyd\n')],
-      ['chrony-tracking', ok('Reference ID    : 0A000001 (10.0.0.1)\nStratum         : 3\nSystem time     : 0.000001 seconds fast of NTP time\nLeap status     : Normal\n')],
+      [
+        'chrony-tracking',
+        ok(
+          'Reference ID    : 0A000001 (10.0.0.1)\nStratum         : 3\nSystem time     : 0.000001 seconds fast of NTP time\nLeap status     : Normal\n',
+        ),
+      ],
       ['docker-path', ok('/usr/bin/docker\n')],
       ['daemon-json', ok(DAEMON_JSON)],
-      ['docker-info', ok(JSON.stringify({ ServerVersion: '18.09.7', DefaultRuntime: 'nvidia', Runtimes: { nvidia: { path: '/usr/bin/nvidia-container-runtime' }, runc: { path: 'runc' } }, CgroupDriver: 'cgroupfs', DockerRootDir: '/var/lib/docker' }))],
+      [
+        'docker-info',
+        ok(
+          JSON.stringify({
+            ServerVersion: '18.09.7',
+            DefaultRuntime: 'nvidia',
+            Runtimes: { nvidia: { path: '/usr/bin/nvidia-container-runtime' }, runc: { path: 'runc' } },
+            CgroupDriver: 'cgroupfs',
+            DockerRootDir: '/var/lib/docker',
+          }),
+        ),
+      ],
       ['runtime-paths', ok('/usr/bin/nvidia-container-runtime\n')],
       ['nvidia-smi-list', ok('GPU 0: Tesla K80 (UUID: GPU-1)\nGPU 1: Tesla K80 (UUID: GPU-2)\n')],
       ['nvidia-smi-query', ok('Tesla K80, 418.87.01\nTesla K80, 418.87.01\n')],
@@ -83,12 +121,20 @@ describe('the check catalog', () => {
 describe('evaluating a healthy GPU worker', () => {
   it('passes every check', () => {
     const report = evaluateMachine(gpuTarget, healthyFacts(), checkCatalog(), { ignore: [] }, options);
-    expect(report.checks.filter((check) => check.status !== 'pass').map((check) => `${check.id}: ${check.message}`)).toEqual([]);
+    expect(
+      report.checks.filter((check) => check.status !== 'pass').map((check) => `${check.id}: ${check.message}`),
+    ).toEqual([]);
     expect(report.checks.map((check) => check.id)).toContain('docker.default-runtime');
   });
   it('leaves GPU checks off CPU machines and port checks off workers', () => {
-    const cpu: MachineTarget = { ...gpuTarget, roles: new Set(['worker']), sku: { ...gpuTarget.sku!, device: undefined } };
-    const ids = evaluateMachine(cpu, healthyFacts(), checkCatalog(), { ignore: [] }, options).checks.map((check) => check.id);
+    const cpu: MachineTarget = {
+      ...gpuTarget,
+      roles: new Set(['worker']),
+      sku: { ...gpuTarget.sku!, device: undefined },
+    };
+    const ids = evaluateMachine(cpu, healthyFacts(), checkCatalog(), { ignore: [] }, options).checks.map(
+      (check) => check.id,
+    );
     expect(ids).not.toContain('gpu.count');
     expect(ids).not.toContain('docker.default-runtime');
     expect(ids).not.toContain('ports.free');
@@ -96,28 +142,180 @@ describe('evaluating a healthy GPU worker', () => {
 });
 
 const cases: Array<[string, string, (facts: MachineFacts) => void]> = [
-    ['password login only', 'ssh.key-auth', (f) => { f.authMethod = 'password'; }],
-    ['sudo asks for a password', 'sudo.nopasswd', (f) => { f.facts.set('sudo-nopasswd', failed('sudo: a password is required')); f.sudo = 'password'; }],
-    ['not systemd', 'os.systemd', (f) => { f.facts.set('init-process', ok('tini\n')); }],
-    ['layout IP elsewhere', 'net.ip-assigned', (f) => { f.facts.set('ip-addr', ok(JSON.stringify([{ ifname: 'eth0', addr_info: [{ family: 'inet', local: '10.0.0.99', prefixlen: 24 }] }]))); }],
-    ['DHCP lease', 'net.static-ip', (f) => { f.facts.set('ip-addr', ok(JSON.stringify([{ ifname: 'eth0', addr_info: [{ family: 'inet', local: '10.0.0.11', prefixlen: 24, dynamic: true, valid_life_time: 3600 }] }]))); }],
-    ['DHCP in netplan', 'net.static-ip', (f) => { f.facts.set('network-config', ok('==> /etc/netplan/50-cloud-init.yaml <==\n      dhcp4: true\n')); }],
-    ['no time daemon', 'time.sync', (f) => { f.facts.set('time-daemons', ok('')); f.facts.set('chrony-tracking', failed('506 Cannot talk to daemon')); }],
-    ['chrony unsynchronised', 'time.sync', (f) => { f.facts.set('chrony-tracking', ok('Reference ID    : 00000000 ()\nStratum         : 0\nLeap status     : Not synchronised\n')); }],
-    ['clock 5 s ahead', 'time.skew', (f) => { f.clock = { offsetSeconds: 5.2, rttSeconds: 0.01 }; }],
-    ['docker missing', 'docker.installed', (f) => { f.facts.set('docker-path', failed('', 1)); f.facts.set('docker-info', failed('sh: docker: not found', 127)); }],
-    ['docker too old', 'docker.version', (f) => { f.facts.set('docker-info', ok(JSON.stringify({ ServerVersion: '1.12.6', DefaultRuntime: 'nvidia' }))); }],
-    ['daemon.json conflicting key', 'docker.daemon-json', (f) => { f.facts.set('daemon-json', ok(JSON.stringify({ ...JSON.parse(DAEMON_JSON), 'log-opts': { 'max-size': '10m' } }))); }],
-    ['daemon.json broken', 'docker.daemon-json', (f) => { f.facts.set('daemon-json', ok('{"default-runtime": "nvidia",')); }],
-    ['runtime runc', 'docker.default-runtime', (f) => { f.facts.set('daemon-json', ok('{}')); f.facts.set('docker-info', ok(JSON.stringify({ ServerVersion: '18.09.7', DefaultRuntime: 'runc' }))); }],
-    ['runtime by flag only', 'docker.default-runtime', (f) => { f.facts.set('daemon-json', failed('cat: /etc/docker/daemon.json: No such file or directory')); }],
-    ['runtime path missing', 'docker.default-runtime', (f) => { f.facts.set('runtime-paths', ok('')); }],
-    ['no driver', 'gpu.driver', (f) => { f.facts.set('nvidia-smi-list', failed('sh: 1: nvidia-smi: not found', 127)); }],
-    ['one GPU fewer', 'gpu.count', (f) => { f.facts.set('nvidia-smi-list', ok('GPU 0: Tesla K80 (UUID: GPU-1)\n')); }],
-    ['no container runtime', 'gpu.container-runtime', (f) => { f.facts.set('nvidia-container-runtime', failed('', 1)); }],
-    ['fewer CPUs', 'resources.cpu', (f) => { f.facts.set('nproc', ok('2\n')); }],
-    ['less memory', 'resources.memory', (f) => { f.facts.set('meminfo', ok('MemTotal:       8000000 kB\n')); }],
-    ['old cluster left', 'k8s.leftovers', (f) => { f.facts.set('k8s-leftovers', ok('manifest kube-apiserver.yaml\nkubelet-running\n')); }],
+  [
+    'password login only',
+    'ssh.key-auth',
+    (f) => {
+      f.authMethod = 'password';
+    },
+  ],
+  [
+    'sudo asks for a password',
+    'sudo.nopasswd',
+    (f) => {
+      f.facts.set('sudo-nopasswd', failed('sudo: a password is required'));
+      f.sudo = 'password';
+    },
+  ],
+  [
+    'not systemd',
+    'os.systemd',
+    (f) => {
+      f.facts.set('init-process', ok('tini\n'));
+    },
+  ],
+  [
+    'layout IP elsewhere',
+    'net.ip-assigned',
+    (f) => {
+      f.facts.set(
+        'ip-addr',
+        ok(JSON.stringify([{ ifname: 'eth0', addr_info: [{ family: 'inet', local: '10.0.0.99', prefixlen: 24 }] }])),
+      );
+    },
+  ],
+  [
+    'DHCP lease',
+    'net.static-ip',
+    (f) => {
+      f.facts.set(
+        'ip-addr',
+        ok(
+          JSON.stringify([
+            {
+              ifname: 'eth0',
+              addr_info: [{ family: 'inet', local: '10.0.0.11', prefixlen: 24, dynamic: true, valid_life_time: 3600 }],
+            },
+          ]),
+        ),
+      );
+    },
+  ],
+  [
+    'DHCP in netplan',
+    'net.static-ip',
+    (f) => {
+      f.facts.set('network-config', ok('==> /etc/netplan/50-cloud-init.yaml <==\n      dhcp4: true\n'));
+    },
+  ],
+  [
+    'no time daemon',
+    'time.sync',
+    (f) => {
+      f.facts.set('time-daemons', ok(''));
+      f.facts.set('chrony-tracking', failed('506 Cannot talk to daemon'));
+    },
+  ],
+  [
+    'chrony unsynchronised',
+    'time.sync',
+    (f) => {
+      f.facts.set(
+        'chrony-tracking',
+        ok('Reference ID    : 00000000 ()\nStratum         : 0\nLeap status     : Not synchronised\n'),
+      );
+    },
+  ],
+  [
+    'clock 5 s ahead',
+    'time.skew',
+    (f) => {
+      f.clock = { offsetSeconds: 5.2, rttSeconds: 0.01 };
+    },
+  ],
+  [
+    'docker missing',
+    'docker.installed',
+    (f) => {
+      f.facts.set('docker-path', failed('', 1));
+      f.facts.set('docker-info', failed('sh: docker: not found', 127));
+    },
+  ],
+  [
+    'docker too old',
+    'docker.version',
+    (f) => {
+      f.facts.set('docker-info', ok(JSON.stringify({ ServerVersion: '1.12.6', DefaultRuntime: 'nvidia' })));
+    },
+  ],
+  [
+    'daemon.json conflicting key',
+    'docker.daemon-json',
+    (f) => {
+      f.facts.set('daemon-json', ok(JSON.stringify({ ...JSON.parse(DAEMON_JSON), 'log-opts': { 'max-size': '10m' } })));
+    },
+  ],
+  [
+    'daemon.json broken',
+    'docker.daemon-json',
+    (f) => {
+      f.facts.set('daemon-json', ok('{"default-runtime": "nvidia",'));
+    },
+  ],
+  [
+    'runtime runc',
+    'docker.default-runtime',
+    (f) => {
+      f.facts.set('daemon-json', ok('{}'));
+      f.facts.set('docker-info', ok(JSON.stringify({ ServerVersion: '18.09.7', DefaultRuntime: 'runc' })));
+    },
+  ],
+  [
+    'runtime by flag only',
+    'docker.default-runtime',
+    (f) => {
+      f.facts.set('daemon-json', failed('cat: /etc/docker/daemon.json: No such file or directory'));
+    },
+  ],
+  [
+    'runtime path missing',
+    'docker.default-runtime',
+    (f) => {
+      f.facts.set('runtime-paths', ok(''));
+    },
+  ],
+  [
+    'no driver',
+    'gpu.driver',
+    (f) => {
+      f.facts.set('nvidia-smi-list', failed('sh: 1: nvidia-smi: not found', 127));
+    },
+  ],
+  [
+    'one GPU fewer',
+    'gpu.count',
+    (f) => {
+      f.facts.set('nvidia-smi-list', ok('GPU 0: Tesla K80 (UUID: GPU-1)\n'));
+    },
+  ],
+  [
+    'no container runtime',
+    'gpu.container-runtime',
+    (f) => {
+      f.facts.set('nvidia-container-runtime', failed('', 1));
+    },
+  ],
+  [
+    'fewer CPUs',
+    'resources.cpu',
+    (f) => {
+      f.facts.set('nproc', ok('2\n'));
+    },
+  ],
+  [
+    'less memory',
+    'resources.memory',
+    (f) => {
+      f.facts.set('meminfo', ok('MemTotal:       8000000 kB\n'));
+    },
+  ],
+  [
+    'old cluster left',
+    'k8s.leftovers',
+    (f) => {
+      f.facts.set('k8s-leftovers', ok('manifest kube-apiserver.yaml\nkubelet-running\n'));
+    },
+  ],
 ];
 
 describe('each fault fails exactly its check', () => {
@@ -139,7 +337,10 @@ describe('each fault fails exactly its check', () => {
     expect(statusOf(facts, 'kubeadm.swap')).toBe('warn');
     facts.facts.set('nproc', ok('1\n'));
     const report = evaluateMachine(gpuTarget, facts, checkCatalog(), { ignore: ['resources.*'] }, options);
-    expect(report.checks.find((c) => c.id === 'resources.cpu')).toMatchObject({ status: 'warn', message: expect.stringContaining('ignored') });
+    expect(report.checks.find((c) => c.id === 'resources.cpu')).toMatchObject({
+      status: 'warn',
+      message: expect.stringContaining('ignored'),
+    });
   });
   it('warns on docker newer than 18.09 and on an unsupported OS', () => {
     const facts = healthyFacts();
@@ -153,19 +354,36 @@ describe('each fault fails exactly its check', () => {
     facts.facts.set('hostname', ok('ubuntu-1804\n'));
     const report = evaluateMachine(gpuTarget, facts, checkCatalog(), { ignore: [] }, options);
     expect(report.checks.filter((check) => check.status !== 'pass').map((check) => check.id)).toEqual(['os.hostname']);
-    expect(report.checks.find((check) => check.id === 'os.hostname')).toMatchObject({ status: 'warn', observed: 'ubuntu-1804', message: expect.stringContaining('rename it to pai-gpu-01') });
+    expect(report.checks.find((check) => check.id === 'os.hostname')).toMatchObject({
+      status: 'warn',
+      observed: 'ubuntu-1804',
+      message: expect.stringContaining('rename it to pai-gpu-01'),
+    });
   });
 });
 
 describe('unreachable and refused machines', () => {
   it('fail ssh.connect and skip the rest', () => {
-    const facts: MachineFacts = { connected: false, sudo: 'none', facts: new Map(), connectFailure: { kind: 'unreachable', message: 'ECONNREFUSED: connect ECONNREFUSED 10.0.0.11:22' } };
+    const facts: MachineFacts = {
+      connected: false,
+      sudo: 'none',
+      facts: new Map(),
+      connectFailure: { kind: 'unreachable', message: 'ECONNREFUSED: connect ECONNREFUSED 10.0.0.11:22' },
+    };
     const report = evaluateMachine(gpuTarget, facts, checkCatalog(), { ignore: [] }, options);
     expect(report.reachable).toBe(false);
-    expect(report.checks.filter((check) => check.status !== 'skip').map((check) => [check.id, check.status])).toEqual([['ssh.connect', 'fail']]);
+    expect(report.checks.filter((check) => check.status !== 'skip').map((check) => [check.id, check.status])).toEqual([
+      ['ssh.connect', 'fail'],
+    ]);
   });
   it('fail ssh.host-key on a changed key', () => {
-    const facts: MachineFacts = { connected: false, sudo: 'none', facts: new Map(), connectFailure: { kind: 'host-key-mismatch', message: 'refused' }, hostKey: { keyType: 'ssh-ed25519', fingerprint: 'SHA256:new', status: 'mismatch', expected: 'SHA256:old' } };
+    const facts: MachineFacts = {
+      connected: false,
+      sudo: 'none',
+      facts: new Map(),
+      connectFailure: { kind: 'host-key-mismatch', message: 'refused' },
+      hostKey: { keyType: 'ssh-ed25519', fingerprint: 'SHA256:new', status: 'mismatch', expected: 'SHA256:old' },
+    };
     const report = evaluateMachine(gpuTarget, facts, checkCatalog(), { ignore: [] }, options);
     expect(report.checks.filter((check) => check.status === 'fail').map((check) => check.id)).toEqual(['ssh.host-key']);
     expect(report.checks.find((check) => check.id === 'ssh.host-key')?.message).toContain('SHA256:new');
@@ -173,9 +391,21 @@ describe('unreachable and refused machines', () => {
 });
 
 describe('report formats', () => {
-  const machine = evaluateMachine(gpuTarget, { ...healthyFacts(), authMethod: 'password' }, checkCatalog(), { ignore: [] }, options);
-  const report: CheckReport = { summary: summarize([machine]), machines: [machine], cluster: { checks: [] }, devbox: { checks: [] } };
-  it('counts machines in the summary', () => expect(report.summary).toEqual({ machines: 1, passed: 0, warnings: 0, failed: 1, unreachable: 0 }));
+  const machine = evaluateMachine(
+    gpuTarget,
+    { ...healthyFacts(), authMethod: 'password' },
+    checkCatalog(),
+    { ignore: [] },
+    options,
+  );
+  const report: CheckReport = {
+    summary: summarize([machine]),
+    machines: [machine],
+    cluster: { checks: [] },
+    devbox: { checks: [] },
+  };
+  it('counts machines in the summary', () =>
+    expect(report.summary).toEqual({ machines: 1, passed: 0, warnings: 0, failed: 1, unreachable: 0 }));
   it('prints a table per machine', () => {
     const text = formatCheckText(report, makePalette(false));
     expect(text).toMatch(/^pai-gpu-01 \(10\.0\.0\.11, pai-worker\)$/m);
@@ -185,7 +415,9 @@ describe('report formats', () => {
   it('writes JUnit with a testcase per check and escaped text', () => {
     const xml = formatCheckJunit(report);
     expect(xml).toContain('<testsuite name="pai-gpu-01"');
-    expect(xml).toMatch(/<testcase classname="pai-gpu-01" name="ssh.key-auth">\s*<failure message="[^"]+" type="ssh.key-auth">/);
+    expect(xml).toMatch(
+      /<testcase classname="pai-gpu-01" name="ssh.key-auth">\s*<failure message="[^"]+" type="ssh.key-auth">/,
+    );
     expect(xml.match(/<testcase /g)?.length).toBe(machine.checks.length);
     expect(xml).not.toMatch(/&(?!amp;|lt;|gt;|quot;)/);
   });
@@ -193,10 +425,19 @@ describe('report formats', () => {
 
 describe('the dev-box Docker engine', () => {
   it('accepts API 1.25 and newer, refuses older engines and engines that hide their API version', () => {
-    expect(judgeDevboxDocker({ Version: '20.10.24', ApiVersion: '1.41' })).toEqual({ ok: true, observed: 'docker 20.10.24 (API 1.41)' });
+    expect(judgeDevboxDocker({ Version: '20.10.24', ApiVersion: '1.41' })).toEqual({
+      ok: true,
+      observed: 'docker 20.10.24 (API 1.41)',
+    });
     expect(judgeDevboxDocker({ Version: '1.13.1', ApiVersion: '1.25' })).toMatchObject({ ok: true });
-    expect(judgeDevboxDocker({ Version: '1.12.6', ApiVersion: '1.24' })).toMatchObject({ ok: false, message: expect.stringContaining('needs 1.25') });
-    expect(judgeDevboxDocker({ Version: '1.12.6' })).toMatchObject({ ok: false, message: expect.stringContaining('did not report') });
+    expect(judgeDevboxDocker({ Version: '1.12.6', ApiVersion: '1.24' })).toMatchObject({
+      ok: false,
+      message: expect.stringContaining('needs 1.25'),
+    });
+    expect(judgeDevboxDocker({ Version: '1.12.6' })).toMatchObject({
+      ok: false,
+      message: expect.stringContaining('did not report'),
+    });
   });
 });
 
@@ -208,21 +449,31 @@ describe('the facts each check declares', () => {
     return narrowed;
   }
   it('are all it reads: gathering only those gives the same verdict on a healthy machine and on every fault', () => {
-    const worlds: Array<[string, MachineFacts]> = [['healthy', healthyFacts()], ...cases.map(([name, , breakIt]): [string, MachineFacts] => {
-      const facts = healthyFacts();
-      breakIt(facts);
-      return [name, facts];
-    })];
+    const worlds: Array<[string, MachineFacts]> = [
+      ['healthy', healthyFacts()],
+      ...cases.map(([name, , breakIt]): [string, MachineFacts] => {
+        const facts = healthyFacts();
+        breakIt(facts);
+        return [name, facts];
+      }),
+    ];
     for (const spec of checkCatalog().filter((check) => check.scope === 'machine')) {
       for (const [name, facts] of worlds) {
         const full = evaluateMachine(gpuTarget, facts, [spec], { ignore: [] }, options).checks;
-        const narrow = evaluateMachine(gpuTarget, onlyDeclared(facts, spec.facts), [spec], { ignore: [] }, options).checks;
+        const narrow = evaluateMachine(
+          gpuTarget,
+          onlyDeclared(facts, spec.facts),
+          [spec],
+          { ignore: [] },
+          options,
+        ).checks;
         expect(narrow, `${spec.id} on the ${name} machine`).toEqual(full);
       }
     }
   });
   it('make the machine script as small as the selection: nothing for ssh.*, the clock for time.skew', () => {
-    const select = (pattern: string) => factsNeeded(checkCatalog().filter((check) => isSelected(check.id, { only: [pattern], skip: [] })));
+    const select = (pattern: string) =>
+      factsNeeded(checkCatalog().filter((check) => isSelected(check.id, { only: [pattern], skip: [] })));
     expect([...select('ssh.*')]).toEqual([]);
     expect([...select('time.skew')]).toEqual(['clock']);
     expect([...select('docker.*')].sort()).toEqual(['daemon-json', 'docker-info', 'docker-path', 'runtime-paths']);

@@ -11,20 +11,38 @@ import { tempDir } from '../support/fixtures.js';
 const bin = join(tempDir(), 'bin');
 const sudoCalls = join(bin, 'sudo-calls');
 mkdirSync(bin);
-writeFileSync(join(bin, 'sudo'), `#!/bin/sh\necho called >> '${sudoCalls}'\necho "sudo: a password is required" >&2\nexit 1\n`);
+writeFileSync(
+  join(bin, 'sudo'),
+  `#!/bin/sh\necho called >> '${sudoCalls}'\necho "sudo: a password is required" >&2\nexit 1\n`,
+);
 chmodSync(join(bin, 'sudo'), 0o755);
 
-const fact = (id: string, command: string, mayHang = false): FactSpec => ({ id, command, sudo: false, roles: ['all'], mayHang });
+const fact = (id: string, command: string, mayHang = false): FactSpec => ({
+  id,
+  command,
+  sudo: false,
+  roles: ['all'],
+  mayHang,
+});
 
 /** Runs a machine script through a real local shell, as sshd would run it. */
 function run(plain: FactSpec[], timeoutSeconds = 5, probeSudo = true) {
   const batch = machineScript(plain, [], timeoutSeconds, { probeSudo });
-  const result = spawnSync('sh', ['-c', batch.script], { input: '', encoding: 'utf8', env: { ...process.env, PATH: `${bin}:${process.env['PATH'] ?? ''}` } });
-  return { batch, result, facts: parseFrames(result.stdout, result.stderr, batch.marker, timeoutSeconds), machine: parseMachineOutput(result.stdout, batch.marker) };
+  const result = spawnSync('sh', ['-c', batch.script], {
+    input: '',
+    encoding: 'utf8',
+    env: { ...process.env, PATH: `${bin}:${process.env['PATH'] ?? ''}` },
+  });
+  return {
+    batch,
+    result,
+    facts: parseFrames(result.stdout, result.stderr, batch.marker, timeoutSeconds),
+    machine: parseMachineOutput(result.stdout, batch.marker),
+  };
 }
 
 describe('machine scripts', () => {
-  it('keep each command\'s stdout, stderr and exit code apart', () => {
+  it("keep each command's stdout, stderr and exit code apart", () => {
     const { facts, machine } = run([
       fact('plain', 'echo hello; echo world'),
       fact('failing', "echo out; echo 'err: it broke' >&2; false"),
@@ -47,8 +65,14 @@ describe('machine scripts', () => {
   });
 
   it('offer readfile and running without extra processes', () => {
-    const { facts } = run([fact('os', 'readfile /etc/os-release'), fact('init', 'running init-that-is-not-here && echo yes || echo no'), fact('gone', 'readfile /no/such/file')]);
-    expect(facts.get('os')?.stdout).toBe(execFileSync('cat', ['/etc/os-release'], { encoding: 'utf8' }).replace(/\n?$/, '\n'));
+    const { facts } = run([
+      fact('os', 'readfile /etc/os-release'),
+      fact('init', 'running init-that-is-not-here && echo yes || echo no'),
+      fact('gone', 'readfile /no/such/file'),
+    ]);
+    expect(facts.get('os')?.stdout).toBe(
+      execFileSync('cat', ['/etc/os-release'], { encoding: 'utf8' }).replace(/\n?$/, '\n'),
+    );
     expect(facts.get('init')?.stdout).toBe('no\n');
     expect(facts.get('gone')).toMatchObject({ exitCode: 2, stderr: expect.stringMatching(/No such file/) });
   });

@@ -12,24 +12,58 @@ const dir = tempDir();
 const EXAMPLE_LAYOUT = readFileSync(new URL('../../examples/layout.yaml', import.meta.url), 'utf8');
 const EXAMPLE_CONFIG = readFileSync(new URL('../../examples/config.yaml', import.meta.url), 'utf8');
 
-
-const KEYS = ['machine-sku', 'machine-list', 'hostname', 'hostip', 'machine-type', 'pai-master', 'pai-worker', 'mem', 'cpu', 'vcore', 'computing-device', 'type', 'count', 'user', 'password', 'docker_image_tag', 'openpai_kubespray_extra_var', 'kube_pods_subnet', 'kubelet_max_pods', 'kubernetes', 'x'];
+const KEYS = [
+  'machine-sku',
+  'machine-list',
+  'hostname',
+  'hostip',
+  'machine-type',
+  'pai-master',
+  'pai-worker',
+  'mem',
+  'cpu',
+  'vcore',
+  'computing-device',
+  'type',
+  'count',
+  'user',
+  'password',
+  'docker_image_tag',
+  'openpai_kubespray_extra_var',
+  'kube_pods_subnet',
+  'kubelet_max_pods',
+  'kubernetes',
+  'x',
+];
 
 function randomValue(random: () => number, depth: number): unknown {
   const pick = Math.floor(random() * (depth > 3 ? 6 : 9));
   switch (pick) {
-    case 0: return null;
-    case 1: return random() < 0.5;
-    case 2: return Math.floor(random() * 2 ** 33) - 2 ** 32;
-    case 3: return random() * 1000;
-    case 4: return ['true', '10.0.0.1', '60Gi', 'v1.15.11', '', 'pai-master-01', '10.0.0.0/8', '{{ x }}', 'é☃'][Math.floor(random() * 9)];
-    case 5: return String.fromCharCode(...Array.from({ length: Math.floor(random() * 12) }, () => 32 + Math.floor(random() * 95)));
-    case 6: case 7: {
+    case 0:
+      return null;
+    case 1:
+      return random() < 0.5;
+    case 2:
+      return Math.floor(random() * 2 ** 33) - 2 ** 32;
+    case 3:
+      return random() * 1000;
+    case 4:
+      return ['true', '10.0.0.1', '60Gi', 'v1.15.11', '', 'pai-master-01', '10.0.0.0/8', '{{ x }}', 'é☃'][
+        Math.floor(random() * 9)
+      ];
+    case 5:
+      return String.fromCharCode(
+        ...Array.from({ length: Math.floor(random() * 12) }, () => 32 + Math.floor(random() * 95)),
+      );
+    case 6:
+    case 7: {
       const map: Record<string, unknown> = {};
-      for (let i = Math.floor(random() * 5); i > 0; i--) map[KEYS[Math.floor(random() * KEYS.length)]!] = randomValue(random, depth + 1);
+      for (let i = Math.floor(random() * 5); i > 0; i--)
+        map[KEYS[Math.floor(random() * KEYS.length)]!] = randomValue(random, depth + 1);
       return map;
     }
-    default: return Array.from({ length: Math.floor(random() * 4) }, () => randomValue(random, depth + 1));
+    default:
+      return Array.from({ length: Math.floor(random() * 4) }, () => randomValue(random, depth + 1));
   }
 }
 
@@ -39,12 +73,24 @@ function mutate(text: string, random: () => number): string {
     const at = Math.floor(random() * lines.length);
     const line = lines[at] ?? '';
     switch (Math.floor(random() * 6)) {
-      case 0: lines.splice(at, 1); break;
-      case 1: lines.splice(at, 0, line); break;
-      case 2: lines[at] = ' ' + line; break;
-      case 3: lines[at] = line.slice(0, Math.floor(random() * line.length)); break;
-      case 4: lines[at] = line.replace(/[a-z]/, String.fromCharCode(33 + Math.floor(random() * 90))); break;
-      default: lines[at] = line + ['[', '{', ':', '&a', '*a', '"', '\t', '- '][Math.floor(random() * 8)]; break;
+      case 0:
+        lines.splice(at, 1);
+        break;
+      case 1:
+        lines.splice(at, 0, line);
+        break;
+      case 2:
+        lines[at] = ' ' + line;
+        break;
+      case 3:
+        lines[at] = line.slice(0, Math.floor(random() * line.length));
+        break;
+      case 4:
+        lines[at] = line.replace(/[a-z]/, String.fromCharCode(33 + Math.floor(random() * 90)));
+        break;
+      default:
+        lines[at] = line + ['[', '{', ':', '&a', '*a', '"', '\t', '- '][Math.floor(random() * 8)];
+        break;
     }
   }
   return lines.join('\n');

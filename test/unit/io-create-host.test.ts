@@ -27,8 +27,18 @@ class FakeStream extends Writable {
 }
 
 const made: IoHost[] = [];
-function create(progress: 'auto' | 'plain' | 'json', stderr: FakeStream, env: Record<string, string> = { TERM: 'xterm' }): IoHost {
-  const host = createIoHost({ progress, stdout: new FakeStream(false), stderr, env, stdin: Object.assign(new PassThrough(), { isTTY: true }) });
+function create(
+  progress: 'auto' | 'plain' | 'json',
+  stderr: FakeStream,
+  env: Record<string, string> = { TERM: 'xterm' },
+): IoHost {
+  const host = createIoHost({
+    progress,
+    stdout: new FakeStream(false),
+    stderr,
+    env,
+    stdin: Object.assign(new PassThrough(), { isTTY: true }),
+  });
   made.push(host);
   return host;
 }
@@ -50,7 +60,10 @@ describe('createIoHost', () => {
 });
 
 describe('askOnTerminal (@inquirer/prompts)', () => {
-  const streams = () => ({ input: Object.assign(new PassThrough(), { isTTY: true }), output: new FakeStream(true, 80, 24) });
+  const streams = () => ({
+    input: Object.assign(new PassThrough(), { isTTY: true }),
+    output: new FakeStream(true, 80, 24),
+  });
   it('asks on stderr and reads the answer from stdin, with the question text escaped', async () => {
     const io = streams();
     const answer = askOnTerminal({ kind: 'input', code: 'q', text: 'SSH user\x1b[2J', default: 'root' }, io);
@@ -66,7 +79,10 @@ describe('askOnTerminal (@inquirer/prompts)', () => {
   });
   it('cancels an open prompt when the run is aborted', async () => {
     const controller = new AbortController();
-    const answer = askOnTerminal({ kind: 'password', code: 'q', text: 'Password' }, { ...streams(), signal: controller.signal });
+    const answer = askOnTerminal(
+      { kind: 'password', code: 'q', text: 'Password' },
+      { ...streams(), signal: controller.signal },
+    );
     setTimeout(() => controller.abort('SIGTERM'), 20);
     const error = await answer.catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(InterruptedError);

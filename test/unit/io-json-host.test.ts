@@ -14,7 +14,8 @@ class FakeStream extends Writable {
     this.isTTY = options.isTTY ?? false;
   }
   override _write(chunk: string, _encoding: string, callback: (error?: Error | null) => void): void {
-    if (this.failWith !== undefined) return callback(Object.assign(new Error(`write ${this.failWith}`), { code: this.failWith }));
+    if (this.failWith !== undefined)
+      return callback(Object.assign(new Error(`write ${this.failWith}`), { code: this.failWith }));
     this.chunks.push(String(chunk));
     callback();
   }
@@ -30,18 +31,38 @@ function jsonHost(options: { stdoutFails?: string; stdoutTTY?: boolean } = {}) {
   const stderr = new FakeStream({ isTTY: true });
   let clock = T0;
   const host = new JsonHost({ stdout, stderr, env: { TERM: 'xterm' }, now: () => clock });
-  const lines = () => stderr.text.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as Record<string, unknown>);
+  const lines = () =>
+    stderr.text
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
   return { host, stdout, stderr, lines, advance: (ms: number) => (clock += ms) };
 }
 
 describe('JSON lines host', () => {
   it('writes one message object per line, optional fields omitted', () => {
     const { host, stderr, lines } = jsonHost();
-    host.notify({ level: 'warn', code: 'check.disk', text: 'disk 85% full', phase: 'check', host: 'pai-gpu-01', data: { percent: 85 } });
+    host.notify({
+      level: 'warn',
+      code: 'check.disk',
+      text: 'disk 85% full',
+      phase: 'check',
+      host: 'pai-gpu-01',
+      data: { percent: 85 },
+    });
     host.notify({ level: 'info', code: 'plan.ready', text: 'ready' });
     expect(stderr.text.endsWith('\n')).toBe(true);
     expect(lines()).toEqual([
-      { type: 'message', level: 'warn', code: 'check.disk', phase: 'check', host: 'pai-gpu-01', text: 'disk 85% full', data: { percent: 85 }, time: '2025-01-02T03:04:05.600Z' },
+      {
+        type: 'message',
+        level: 'warn',
+        code: 'check.disk',
+        phase: 'check',
+        host: 'pai-gpu-01',
+        text: 'disk 85% full',
+        data: { percent: 85 },
+        time: '2025-01-02T03:04:05.600Z',
+      },
       { type: 'message', level: 'info', code: 'plan.ready', text: 'ready', time: '2025-01-02T03:04:05.600Z' },
     ]);
   });
@@ -60,8 +81,23 @@ describe('JSON lines host', () => {
       { ...base, event: 'begin', time: '2025-01-02T03:04:05.600Z' },
       { type: 'span', id: 2, title: 'render', event: 'begin', time: '2025-01-02T03:04:05.600Z' },
       { ...base, event: 'update', text: 'connecting', time: '2025-01-02T03:04:05.600Z' },
-      { ...base, event: 'end', text: 'unreachable', outcome: 'failed', elapsedMs: 1234, time: '2025-01-02T03:04:06.834Z' },
-      { type: 'span', id: 2, title: 'render', event: 'end', outcome: 'ok', elapsedMs: 1234, time: '2025-01-02T03:04:06.834Z' },
+      {
+        ...base,
+        event: 'end',
+        text: 'unreachable',
+        outcome: 'failed',
+        elapsedMs: 1234,
+        time: '2025-01-02T03:04:06.834Z',
+      },
+      {
+        type: 'span',
+        id: 2,
+        title: 'render',
+        event: 'end',
+        outcome: 'ok',
+        elapsedMs: 1234,
+        time: '2025-01-02T03:04:06.834Z',
+      },
     ]);
   });
   it('keeps text exact for the reader but never writes a raw control character', () => {
@@ -82,18 +118,47 @@ describe('JSON lines host', () => {
   it('survives data that JSON cannot hold', () => {
     const cyclic: Record<string, unknown> = {};
     cyclic['self'] = cyclic;
-    expect(JSON.parse(jsonLine({ type: 'message', level: 'info', code: 'c', text: 't', data: { big: 10n }, time: 'x' }))).toMatchObject({ data: { big: '10' } });
-    expect(JSON.parse(jsonLine({ type: 'message', level: 'info', code: 'c', text: 't', data: cyclic, time: 'x' }))).toMatchObject({ data: { unserializable: true } });
+    expect(
+      JSON.parse(jsonLine({ type: 'message', level: 'info', code: 'c', text: 't', data: { big: 10n }, time: 'x' })),
+    ).toMatchObject({ data: { big: '10' } });
+    expect(
+      JSON.parse(jsonLine({ type: 'message', level: 'info', code: 'c', text: 't', data: cyclic, time: 'x' })),
+    ).toMatchObject({ data: { unserializable: true } });
   });
   it('answers questions with the default, as a question line', async () => {
     const { host, lines } = jsonHost();
-    await expect(host.request({ kind: 'confirm', code: 'q.go', text: 'Go on?', default: true, flag: 'yes' })).resolves.toBe(true);
-    expect(lines()).toEqual([{ type: 'question', kind: 'confirm', code: 'q.go', text: 'Go on?', flag: '--yes', answer: 'default', value: true, time: '2025-01-02T03:04:05.600Z' }]);
+    await expect(
+      host.request({ kind: 'confirm', code: 'q.go', text: 'Go on?', default: true, flag: 'yes' }),
+    ).resolves.toBe(true);
+    expect(lines()).toEqual([
+      {
+        type: 'question',
+        kind: 'confirm',
+        code: 'q.go',
+        text: 'Go on?',
+        flag: '--yes',
+        answer: 'default',
+        value: true,
+        time: '2025-01-02T03:04:05.600Z',
+      },
+    ]);
   });
   it('throws the UsageError without a default, after a question line saying it had no answer', async () => {
     const { host, lines } = jsonHost();
-    await expect(host.request({ kind: 'password', code: 'q.pw', text: 'sudo password', flag: '--become-password-file' })).rejects.toThrow(UsageError);
-    expect(lines()).toEqual([{ type: 'question', kind: 'password', code: 'q.pw', text: 'sudo password', flag: '--become-password-file', answer: 'none', time: '2025-01-02T03:04:05.600Z' }]);
+    await expect(
+      host.request({ kind: 'password', code: 'q.pw', text: 'sudo password', flag: '--become-password-file' }),
+    ).rejects.toThrow(UsageError);
+    expect(lines()).toEqual([
+      {
+        type: 'question',
+        kind: 'password',
+        code: 'q.pw',
+        text: 'sudo password',
+        flag: '--become-password-file',
+        answer: 'none',
+        time: '2025-01-02T03:04:05.600Z',
+      },
+    ]);
   });
   it('writes the result to stdout; EPIPE resolves, ENOSPC rejects with an OutputError', async () => {
     const ok = jsonHost({ stdoutTTY: true });

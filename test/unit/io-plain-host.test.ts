@@ -14,7 +14,8 @@ class FakeStream extends Writable {
     this.failWith = options.failWith;
   }
   override _write(chunk: string, _encoding: string, callback: (error?: Error | null) => void): void {
-    if (this.failWith !== undefined) return callback(Object.assign(new Error(`write ${this.failWith}`), { code: this.failWith }));
+    if (this.failWith !== undefined)
+      return callback(Object.assign(new Error(`write ${this.failWith}`), { code: this.failWith }));
     this.chunks.push(String(chunk));
     callback();
   }
@@ -23,11 +24,28 @@ class FakeStream extends Writable {
   }
 }
 
-function plainHost(options: { stdoutTTY?: boolean; stderrTTY?: boolean; env?: Record<string, string>; verbose?: boolean; stdoutFails?: string } = {}) {
-  const stdout = new FakeStream({ isTTY: options.stdoutTTY ?? false, ...(options.stdoutFails ? { failWith: options.stdoutFails } : {}) });
+function plainHost(
+  options: {
+    stdoutTTY?: boolean;
+    stderrTTY?: boolean;
+    env?: Record<string, string>;
+    verbose?: boolean;
+    stdoutFails?: string;
+  } = {},
+) {
+  const stdout = new FakeStream({
+    isTTY: options.stdoutTTY ?? false,
+    ...(options.stdoutFails ? { failWith: options.stdoutFails } : {}),
+  });
   const stderr = new FakeStream({ isTTY: options.stderrTTY ?? false });
   let clock = 1_000;
-  const host = new PlainHost({ stdout, stderr, env: { TERM: 'xterm', ...options.env }, verbose: options.verbose ?? false, now: () => clock });
+  const host = new PlainHost({
+    stdout,
+    stderr,
+    env: { TERM: 'xterm', ...options.env },
+    verbose: options.verbose ?? false,
+    now: () => clock,
+  });
   return { host, stdout, stderr, advance: (ms: number) => (clock += ms) };
 }
 
@@ -101,7 +119,12 @@ describe('plain host: spans', () => {
     advance(1_660);
     down.end('failed', 'unreachable: connection refused');
     skipped.end('skipped');
-    expect(stderr.text.split('\n').slice(3)).toEqual(['render: done (340 ms)', 'pai-gpu-02: unreachable: connection refused (failed, 2.0 s)', 'deploy: skipped (2.0 s)', '']);
+    expect(stderr.text.split('\n').slice(3)).toEqual([
+      'render: done (340 ms)',
+      'pai-gpu-02: unreachable: connection refused (failed, 2.0 s)',
+      'deploy: skipped (2.0 s)',
+      '',
+    ]);
   });
   it('ends a span once; updates after the end are ignored', () => {
     const { host, stderr } = plainHost({ verbose: true });
@@ -116,10 +139,25 @@ describe('plain host: spans', () => {
 describe('plain host: questions', () => {
   it('answers with the default and says so on stderr', async () => {
     const { host, stderr } = plainHost();
-    await expect(host.request({ kind: 'confirm', code: 'q.overwrite', text: 'Overwrite tty-work?', default: false, flag: '--force' })).resolves.toBe(false);
-    await expect(host.request({ kind: 'input', code: 'q.user', text: 'SSH user', default: 'root', flag: 'ssh-user' })).resolves.toBe('root');
-    const choices = [{ value: 1, name: 'one' }, { value: 2, name: 'two' }];
-    await expect(host.request({ kind: 'select', code: 'q.n', text: 'How many', choices, default: 2, flag: '--count' })).resolves.toBe(2);
+    await expect(
+      host.request({
+        kind: 'confirm',
+        code: 'q.overwrite',
+        text: 'Overwrite tty-work?',
+        default: false,
+        flag: '--force',
+      }),
+    ).resolves.toBe(false);
+    await expect(
+      host.request({ kind: 'input', code: 'q.user', text: 'SSH user', default: 'root', flag: 'ssh-user' }),
+    ).resolves.toBe('root');
+    const choices = [
+      { value: 1, name: 'one' },
+      { value: 2, name: 'two' },
+    ];
+    await expect(
+      host.request({ kind: 'select', code: 'q.n', text: 'How many', choices, default: 2, flag: '--count' }),
+    ).resolves.toBe(2);
     expect(stderr.text).toBe(
       'Overwrite tty-work?: using the default "no" (pass --force to choose)\n' +
         'SSH user: using the default "root" (pass --ssh-user to choose)\n' +
@@ -128,21 +166,36 @@ describe('plain host: questions', () => {
   });
   it('throws a UsageError naming the flag when there is no default', async () => {
     const { host, stderr } = plainHost();
-    const error = await host.request({ kind: 'confirm', code: 'q.key', text: 'Trust the host key of pai-gpu-01?', flag: '--accept-new-host-keys' }).catch((caught: unknown) => caught);
+    const error = await host
+      .request({
+        kind: 'confirm',
+        code: 'q.key',
+        text: 'Trust the host key of pai-gpu-01?',
+        flag: '--accept-new-host-keys',
+      })
+      .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(UsageError);
-    expect((error as UsageError).message).toBe('Trust the host key of pai-gpu-01? needs an answer: pass --accept-new-host-keys');
+    expect((error as UsageError).message).toBe(
+      'Trust the host key of pai-gpu-01? needs an answer: pass --accept-new-host-keys',
+    );
     expect((error as UsageError).exitCode).toBe(2);
     expect(stderr.text).toBe('');
   });
   it('never answers a password question', async () => {
     const { host } = plainHost();
-    await expect(host.request({ kind: 'password', code: 'q.pw', text: 'sudo password', flag: '--become-password-file' })).rejects.toThrow('sudo password needs an answer: pass --become-password-file');
+    await expect(
+      host.request({ kind: 'password', code: 'q.pw', text: 'sudo password', flag: '--become-password-file' }),
+    ).rejects.toThrow('sudo password needs an answer: pass --become-password-file');
   });
   it('says there is no terminal when the question has no flag, and rejects a default its validator refuses', async () => {
     const { host } = plainHost();
-    await expect(host.request({ kind: 'input', code: 'q', text: 'Name' })).rejects.toThrow(/Name needs an answer, and there is no terminal/);
+    await expect(host.request({ kind: 'input', code: 'q', text: 'Name' })).rejects.toThrow(
+      /Name needs an answer, and there is no terminal/,
+    );
     const validate = (value: string) => (value.length > 3 ? true : 'too short');
-    await expect(host.request({ kind: 'input', code: 'q', text: 'Name', default: 'ab', validate, flag: '--name' })).rejects.toThrow(UsageError);
+    await expect(
+      host.request({ kind: 'input', code: 'q', text: 'Name', default: 'ab', validate, flag: '--name' }),
+    ).rejects.toThrow(UsageError);
   });
 });
 

@@ -29,7 +29,11 @@ const HIDE = '\x1b[?25l';
 const SHOW = '\x1b[?25h';
 const strip = (text: string) => text.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
 /** The rows a frame chunk draws (each behind a clear-line), without escapes. */
-const rows = (chunk: string | undefined) => (chunk ?? '').split('\x1b[2K').slice(1).map((row) => strip(row).replace(/\n$/, ''));
+const rows = (chunk: string | undefined) =>
+  (chunk ?? '')
+    .split('\x1b[2K')
+    .slice(1)
+    .map((row) => strip(row).replace(/\n$/, ''));
 
 interface Setup {
   rows?: number;
@@ -139,7 +143,9 @@ describe('terminal host: the live area', () => {
     tick();
     const frame = last() ?? '';
     expect(frame).toMatch(/^\x1b\[4A\r\x1b\[J/); // up over the four rows drawn before, then erase: messages may wrap
-    expect(strip(frame.slice(0, frame.indexOf('\x1b[2K')))).toBe('\rrecorded a host key\nbad: unreachable (failed, 80 ms)\n');
+    expect(strip(frame.slice(0, frame.indexOf('\x1b[2K')))).toBe(
+      '\rrecorded a host key\nbad: unreachable (failed, 80 ms)\n',
+    );
     expect(rows(frame)).toEqual(['   0s check', 'running 1 · done 2 (1 failed) · waiting 0']);
     vi.advanceTimersByTime(1120);
     phase.end('ok');
@@ -211,7 +217,9 @@ describe('terminal host: close and abort', () => {
     // Others write below the last frame after an abort: the recap must not move up over their lines.
     await host.close();
     expect(stderr.chunks.at(-1)).not.toMatch(/\x1b\[\d+A/);
-    expect(strip(stderr.chunks.at(-1) ?? '')).toContain('recap: 2 in 2.0 s: 0 ok, 0 with warnings, 0 failed, 0 skipped, 2 unfinished');
+    expect(strip(stderr.chunks.at(-1) ?? '')).toContain(
+      'recap: 2 in 2.0 s: 0 ok, 0 with warnings, 0 failed, 0 skipped, 2 unfinished',
+    );
   });
   it('takes the area down before a result when stdout is the same terminal', async () => {
     const { host, stdout, stderr, tick, last } = terminal({ stdoutTTY: true });
@@ -230,7 +238,7 @@ describe('terminal host: questions', () => {
   it('stops the area, asks, then resumes; one question at a time', async () => {
     const events: string[] = [];
     let release: () => void = () => undefined;
-    const ask = async <T,>(question: IoQuestion<T>, streams: PromptStreams): Promise<T> => {
+    const ask = async <T>(question: IoQuestion<T>, streams: PromptStreams): Promise<T> => {
       events.push(`ask ${question.code}`);
       expect(streams.input.isTTY).toBe(true);
       if (question.code === 'first') await new Promise<void>((resolve) => (release = resolve));
@@ -261,9 +269,13 @@ describe('terminal host: questions', () => {
   it('answers with the default, or a UsageError, when stdin is not a terminal', async () => {
     const ask = vi.fn();
     const { host, stderr } = terminal({ stdinTTY: false, ask });
-    await expect(host.request({ kind: 'input', code: 'q', text: 'User', default: 'root', flag: '--ssh-user' })).resolves.toBe('root');
+    await expect(
+      host.request({ kind: 'input', code: 'q', text: 'User', default: 'root', flag: '--ssh-user' }),
+    ).resolves.toBe('root');
     expect(stderr.text).toBe('User: using the default "root" (pass --ssh-user to choose)\n');
-    await expect(host.request({ kind: 'password', code: 'q', text: 'Password', flag: '--password-file' })).rejects.toBeInstanceOf(UsageError);
+    await expect(
+      host.request({ kind: 'password', code: 'q', text: 'Password', flag: '--password-file' }),
+    ).rejects.toBeInstanceOf(UsageError);
     expect(ask).not.toHaveBeenCalled();
   });
   it('passes a prompt failure on and keeps drawing', async () => {

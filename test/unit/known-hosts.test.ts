@@ -45,7 +45,10 @@ describe('known_hosts', () => {
     const salt = randomBytes(20);
     const hashed = `|1|${salt.toString('base64')}|${createHmac('sha1', salt).update('10.0.0.5').digest('base64')}`;
     const path = join(dir, 'seeded');
-    writeFileSync(path, `# seeded by the admin\n${hashed} ssh-ed25519 ${a.blob.toString('base64')}\n10.1.*.* ssh-ed25519 ${b.blob.toString('base64')}\n@revoked 10.0.0.9 ssh-ed25519 ${b.blob.toString('base64')}\n`);
+    writeFileSync(
+      path,
+      `# seeded by the admin\n${hashed} ssh-ed25519 ${a.blob.toString('base64')}\n10.1.*.* ssh-ed25519 ${b.blob.toString('base64')}\n@revoked 10.0.0.9 ssh-ed25519 ${b.blob.toString('base64')}\n`,
+    );
     const file = await KnownHosts.open(path);
     expect(file.verify('10.0.0.5', a).status).toBe('known');
     expect(file.verify('10.0.0.5', b).status).toBe('mismatch');

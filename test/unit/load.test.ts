@@ -45,14 +45,32 @@ describe('findings point at file, line and column', () => {
   });
 
   it('points extra-var findings at the variable inside openpai_kubespray_extra_var', async () => {
-    const text = 'user: pai\npassword: "x"\ndocker_image_tag: v1.8.0\nopenpai_kubespray_extra_var:\n  kube_proxy_mode: ipvs\n  download_run_once: "true"\n';
-    const result = await validate(dir, LAYOUT.replace('machine-typ:', 'machine-type:').replace(/worker-1\n {4}hostip: 10.0.0.12/, 'worker-2\n    hostip: 10.0.0.12'), text);
+    const text =
+      'user: pai\npassword: "x"\ndocker_image_tag: v1.8.0\nopenpai_kubespray_extra_var:\n  kube_proxy_mode: ipvs\n  download_run_once: "true"\n';
+    const result = await validate(
+      dir,
+      LAYOUT.replace('machine-typ:', 'machine-type:').replace(
+        /worker-1\n {4}hostip: 10.0.0.12/,
+        'worker-2\n    hostip: 10.0.0.12',
+      ),
+      text,
+    );
     expect(allFindings(result)).toHaveLength(1);
-    expect(result.errors[0]).toMatchObject({ code: 'not-a-boolean', line: 6, column: 22, path: 'openpai_kubespray_extra_var.download_run_once' });
+    expect(result.errors[0]).toMatchObject({
+      code: 'not-a-boolean',
+      line: 6,
+      column: 22,
+      path: 'openpai_kubespray_extra_var.download_run_once',
+    });
   });
 
   it('never prints a secret value, even when its type is wrong', async () => {
-    const result = await validate(dir, LAYOUT, { ...config, password: ['hunter2-secret'], docker_registry_username: 'u', docker_registry_password: { p: 'topsecret-value' } });
+    const result = await validate(dir, LAYOUT, {
+      ...config,
+      password: ['hunter2-secret'],
+      docker_registry_username: 'u',
+      docker_registry_password: { p: 'topsecret-value' },
+    });
     const text = JSON.stringify(allFindings(result));
     expect(codes(result)).toContain('wrong-type');
     expect(text).not.toContain('hunter2-secret');
@@ -95,7 +113,10 @@ describe('files that are not a usable YAML mapping become findings, not crashes'
 
   it('stops an alias bomb instead of expanding it', () => {
     const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
-    for (let i = 0; i < 9; i++) bomb.push(`${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)}]`);
+    for (let i = 0; i < 9; i++)
+      bomb.push(
+        `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)}]`,
+      );
     const source = parseYamlSource('bomb.yaml', Buffer.from(bomb.join('\n') + '\n'));
     expect(source.value).toBeUndefined();
     expect(source.syntaxFindings[0]?.code).toBe('yaml-unresolvable');

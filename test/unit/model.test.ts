@@ -45,7 +45,12 @@ describe('the typed cluster config', () => {
   });
 
   it('reports a flag that is neither true nor false, and falls back to the default for a wrong type', () => {
-    const { config, findings } = normalize({ user: 'pai', docker_image_tag: 'v1.8.0', 'qos-switch': 'yes', ssh_port: 'twenty-two' });
+    const { config, findings } = normalize({
+      user: 'pai',
+      docker_image_tag: 'v1.8.0',
+      'qos-switch': 'yes',
+      ssh_port: 'twenty-two',
+    });
     expect(findings.map((finding) => finding.code)).toEqual(['invalid-flag']);
     expect(config.qosSwitch).toBe(false);
     expect(config.ssh.port).toBe(22);
@@ -58,7 +63,10 @@ describe('the typed cluster config', () => {
       backendSet: false,
       storage: { backend: 'azure', accountName: '', containerName: 'dockerregistry' },
     });
-    expect(normalize({ enable_docker_cache: true, docker_cache_storage_backend: 'filesystem', docker_cache_htpasswd: 'x' }).config.dockerCache).toMatchObject({
+    expect(
+      normalize({ enable_docker_cache: true, docker_cache_storage_backend: 'filesystem', docker_cache_htpasswd: 'x' })
+        .config.dockerCache,
+    ).toMatchObject({
       backendSet: true,
       storage: { backend: 'filesystem', mountPath: '/var/lib/registry' },
       htpasswd: 'x',
@@ -66,11 +74,25 @@ describe('the typed cluster config', () => {
   });
 
   it('lists the kubespray variables config.yaml sets, extra vars last, with the field behind each', () => {
-    const { config } = normalize({ openpai_kube_network_plugin: 'weave', kubelet_custom_flags: { 'serialize-image-pulls': 'false' }, openpai_kubespray_extra_var: { kube_proxy_mode: 'iptables' } });
+    const { config } = normalize({
+      openpai_kube_network_plugin: 'weave',
+      kubelet_custom_flags: { 'serialize-image-pulls': 'false' },
+      openpai_kubespray_extra_var: { kube_proxy_mode: 'iptables' },
+    });
     expect(config.kubespray).toEqual([
       { name: 'kube_network_plugin', value: 'weave', layer: 'config', configPath: ['openpai_kube_network_plugin'] },
-      { name: 'kubelet_custom_flags', value: ['--serialize-image-pulls=false'], layer: 'config', configPath: ['kubelet_custom_flags'] },
-      { name: 'kube_proxy_mode', value: 'iptables', layer: 'extra-var', configPath: ['openpai_kubespray_extra_var', 'kube_proxy_mode'] },
+      {
+        name: 'kubelet_custom_flags',
+        value: ['--serialize-image-pulls=false'],
+        layer: 'config',
+        configPath: ['kubelet_custom_flags'],
+      },
+      {
+        name: 'kube_proxy_mode',
+        value: 'iptables',
+        layer: 'extra-var',
+        configPath: ['openpai_kubespray_extra_var', 'kube_proxy_mode'],
+      },
     ]);
     expect(normalize({ openpai_kubespray_extra_var: { ansible_become_password: 'x' } }).config.holdsSecret).toBe(true);
     expect(normalize({ user: 'pai' }).config.holdsSecret).toBe(false);
@@ -79,7 +101,14 @@ describe('the typed cluster config', () => {
 
 describe('the layout schema', () => {
   it('is the source of the known keys and the hints', () => {
-    expect(layoutKnownKeys['machine-list[]']).toEqual(['hostname', 'hostip', 'machine-type', 'pai-master', 'pai-worker', 'pai-storage']);
+    expect(layoutKnownKeys['machine-list[]']).toEqual([
+      'hostname',
+      'hostip',
+      'machine-type',
+      'pai-master',
+      'pai-worker',
+      'pai-storage',
+    ]);
     expect(layoutKnownKeys['machine-sku.*.computing-device']).toEqual(['type', 'model', 'count']);
     expect(layoutFieldHints['machine-sku.*.mem']).toMatch(/quantity/);
   });
@@ -87,13 +116,19 @@ describe('the layout schema', () => {
 
 describe('the published JSON Schemas', () => {
   it('describe every key, with defaults, and close the fixed mappings', () => {
-    const config = jsonSchema('config') as { properties: Record<string, { description?: string; default?: unknown }>; required: string[]; additionalProperties: unknown };
+    const config = jsonSchema('config') as {
+      properties: Record<string, { description?: string; default?: unknown }>;
+      required: string[];
+      additionalProperties: unknown;
+    };
     expect(config.required).toEqual(['user', 'docker_image_tag']);
     expect(config.properties['ssh_port']).toMatchObject({ type: 'integer', default: 22, maximum: 65535 });
     expect(config.properties['cluster_id']?.default).toBe('pai');
     expect(Object.values(config.properties).every((property) => typeof property.description === 'string')).toBe(true);
     expect(config.additionalProperties).toBe(false);
-    const layout = jsonSchema('layout') as { properties: Record<string, { items?: { additionalProperties?: unknown }; additionalProperties?: unknown }> };
+    const layout = jsonSchema('layout') as {
+      properties: Record<string, { items?: { additionalProperties?: unknown }; additionalProperties?: unknown }>;
+    };
     expect(layout.properties['machine-list']?.items?.additionalProperties).toBe(false);
     // What the rules check, an editor checks as it is typed.
     type Field = { pattern?: string; enum?: unknown[] };
@@ -118,7 +153,10 @@ describe('--limit', () => {
   it('selects by name, IP or glob, and excludes with !', () => {
     expect(selectByLimit(machines, undefined)).toEqual(machines);
     expect(selectByLimit(machines, ['pai-gpu-*']).map((m) => m.hostname)).toEqual(['pai-gpu-01', 'pai-gpu-02']);
-    expect(selectByLimit(machines, ['10.0.0.10', 'pai-gpu-02']).map((m) => m.hostname)).toEqual(['pai-master-01', 'pai-gpu-02']);
+    expect(selectByLimit(machines, ['10.0.0.10', 'pai-gpu-02']).map((m) => m.hostname)).toEqual([
+      'pai-master-01',
+      'pai-gpu-02',
+    ]);
     expect(selectByLimit(machines, ['!pai-master-01']).map((m) => m.hostname)).toEqual(['pai-gpu-01', 'pai-gpu-02']);
   });
   it('refuses a pattern that matches no machine, with a suggestion', () => {

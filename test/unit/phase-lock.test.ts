@@ -97,7 +97,10 @@ async function tempDir(): Promise<string> {
 }
 
 function startChild(mode: string, root: string): Child {
-  const proc = spawn(process.execPath, ['--import', 'tsx', scriptPath, mode, root], { cwd: repoRoot, stdio: ['pipe', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, ['--import', 'tsx', scriptPath, mode, root], {
+    cwd: repoRoot,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   const seen: Array<Record<string, unknown>> = [];
   const waiting: Array<{ key: string; resolve: (value: Record<string, unknown>) => void }> = [];
   let stderr = '';
@@ -108,7 +111,9 @@ function startChild(mode: string, root: string): Child {
     if (index >= 0) waiting.splice(index, 1)[0]!.resolve(value);
     else seen.push(value);
   });
-  const exited = new Promise<never>((_, reject) => proc.on('exit', (code) => reject(new Error(`child ${mode} exited (${code}): ${stderr}`))));
+  const exited = new Promise<never>((_, reject) =>
+    proc.on('exit', (code) => reject(new Error(`child ${mode} exited (${code}): ${stderr}`))),
+  );
   exited.catch(() => undefined);
   const child: Child = {
     process: proc,
@@ -144,7 +149,12 @@ describe('work-dir lock', () => {
     const root = await tempDir();
     const io = new FakeIoHost();
     const lock = await acquireWorkDirLock(root, { action: 'deploy', io, now: () => new Date('2030-01-01T00:00:00Z') });
-    expect(lock.holder).toEqual({ pid: process.pid, host: hostname(), startedAt: '2030-01-01T00:00:00.000Z', action: 'deploy' });
+    expect(lock.holder).toEqual({
+      pid: process.pid,
+      host: hostname(),
+      startedAt: '2030-01-01T00:00:00.000Z',
+      action: 'deploy',
+    });
     expect(lockFileOf(root)).toEqual(lock.holder);
     expect(statSync(lock.path).mode & 0o777).toBe(0o600);
     await lock.release();
@@ -156,7 +166,9 @@ describe('work-dir lock', () => {
   it('refuses a second run of this process while the first holds it', async () => {
     const root = await tempDir();
     const lock = await acquireWorkDirLock(root, { action: 'deploy', io: new FakeIoHost() });
-    await expect(acquireWorkDirLock(root, { action: 'check', io: new FakeIoHost() })).rejects.toBeInstanceOf(WorkDirLockedError);
+    await expect(acquireWorkDirLock(root, { action: 'check', io: new FakeIoHost() })).rejects.toBeInstanceOf(
+      WorkDirLockedError,
+    );
     await lock.release();
   });
 
@@ -176,13 +188,19 @@ describe('work-dir lock', () => {
     const child = startChild('hold', root);
     const { held } = await child.next('held');
     expect(held).toBe(child.process.pid);
-    const error: unknown = await acquireWorkDirLock(root, { action: 'deploy', io: new FakeIoHost() }).catch((e: unknown) => e);
+    const error: unknown = await acquireWorkDirLock(root, { action: 'deploy', io: new FakeIoHost() }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(WorkDirLockedError);
     const locked = error as WorkDirLockedError;
     expect(locked.exitCode).toBe(1);
     expect(locked.holder).toMatchObject({ pid: child.process.pid, host: hostname(), action: 'child-hold' });
-    expect(locked.message).toBe(`the work dir ${root} is in use by pid ${child.process.pid} on ${hostname()} (child-hold, started ${locked.holder!.startedAt})`);
-    expect(locked.hint).toBe(`Wait for that run to finish. If pid ${child.process.pid} is no longer running on ${hostname()}, remove ${join(root, 'lock')} and retry.`);
+    expect(locked.message).toBe(
+      `the work dir ${root} is in use by pid ${child.process.pid} on ${hostname()} (child-hold, started ${locked.holder!.startedAt})`,
+    );
+    expect(locked.hint).toBe(
+      `Wait for that run to finish. If pid ${child.process.pid} is no longer running on ${hostname()}, remove ${join(root, 'lock')} and retry.`,
+    );
 
     child.process.stdin.end();
     await waitForExit(child);
@@ -202,7 +220,10 @@ describe('work-dir lock', () => {
     const lock = await acquireWorkDirLock(root, { action: 'deploy', io });
     expect(lockFileOf(root)).toMatchObject({ pid: process.pid, action: 'deploy' });
     const [warning] = io.withCode('lock.stale-taken-over');
-    expect(warning).toMatchObject({ level: 'warn', data: { previousHolder: { pid, host: hostname(), action: 'child-hold' } } });
+    expect(warning).toMatchObject({
+      level: 'warn',
+      data: { previousHolder: { pid, host: hostname(), action: 'child-hold' } },
+    });
     expect(warning!.text).toContain(`pid ${pid} on ${hostname()}`);
     await lock.release();
   });
@@ -221,8 +242,15 @@ describe('work-dir lock', () => {
 
   it('never takes over a lock of another host, whose processes it cannot see', async () => {
     const root = await tempDir();
-    writeLock(root, { pid: deadPid(), host: `not-${hostname()}`, startedAt: '2030-01-01T00:00:00.000Z', action: 'deploy' });
-    const error: unknown = await acquireWorkDirLock(root, { action: 'render', io: new FakeIoHost() }).catch((e: unknown) => e);
+    writeLock(root, {
+      pid: deadPid(),
+      host: `not-${hostname()}`,
+      startedAt: '2030-01-01T00:00:00.000Z',
+      action: 'deploy',
+    });
+    const error: unknown = await acquireWorkDirLock(root, { action: 'render', io: new FakeIoHost() }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(WorkDirLockedError);
     expect((error as WorkDirLockedError).hint).toContain(`is no longer running on not-${hostname()}`);
   });
@@ -230,7 +258,9 @@ describe('work-dir lock', () => {
   it('refuses a young unparsable lock (one being written) and takes over an old one', async () => {
     const root = await tempDir();
     writeFileSync(join(root, 'lock'), '');
-    const error: unknown = await acquireWorkDirLock(root, { action: 'render', io: new FakeIoHost() }).catch((e: unknown) => e);
+    const error: unknown = await acquireWorkDirLock(root, { action: 'render', io: new FakeIoHost() }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(WorkDirLockedError);
     expect((error as WorkDirLockedError).holder).toBeUndefined();
     expect((error as Error).message).toMatch(/locked by an unreadable lock file \(last written .*\)/);
@@ -246,18 +276,29 @@ describe('work-dir lock', () => {
   it('reads pids that would signal a process group (0, negative) as unparsable', () => {
     expect(parseHolder(JSON.stringify({ pid: 0, host: 'h', startedAt: 't', action: 'a' }))).toBeUndefined();
     expect(parseHolder(JSON.stringify({ pid: -5, host: 'h', startedAt: 't', action: 'a' }))).toBeUndefined();
-    expect(parseHolder(JSON.stringify({ pid: 12, host: 'h', startedAt: 't', action: 'a' }))).toEqual({ pid: 12, host: 'h', startedAt: 't', action: 'a' });
+    expect(parseHolder(JSON.stringify({ pid: 12, host: 'h', startedAt: 't', action: 'a' }))).toEqual({
+      pid: 12,
+      host: 'h',
+      startedAt: 't',
+      action: 'a',
+    });
     expect(parseHolder('{')).toBeUndefined();
   });
 
   it('lets exactly one of many concurrent acquirers win, with and without a stale lock', async () => {
     for (const stale of [false, true]) {
       const root = await tempDir();
-      if (stale) writeLock(root, { pid: deadPid(), host: hostname(), startedAt: '2030-01-01T00:00:00.000Z', action: 'deploy' });
-      const outcomes = await Promise.allSettled(Array.from({ length: 8 }, () => acquireWorkDirLock(root, { action: 'race', io: new FakeIoHost() })));
-      const won = outcomes.filter((outcome): outcome is PromiseFulfilledResult<WorkDirLock> => outcome.status === 'fulfilled');
+      if (stale)
+        writeLock(root, { pid: deadPid(), host: hostname(), startedAt: '2030-01-01T00:00:00.000Z', action: 'deploy' });
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 8 }, () => acquireWorkDirLock(root, { action: 'race', io: new FakeIoHost() })),
+      );
+      const won = outcomes.filter(
+        (outcome): outcome is PromiseFulfilledResult<WorkDirLock> => outcome.status === 'fulfilled',
+      );
       expect(won).toHaveLength(1);
-      for (const outcome of outcomes) if (outcome.status === 'rejected') expect(outcome.reason).toBeInstanceOf(WorkDirLockedError);
+      for (const outcome of outcomes)
+        if (outcome.status === 'rejected') expect(outcome.reason).toBeInstanceOf(WorkDirLockedError);
       await won[0]!.value.release();
       expect(readdirSync(root)).toEqual([]);
     }

@@ -69,7 +69,14 @@ function tickingClock(start = Date.parse('2030-01-01T00:00:00.000Z')): () => Dat
 }
 
 function options(overrides: Partial<RunActionOptions> = {}): RunActionOptions & { io: FakeIoHost } {
-  return { io: new FakeIoHost(), ports: fakePorts(), signal: new AbortController().signal, dryRun: false, now: tickingClock(), ...overrides } as RunActionOptions & {
+  return {
+    io: new FakeIoHost(),
+    ports: fakePorts(),
+    signal: new AbortController().signal,
+    dryRun: false,
+    now: tickingClock(),
+    ...overrides,
+  } as RunActionOptions & {
     io: FakeIoHost;
   };
 }
@@ -102,18 +109,45 @@ describe('runAction: order and skipping', () => {
     const act = action([phase('a', { shouldRun: () => true, inputs: () => 1 }), phase('b'), phase('c')]);
     const opts = options();
     const result = await runAction(act, opts);
-    expect(act.data.log).toEqual(['a.prepare', 'a.shouldRun', 'a.inputs', 'a.run', 'b.prepare', 'b.run', 'c.prepare', 'c.run']);
-    expect(opts.io.events).toEqual(['span Phase a', 'end Phase a ok', 'span Phase b', 'end Phase b ok', 'span Phase c', 'end Phase c ok']);
+    expect(act.data.log).toEqual([
+      'a.prepare',
+      'a.shouldRun',
+      'a.inputs',
+      'a.run',
+      'b.prepare',
+      'b.run',
+      'c.prepare',
+      'c.run',
+    ]);
+    expect(opts.io.events).toEqual([
+      'span Phase a',
+      'end Phase a ok',
+      'span Phase b',
+      'end Phase b ok',
+      'span Phase c',
+      'end Phase c ok',
+    ]);
     expect(opts.io.spans.map((span) => span.options)).toEqual([{ phase: 'a' }, { phase: 'b' }, { phase: 'c' }]);
     expect(Object.keys(result.records)).toEqual(['a', 'b', 'c']);
-    expect(result.records['a']).toMatchObject({ status: 'done', inputHash: expect.stringMatching(/^[0-9a-f]{64}$/) as unknown });
-    expect(result.records['b']).toMatchObject({ status: 'done', startedAt: expect.any(String) as unknown, finishedAt: expect.any(String) as unknown });
+    expect(result.records['a']).toMatchObject({
+      status: 'done',
+      inputHash: expect.stringMatching(/^[0-9a-f]{64}$/) as unknown,
+    });
+    expect(result.records['b']).toMatchObject({
+      status: 'done',
+      startedAt: expect.any(String) as unknown,
+      finishedAt: expect.any(String) as unknown,
+    });
     expect(result.skipped).toEqual([]);
     expect(result.dryRun).toEqual([]);
   });
 
   it('skips a phase whose shouldRun says no, with its reason, without running it', async () => {
-    const act = action([phase('a', { shouldRun: () => false }), phase('b', { shouldRun: () => 'no machines to add' }), phase('c')]);
+    const act = action([
+      phase('a', { shouldRun: () => false }),
+      phase('b', { shouldRun: () => 'no machines to add' }),
+      phase('c'),
+    ]);
     const opts = options();
     const result = await runAction(act, opts);
     expect(act.data.log).toEqual(['a.prepare', 'a.shouldRun', 'b.prepare', 'b.shouldRun', 'c.prepare', 'c.run']);
@@ -126,7 +160,9 @@ describe('runAction: order and skipping', () => {
   it('shares action.data between the phases', async () => {
     const act = action([
       phase('a', { run: (ctx) => Promise.resolve(void ctx.data.log.push('a wrote')) }),
-      phase('b', { run: (ctx) => Promise.resolve(void ctx.data.log.push(`b saw ${String(ctx.data.log.includes('a wrote'))}`)) }),
+      phase('b', {
+        run: (ctx) => Promise.resolve(void ctx.data.log.push(`b saw ${String(ctx.data.log.includes('a wrote'))}`)),
+      }),
     ]);
     await runAction(act, options());
     expect(act.data.log).toContain('b saw true');
@@ -201,7 +237,10 @@ describe('runAction: inputs and resuming', () => {
     const make = () =>
       action([
         phase('claim', { prepare: claim(dir) }),
-        phase('render', { inputs: () => 'same', run: () => (fail ? Promise.reject(new Error('disk full')) : Promise.resolve()) }),
+        phase('render', {
+          inputs: () => 'same',
+          run: () => (fail ? Promise.reject(new Error('disk full')) : Promise.resolve()),
+        }),
       ]);
     await expect(runAction(make(), options())).rejects.toThrow('disk full');
     fail = false;
@@ -257,19 +296,38 @@ describe('runAction: failures and clean-up', () => {
     const opts = options();
     const error: unknown = await runAction(act, opts).catch((e: unknown) => e);
     expect(error).toBe(failure);
-    expect(act.data.log.slice(act.data.log.indexOf('c.run'))).toEqual(['c.run', 'c.cleanUp', 'b.cleanUp', 'a.cleanUp', 'a.cleanUp finished']);
+    expect(act.data.log.slice(act.data.log.indexOf('c.run'))).toEqual([
+      'c.run',
+      'c.cleanUp',
+      'b.cleanUp',
+      'a.cleanUp',
+      'a.cleanUp finished',
+    ]);
     expect(act.data.log).not.toContain('d.prepare');
     expect(causes).toEqual([{ kind: 'failed', error: failure }]);
     expect(opts.io.withCode('phase.cleanup-failed')).toEqual([
-      expect.objectContaining({ level: 'error', phase: 'b', text: expect.stringContaining('container already gone') as unknown }),
+      expect.objectContaining({
+        level: 'error',
+        phase: 'b',
+        text: expect.stringContaining('container already gone') as unknown,
+      }),
     ]);
     expect(opts.io.spanOf('c')).toMatchObject({ outcome: 'failed', text: 'kubespray failed' });
 
     const state = readStateFile(dir);
-    expect(state.phases['c']).toMatchObject({ status: 'failed', reason: 'kubespray failed', startedAt: expect.any(String) as unknown });
+    expect(state.phases['c']).toMatchObject({
+      status: 'failed',
+      reason: 'kubespray failed',
+      startedAt: expect.any(String) as unknown,
+    });
     expect(state.phases['a']!.status).toBe('done');
     expect(state.phases['d']).toBeUndefined();
-    expect(state.lastRun).toMatchObject({ action: 'deploy', outcome: 'failed', phase: 'c', finishedAt: expect.any(String) as unknown });
+    expect(state.lastRun).toMatchObject({
+      action: 'deploy',
+      outcome: 'failed',
+      phase: 'c',
+      finishedAt: expect.any(String) as unknown,
+    });
     expect(existsSync(join(dir.root, 'lock'))).toBe(false);
   });
 
@@ -345,7 +403,10 @@ describe('runAction: abort', () => {
     const controller = new AbortController();
     const causes: CleanUpCause[] = [];
     const act = action([
-      phase('a', { run: () => Promise.resolve(controller.abort()), cleanUp: (_ctx, cause) => Promise.resolve(void causes.push(cause)) }),
+      phase('a', {
+        run: () => Promise.resolve(controller.abort()),
+        cleanUp: (_ctx, cause) => Promise.resolve(void causes.push(cause)),
+      }),
       phase('b'),
     ]);
     const error: unknown = await runAction(act, options({ signal: controller.signal })).catch((e: unknown) => e);
@@ -359,7 +420,10 @@ describe('runAction: abort', () => {
     const controller = new AbortController();
     controller.abort('SIGTERM');
     const act = action([phase('a')]);
-    await expect(runAction(act, options({ signal: controller.signal }))).rejects.toMatchObject({ signal: 'SIGTERM', phase: 'a' });
+    await expect(runAction(act, options({ signal: controller.signal }))).rejects.toMatchObject({
+      signal: 'SIGTERM',
+      phase: 'a',
+    });
     expect(act.data.log).toEqual([]);
   });
 
@@ -374,7 +438,10 @@ describe('runAction: abort', () => {
         },
       }),
     ]);
-    await expect(runAction(act, options({ signal: controller.signal }))).rejects.toMatchObject({ message: 'interrupted in phase a', signal: 'SIGHUP' });
+    await expect(runAction(act, options({ signal: controller.signal }))).rejects.toMatchObject({
+      message: 'interrupted in phase a',
+      signal: 'SIGHUP',
+    });
     expect(acted).toBe(false);
   });
 });
@@ -386,7 +453,9 @@ describe('runAction: dry-run', () => {
       phase('render', {
         prepare: claim(dir),
         run: async (ctx) => {
-          const written = await ctx.wet('dev-box', `write ${ctx.workDir?.inventory ?? '?'}`, () => Promise.resolve('written'));
+          const written = await ctx.wet('dev-box', `write ${ctx.workDir?.inventory ?? '?'}`, () =>
+            Promise.resolve('written'),
+          );
           ctx.data.log.push(`wet returned ${String(written)}`);
         },
       }),
@@ -398,7 +467,13 @@ describe('runAction: dry-run', () => {
     ]);
     const opts = options({ dryRun: true });
     const result = await runAction(act, opts);
-    expect(act.data.log).toEqual(['render.prepare', 'render.run', 'wet returned undefined', 'deploy.prepare', 'deploy.run']);
+    expect(act.data.log).toEqual([
+      'render.prepare',
+      'render.run',
+      'wet returned undefined',
+      'deploy.prepare',
+      'deploy.run',
+    ]);
     expect(result.dryRun).toEqual([
       { phase: 'render', target: 'dev-box', description: `write ${dir.inventory}` },
       { phase: 'deploy', target: 'm1', description: 'install docker' },
@@ -425,7 +500,12 @@ describe('runAction: dry-run', () => {
 
   it('performs the act outside dry-run and returns its value', async () => {
     let value: string | undefined;
-    await runAction(action([phase('a', { run: async (ctx) => void (value = await ctx.wet('m1', 'do it', () => Promise.resolve('done'))) })]), options());
+    await runAction(
+      action([
+        phase('a', { run: async (ctx) => void (value = await ctx.wet('m1', 'do it', () => Promise.resolve('done'))) }),
+      ]),
+      options(),
+    );
     expect(value).toBe('done');
   });
 });
@@ -470,10 +550,20 @@ describe('runAction: the work dir', () => {
     expect(statSync(join(dir.root, 'state.json')).mode & 0o777).toBe(0o600);
   });
 
-  it('persists phases that ran before the work dir was claimed, and keeps other actions\' records', async () => {
+  it("persists phases that ran before the work dir was claimed, and keeps other actions' records", async () => {
     const { dir } = await tempWorkDir();
     await runAction(action([phase('check', { prepare: claim(dir) })], 'check'), options());
-    await runAction(action([phase('validate'), phase('skipped', { shouldRun: () => 'nothing to add' }), phase('render', { prepare: claim(dir) })], 'render'), options());
+    await runAction(
+      action(
+        [
+          phase('validate'),
+          phase('skipped', { shouldRun: () => 'nothing to add' }),
+          phase('render', { prepare: claim(dir) }),
+        ],
+        'render',
+      ),
+      options(),
+    );
     const state = readStateFile(dir);
     expect(state.action).toBe('render');
     expect(Object.keys(state.phases).sort()).toEqual(['check', 'render', 'skipped', 'validate']);
@@ -484,7 +574,9 @@ describe('runAction: the work dir', () => {
     const { tmp, dir } = await tempWorkDir();
     const other = workDirFor('other', join(tmp, 'other'));
     await runAction(action([phase('a', { prepare: claim(dir), run: claim(dir) })]), options());
-    await expect(runAction(action([phase('a', { prepare: claim(dir), run: claim(other) })]), options())).rejects.toThrow(/one run has one work dir/);
+    await expect(
+      runAction(action([phase('a', { prepare: claim(dir), run: claim(other) })]), options()),
+    ).rejects.toThrow(/one run has one work dir/);
     expect(existsSync(other.root)).toBe(false);
     expect(existsSync(join(dir.root, 'lock'))).toBe(false);
   });

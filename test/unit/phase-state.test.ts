@@ -62,7 +62,9 @@ describe('canonical hash of phase inputs', () => {
   });
 
   it('follows JSON for dates, undefined array items and non-finite numbers', () => {
-    expect(canonicalJson({ at: new Date('2030-01-01T00:00:00Z'), list: [undefined, Number.NaN] })).toBe('{"at":"2030-01-01T00:00:00.000Z","list":[null,null]}');
+    expect(canonicalJson({ at: new Date('2030-01-01T00:00:00Z'), list: [undefined, Number.NaN] })).toBe(
+      '{"at":"2030-01-01T00:00:00.000Z","list":[null,null]}',
+    );
     expect(canonicalJson(undefined)).toBe('null');
   });
 
@@ -84,7 +86,13 @@ describe('state.json', () => {
   it('round-trips, written 0600 with no temp file left', async () => {
     const dir = await tempDir();
     const state = sampleState('deploy', {
-      render: { status: 'done', inputHash: 'abc', startedAt: 't0', finishedAt: 't1', outputs: { report: 'r.json', ok: true, n: 3 } },
+      render: {
+        status: 'done',
+        inputHash: 'abc',
+        startedAt: 't0',
+        finishedAt: 't1',
+        outputs: { report: 'r.json', ok: true, n: 3 },
+      },
     });
     await writeState(dir, state);
     expect(readdirSync(dir)).toEqual(['state.json']);
@@ -105,7 +113,9 @@ describe('state.json', () => {
     await writeState(dir, old);
     const before = readFileSync(join(dir, 'state.json'), 'utf8');
     crash.nextRename = true;
-    const error: unknown = await writeState(dir, sampleState('deploy', { deploy: { status: 'running' } })).catch((e: unknown) => e);
+    const error: unknown = await writeState(dir, sampleState('deploy', { deploy: { status: 'running' } })).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(OutputError);
     expect((error as Error).message).toContain('simulated crash');
     expect(readFileSync(join(dir, 'state.json'), 'utf8')).toBe(before);
@@ -125,22 +135,29 @@ describe('state.json', () => {
 
   it.each([
     ['truncated JSON', '{"version": 1, "phases": {', /not JSON/],
-    ['a wrong shape', JSON.stringify({ ...sampleState(), phases: { a: { status: 'exploded' } } }), /unexpected content at phases\.a\.status/],
+    [
+      'a wrong shape',
+      JSON.stringify({ ...sampleState(), phases: { a: { status: 'exploded' } } }),
+      /unexpected content at phases\.a\.status/,
+    ],
     ['an older or missing version', JSON.stringify({ phases: {} }), /unexpected content at version/],
-  ])('recovers from %s: warns, keeps the bad file as state.json.corrupt-<time>, starts fresh', async (_name, content, why) => {
-    const dir = await tempDir();
-    writeFileSync(join(dir, 'state.json'), content);
-    const io = new FakeIoHost();
-    expect(await readState(dir, { io, now: fixedNow })).toBeUndefined();
-    const keptAs = join(dir, 'state.json.corrupt-2030-02-03T04-05-06.789Z');
-    expect(readdirSync(dir)).toEqual(['state.json.corrupt-2030-02-03T04-05-06.789Z']);
-    expect(readFileSync(keptAs, 'utf8')).toBe(content);
-    const [warning, ...others] = io.withCode('state.unreadable');
-    expect(others).toEqual([]);
-    expect(warning).toMatchObject({ level: 'warn', data: { keptAs } });
-    expect(warning!.text).toMatch(why);
-    expect(warning!.text).toContain(keptAs);
-  });
+  ])(
+    'recovers from %s: warns, keeps the bad file as state.json.corrupt-<time>, starts fresh',
+    async (_name, content, why) => {
+      const dir = await tempDir();
+      writeFileSync(join(dir, 'state.json'), content);
+      const io = new FakeIoHost();
+      expect(await readState(dir, { io, now: fixedNow })).toBeUndefined();
+      const keptAs = join(dir, 'state.json.corrupt-2030-02-03T04-05-06.789Z');
+      expect(readdirSync(dir)).toEqual(['state.json.corrupt-2030-02-03T04-05-06.789Z']);
+      expect(readFileSync(keptAs, 'utf8')).toBe(content);
+      const [warning, ...others] = io.withCode('state.unreadable');
+      expect(others).toEqual([]);
+      expect(warning).toMatchObject({ level: 'warn', data: { keptAs } });
+      expect(warning!.text).toMatch(why);
+      expect(warning!.text).toContain(keptAs);
+    },
+  );
 
   it('reports an unreadable file without moving it when only looking (dry-run)', async () => {
     const dir = await tempDir();

@@ -4,7 +4,15 @@ import { normalizeConfig } from '../../src/config/normalize-config.js';
 import { didYouMean } from '../../src/findings/did-you-mean.js';
 import { parseQuantity } from '../../src/config/quantity.js';
 import { computeEffectiveVars } from '../../src/kubespray/effective-vars.js';
-import { cidrContains, cidrsOverlap, isNetworkRange, parseCidr, parseIp, parseIpv4, unusableHostAddress } from '../../src/net/ip.js';
+import {
+  cidrContains,
+  cidrsOverlap,
+  isNetworkRange,
+  parseCidr,
+  parseIp,
+  parseIpv4,
+  unusableHostAddress,
+} from '../../src/net/ip.js';
 import { planServices, serviceCatalog } from '../../src/openpai/service-catalog.js';
 import { checkKubesprayGroups } from '../../src/rules/kubespray-rules.js';
 import { FindingSink } from '../../src/findings/sink.js';
@@ -14,7 +22,8 @@ const nowhere = { file: 'x', locate: () => ({ file: 'x', line: 1, column: 1 }) }
 describe('IP and CIDR arithmetic', () => {
   it('parses strict IPv4 and IPv6', () => {
     expect(parseIpv4('10.0.0.1')?.value).toBe(0x0a000001n);
-    for (const bad of ['10.0.0', '10.0.0.1.2', '256.0.0.1', '01.2.3.4', '1.2.3.-4', ' 1.2.3.4', 'a.b.c.d']) expect(parseIpv4(bad)).toBeUndefined();
+    for (const bad of ['10.0.0', '10.0.0.1.2', '256.0.0.1', '01.2.3.4', '1.2.3.-4', ' 1.2.3.4', 'a.b.c.d'])
+      expect(parseIpv4(bad)).toBeUndefined();
     expect(parseIp('fd00::1')?.value).toBe((0xfd00n << 112n) | 1n);
     expect(parseIp('::ffff:10.0.0.1')?.value).toBe((0xffffn << 32n) | 0x0a000001n);
     expect(parseIp('1::2::3')).toBeUndefined();
@@ -70,12 +79,25 @@ function configOf(raw: Record<string, unknown>) {
 
 describe('effective kubespray variables', () => {
   it('layers kubespray defaults < OpenPAI defaults < config < extra vars', () => {
-    const vars = computeEffectiveVars(configOf({ openpai_kube_network_plugin: 'weave', openpai_kubespray_extra_var: { kube_pods_subnet: '10.1.0.0/16' } }));
+    const vars = computeEffectiveVars(
+      configOf({
+        openpai_kube_network_plugin: 'weave',
+        openpai_kubespray_extra_var: { kube_pods_subnet: '10.1.0.0/16' },
+      }),
+    );
     expect(vars.get('kube_version')).toMatchObject({ value: 'v1.15.11', layer: 'kubespray-default' });
     expect(vars.get('kube_service_addresses')).toMatchObject({ value: '10.192.0.0/13', layer: 'openpai-default' });
     expect(vars.get('docker_dns_servers_strict')).toMatchObject({ value: false, layer: 'openpai-default' });
-    expect(vars.get('kube_network_plugin')).toMatchObject({ value: 'weave', layer: 'config', configPath: ['openpai_kube_network_plugin'] });
-    expect(vars.get('kube_pods_subnet')).toMatchObject({ value: '10.1.0.0/16', layer: 'extra-var', configPath: ['openpai_kubespray_extra_var', 'kube_pods_subnet'] });
+    expect(vars.get('kube_network_plugin')).toMatchObject({
+      value: 'weave',
+      layer: 'config',
+      configPath: ['openpai_kube_network_plugin'],
+    });
+    expect(vars.get('kube_pods_subnet')).toMatchObject({
+      value: '10.1.0.0/16',
+      layer: 'extra-var',
+      configPath: ['openpai_kubespray_extra_var', 'kube_pods_subnet'],
+    });
   });
 });
 
@@ -83,7 +105,11 @@ describe('kubespray group assertions on an inventory', () => {
   const vars = computeEffectiveVars(configOf({ openpai_kubespray_extra_var: {} }));
   const run = (groups: Parameters<typeof checkKubesprayGroups>[0], extra: Record<string, unknown> = {}) => {
     const sink = new FindingSink({ layoutSource: nowhere, configSource: nowhere });
-    checkKubesprayGroups(groups, extra['cluster_id'] ? computeEffectiveVars(configOf({ openpai_kubespray_extra_var: extra })) : vars, sink);
+    checkKubesprayGroups(
+      groups,
+      extra['cluster_id'] ? computeEffectiveVars(configOf({ openpai_kubespray_extra_var: extra })) : vars,
+      sink,
+    );
     return sink.findings.map((finding) => finding.code);
   };
   const groups = { 'kube-master': ['m'], 'kube-node': ['m', 'w'], etcd: ['m'], 'calico-rr': [], devices: new Map() };
@@ -98,7 +124,10 @@ describe('kubespray group assertions on an inventory', () => {
 
 describe('OpenPAI service start order', () => {
   const input = (config: Record<string, unknown>, storage = false) =>
-    ({ config: configOf(config), layout: { machines: [{ storage }], skus: new Map(), kubernetes: undefined } }) as unknown as ClusterSpec;
+    ({
+      config: configOf(config),
+      layout: { machines: [{ storage }], skus: new Map(), kubernetes: undefined },
+    }) as unknown as ClusterSpec;
   it('starts every service after its prerequisites, deterministically', () => {
     const plan = planServices(input({ enable_docker_cache: true }, true));
     const position = new Map(plan.layers.flatMap((layer, index) => layer.map((name) => [name, index] as const)));
@@ -117,11 +146,18 @@ describe('OpenPAI service start order', () => {
     const flat = plan.layers.flat();
     expect(flat.indexOf('cluster-configuration')).toBeLessThan(flat.indexOf('k8s-dashboard'));
     expect(plan.layers[0]).toEqual(['cluster-configuration']);
-    expect(plan.skipped.map((s) => s.name)).toEqual(expect.arrayContaining(['docker-cache', 'hivedscheduler', 'storage-manager']));
+    expect(plan.skipped.map((s) => s.name)).toEqual(
+      expect.arrayContaining(['docker-cache', 'hivedscheduler', 'storage-manager']),
+    );
     expect(flat).not.toContain('hivedscheduler');
   });
   it('refuses a dependency cycle', () => {
-    expect(() => planServices(input({}), [{ name: 'a', prerequisites: ['b'] }, { name: 'b', prerequisites: ['a'] }])).toThrow(/cycle/);
+    expect(() =>
+      planServices(input({}), [
+        { name: 'a', prerequisites: ['b'] },
+        { name: 'b', prerequisites: ['a'] },
+      ]),
+    ).toThrow(/cycle/);
   });
 });
 
@@ -129,8 +165,62 @@ describe('the fast YAML emitter', () => {
   it('round-trips through YAML 1.1 and 1.2 readers for awkward scalars', async () => {
     const { emitYaml } = await import('../../src/render/yaml-emit.js');
     const { parse } = await import('yaml');
-    const awkward = ['yes', 'No', 'on', 'OFF', 'y', 'n', '~', 'null', '0755', '0x1F', '1e3', '1_000', '12:30:00', '2001-12-14', '10.0', '.5', '-1', '+1', '', ' lead', 'trail ', 'a: b', 'a #b', '#c', '- x', '[x]', '{x}', '*a', '&a', '!t', '|', '>', '%', '@', '`', '"q"', "'s'", 'multi\nline', 'tab\there', '10.0.0.1', '10.0.0.0/13', 'nvidia.com/gpu', 'pai-master-01', 'é', '=', '<<', 'NaN', '.inf'];
-    const value = { list: awkward, map: Object.fromEntries(awkward.filter((s) => s !== '').map((s, i) => [s, i])), nested: [{ a: [], b: {} }, [1, true, null, 2.5]], empty: '' };
+    const awkward = [
+      'yes',
+      'No',
+      'on',
+      'OFF',
+      'y',
+      'n',
+      '~',
+      'null',
+      '0755',
+      '0x1F',
+      '1e3',
+      '1_000',
+      '12:30:00',
+      '2001-12-14',
+      '10.0',
+      '.5',
+      '-1',
+      '+1',
+      '',
+      ' lead',
+      'trail ',
+      'a: b',
+      'a #b',
+      '#c',
+      '- x',
+      '[x]',
+      '{x}',
+      '*a',
+      '&a',
+      '!t',
+      '|',
+      '>',
+      '%',
+      '@',
+      '`',
+      '"q"',
+      "'s'",
+      'multi\nline',
+      'tab\there',
+      '10.0.0.1',
+      '10.0.0.0/13',
+      'nvidia.com/gpu',
+      'pai-master-01',
+      'é',
+      '=',
+      '<<',
+      'NaN',
+      '.inf',
+    ];
+    const value = {
+      list: awkward,
+      map: Object.fromEntries(awkward.filter((s) => s !== '').map((s, i) => [s, i])),
+      nested: [{ a: [], b: {} }, [1, true, null, 2.5]],
+      empty: '',
+    };
     const text = emitYaml(value);
     expect(parse(text, { version: '1.1' })).toEqual(value);
     expect(parse(text)).toEqual(value);

@@ -6,7 +6,10 @@ import { buildProgram } from '../../src/cli/program.js';
 import { ExitCode } from '../../src/errors.js';
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-const program = buildProgram(() => async () => undefined, () => 'test');
+const program = buildProgram(
+  () => async () => undefined,
+  () => 'test',
+);
 
 function leaves(command: Command, path: string[] = []): string[][] {
   const subs = command.commands.filter((sub) => sub.name() !== 'help');
@@ -19,11 +22,16 @@ describe('README', () => {
     const declared = leaves(program).map((path) => path.join(' '));
     for (const command of declared) expect(readme, command).toContain(`| \`pai-deploy ${command}`);
     const rows = [...readme.matchAll(/^\| `pai-deploy ([a-z-]+(?: [a-z-]+)?)/gm)].map((match) => match[1]!);
-    for (const row of rows) expect(declared.some((command) => row === command || row.startsWith(`${command} `)), row).toBe(true);
+    for (const row of rows)
+      expect(
+        declared.some((command) => row === command || row.startsWith(`${command} `)),
+        row,
+      ).toBe(true);
   });
 
   it('documents the exit codes main uses', () => {
-    for (const code of [ExitCode.ok, ExitCode.failed, ExitCode.usage]) expect(readme).toMatch(new RegExp(`^\\| ${code} \\|`, 'm'));
+    for (const code of [ExitCode.ok, ExitCode.failed, ExitCode.usage])
+      expect(readme).toMatch(new RegExp(`^\\| ${code} \\|`, 'm'));
     expect(readme).toContain(`| ${signalExitCodes.SIGINT} / ${signalExitCodes.SIGTERM} / ${signalExitCodes.SIGHUP} |`);
   });
 });

@@ -64,7 +64,11 @@ describe('rendered files', () => {
   it('give kubespray the groups and host addresses it expects', async () => {
     const hosts = parse((await renderExample()).find((file) => file.path === 'inventory/hosts.yml')!.content);
     expect(Object.keys(hosts.all.hosts)).toEqual(['pai-master-01', 'pai-gpu-01', 'pai-gpu-02', 'pai-cpu-01']);
-    expect(hosts.all.hosts['pai-gpu-01']).toEqual({ ansible_host: '10.0.0.11', ip: '10.0.0.11', access_ip: '10.0.0.11' });
+    expect(hosts.all.hosts['pai-gpu-01']).toEqual({
+      ansible_host: '10.0.0.11',
+      ip: '10.0.0.11',
+      access_ip: '10.0.0.11',
+    });
     expect(Object.keys(hosts.all.children['kube-master'].hosts)).toEqual(['pai-master-01']);
     expect(Object.keys(hosts.all.children.etcd.hosts)).toEqual(['pai-master-01']);
     expect(Object.keys(hosts.all.children['kube-node'].hosts)).toHaveLength(4);
@@ -127,10 +131,19 @@ describe('writing is all or nothing', () => {
     const parent = join(dir, 'interrupted');
     mkdirSync(parent);
     // Enough files that the write is still staging when the clean-up runs (what the SIGINT handler calls).
-    const files = Array.from({ length: 400 }, (_, index) => ({ path: `f/${index}.yml`, content: 'x: 1\n', mode: 0o644, description: 'filler' }));
+    const files = Array.from({ length: 400 }, (_, index) => ({
+      path: `f/${index}.yml`,
+      content: 'x: 1\n',
+      mode: 0o644,
+      description: 'filler',
+    }));
     const controller = new AbortController();
-    const writing = writeFilesAtomically(join(parent, 'out'), files, controller.signal).then(() => 'finished', () => 'failed');
-    while (!readdirSync(parent).some((name) => name.startsWith('.out.tmp-'))) await new Promise((resolve) => setImmediate(resolve));
+    const writing = writeFilesAtomically(join(parent, 'out'), files, controller.signal).then(
+      () => 'finished',
+      () => 'failed',
+    );
+    while (!readdirSync(parent).some((name) => name.startsWith('.out.tmp-')))
+      await new Promise((resolve) => setImmediate(resolve));
     controller.abort();
     expect(await writing).toBe('failed');
     expect(readdirSync(parent)).toEqual([]);
@@ -140,9 +153,17 @@ describe('writing is all or nothing', () => {
     const out = join(dir, 'interrupted-existing');
     mkdirSync(join(out, 'f'), { recursive: true });
     writeFileSync(join(out, 'f', '0.yml'), 'old');
-    const files = Array.from({ length: 400 }, (_, index) => ({ path: `f/${index}.yml`, content: 'x: 1\n', mode: 0o644, description: 'filler' }));
+    const files = Array.from({ length: 400 }, (_, index) => ({
+      path: `f/${index}.yml`,
+      content: 'x: 1\n',
+      mode: 0o644,
+      description: 'filler',
+    }));
     const controller = new AbortController();
-    const writing = writeFilesAtomically(out, files, controller.signal).then(() => 'finished', () => 'failed');
+    const writing = writeFilesAtomically(out, files, controller.signal).then(
+      () => 'finished',
+      () => 'failed',
+    );
     while (readdirSync(join(out, 'f')).length < 20) await new Promise((resolve) => setImmediate(resolve));
     controller.abort();
     expect(await writing).toBe('failed');

@@ -59,15 +59,24 @@ type Answer = { ok: unknown } | { error: string };
 
 function pyyamlProbe(): string | null {
   const probe = spawnSync('python3', ['-c', 'import yaml; print(yaml.__version__)'], { encoding: 'utf8' });
-  if (probe.error) return `python3 is not installed (${probe.error.message}); scripts/ci/provision-pyyaml.sh sets it up`;
-  if (probe.status !== 0) return `python3 has no PyYAML (${probe.stderr.trim().split('\n').at(-1)}); scripts/ci/provision-pyyaml.sh installs it`;
+  if (probe.error)
+    return `python3 is not installed (${probe.error.message}); scripts/ci/provision-pyyaml.sh sets it up`;
+  if (probe.status !== 0)
+    return `python3 has no PyYAML (${probe.stderr.trim().split('\n').at(-1)}); scripts/ci/provision-pyyaml.sh installs it`;
   return null;
 }
 
 function pyyaml(documents: readonly string[]): Answer[] {
-  const result = spawnSync('python3', ['-c', ORACLE], { input: documents.map((d) => JSON.stringify(d)).join('\n') + '\n', encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  const result = spawnSync('python3', ['-c', ORACLE], {
+    input: documents.map((d) => JSON.stringify(d)).join('\n') + '\n',
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+  });
   if (result.status !== 0) throw new Error(`the PyYAML oracle failed: ${result.stderr}`);
-  const answers = result.stdout.trimEnd().split('\n').map((line) => JSON.parse(line) as Answer);
+  const answers = result.stdout
+    .trimEnd()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Answer);
   expect(answers).toHaveLength(documents.length);
   return answers;
 }
@@ -82,7 +91,8 @@ function comparable(value: unknown): unknown {
   if (value instanceof YamlTimestamp) return { $timestamp: value.isoformat() };
   if (value instanceof Uint8Array) return { $binary: Buffer.from(value).toString('base64') };
   if (Array.isArray(value)) return value.map(comparable);
-  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, comparable(v)]));
+  if (value !== null && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, comparable(v)]));
   return value;
 }
 
@@ -127,21 +137,161 @@ function isDeepStrictEqual(a: unknown, b: unknown): boolean {
 function report(mismatches: Mismatch[]): string {
   return mismatches
     .slice(0, 5)
-    .map((m) => `--- document ${JSON.stringify(m.document)}\n    PyYAML: ${JSON.stringify(m.pyyaml)}\n    ours:   ${JSON.stringify(m.ours)} ${m.findings.join('; ')}`)
+    .map(
+      (m) =>
+        `--- document ${JSON.stringify(m.document)}\n    PyYAML: ${JSON.stringify(m.pyyaml)}\n    ours:   ${JSON.stringify(m.ours)} ${m.findings.join('; ')}`,
+    )
     .join('\n');
 }
 
 /** The YAML 1.1 spellings where readers disagree, and what people write in cluster files. */
 const SCALARS = [
-  'yes', 'Yes', 'YES', 'no', 'No', 'NO', 'on', 'On', 'ON', 'off', 'Off', 'OFF', 'true', 'True', 'TRUE', 'false', 'False', 'FALSE', 'tRUE', 'y', 'Y', 'n', 'N',
-  '~', 'null', 'Null', 'NULL', 'nULL', '',
-  '0', '-0', '+1', '010', '0755', '08', '09.5', '0o17', '0x1F', '+0x1F', '0x_1F', '0b101', '-0b11', '1_000', '1__0', '_1', '1_', '0_7', '123456789012345678901234567890',
-  '1:30', '-1:30', '1:05', '1:60', '0:30', '190:20:30', '190:20:30.15', '12:30:00',
-  '1e3', '1.0e3', '1.0e+3', '1.e+3', '6.02e+23', '1e-3', '1.5e-7', '.5', '-.5', '+.5', '0.', '3.', '-0.0', '1_2.3_4', '0.1_2', '.inf', '-.inf', '+.Inf', '.INF', '.NaN', '.nan', 'NaN', 'Infinity', '.iNf',
-  '2001-12-14', '2001-12-14t21:59:43.10-05:00', '2001-12-14 21:59:43.10', '2001-12-14 21:59:43.10 -5', '2001-12-14T21:59:43Z', '2001-12-14 21:59:43.1234567+05:30', '2002-1-1', '2002-1-1 1:02:03', '2001-12-14 21:59:43.',
-  '10.0.0.1', '10.0.0.0/13', '1.2.3', 'v1.15.11', '60Gi', 'nvidia.com/gpu', 'pai-worker-01', 'a b', 'é', 'ünï cödé', 'x\u00a0y', '\u2003lead', '-x', '--flag', 'a#b', 'a:b', '1,000', '+', '.', 'e', '0x', '0b',
+  'yes',
+  'Yes',
+  'YES',
+  'no',
+  'No',
+  'NO',
+  'on',
+  'On',
+  'ON',
+  'off',
+  'Off',
+  'OFF',
+  'true',
+  'True',
+  'TRUE',
+  'false',
+  'False',
+  'FALSE',
+  'tRUE',
+  'y',
+  'Y',
+  'n',
+  'N',
+  '~',
+  'null',
+  'Null',
+  'NULL',
+  'nULL',
+  '',
+  '0',
+  '-0',
+  '+1',
+  '010',
+  '0755',
+  '08',
+  '09.5',
+  '0o17',
+  '0x1F',
+  '+0x1F',
+  '0x_1F',
+  '0b101',
+  '-0b11',
+  '1_000',
+  '1__0',
+  '_1',
+  '1_',
+  '0_7',
+  '123456789012345678901234567890',
+  '1:30',
+  '-1:30',
+  '1:05',
+  '1:60',
+  '0:30',
+  '190:20:30',
+  '190:20:30.15',
+  '12:30:00',
+  '1e3',
+  '1.0e3',
+  '1.0e+3',
+  '1.e+3',
+  '6.02e+23',
+  '1e-3',
+  '1.5e-7',
+  '.5',
+  '-.5',
+  '+.5',
+  '0.',
+  '3.',
+  '-0.0',
+  '1_2.3_4',
+  '0.1_2',
+  '.inf',
+  '-.inf',
+  '+.Inf',
+  '.INF',
+  '.NaN',
+  '.nan',
+  'NaN',
+  'Infinity',
+  '.iNf',
+  '2001-12-14',
+  '2001-12-14t21:59:43.10-05:00',
+  '2001-12-14 21:59:43.10',
+  '2001-12-14 21:59:43.10 -5',
+  '2001-12-14T21:59:43Z',
+  '2001-12-14 21:59:43.1234567+05:30',
+  '2002-1-1',
+  '2002-1-1 1:02:03',
+  '2001-12-14 21:59:43.',
+  '10.0.0.1',
+  '10.0.0.0/13',
+  '1.2.3',
+  'v1.15.11',
+  '60Gi',
+  'nvidia.com/gpu',
+  'pai-worker-01',
+  'a b',
+  'é',
+  'ünï cödé',
+  'x\u00a0y',
+  '\u2003lead',
+  '-x',
+  '--flag',
+  'a#b',
+  'a:b',
+  '1,000',
+  '+',
+  '.',
+  'e',
+  '0x',
+  '0b',
 ];
-const KEYS = ['a', 'b', 'name', 'hostname', 'machine-type', 'yes', 'no', 'on', 'off', 'y', 'n', 'true', 'false', '1', '010', '0x1F', '1.0', '0.5', '-1', '~', 'null', '2001-12-14', '1:30', '.inf', 'NaN', '=', 'key with space', '"quoted"', "'single'", '"1"', '"true"', 'é'];
+const KEYS = [
+  'a',
+  'b',
+  'name',
+  'hostname',
+  'machine-type',
+  'yes',
+  'no',
+  'on',
+  'off',
+  'y',
+  'n',
+  'true',
+  'false',
+  '1',
+  '010',
+  '0x1F',
+  '1.0',
+  '0.5',
+  '-1',
+  '~',
+  'null',
+  '2001-12-14',
+  '1:30',
+  '.inf',
+  'NaN',
+  '=',
+  'key with space',
+  '"quoted"',
+  "'single'",
+  '"1"',
+  '"true"',
+  'é',
+];
 /** Plain scalars that can stand in a flow collection. */
 const FLOW_SAFE = (text: string) => !/[,[\]{}#]|: |:$/.test(text) && text !== '' && !text.startsWith(':');
 
@@ -153,16 +303,25 @@ interface Context {
   step: number;
 }
 
-const pick = <T,>(context: Context, items: readonly T[]): T => items[Math.floor(context.random() * items.length)]!;
+const pick = <T>(context: Context, items: readonly T[]): T => items[Math.floor(context.random() * items.length)]!;
 
 function scalarToken(context: Context, flow: boolean): string {
   const r = context.random();
   const pool = flow ? SCALARS.filter(FLOW_SAFE) : SCALARS;
   if (r < 0.6) return pick(context, pool);
   if (r < 0.72) return `'${pick(context, SCALARS).replace(/'/g, "''")}'`;
-  if (r < 0.84) return JSON.stringify(pick(context, [...SCALARS, 'tab\there', 'new\nline', 'quote"d', 'back\\slash', 'caf\u00e9', '\u0001']));
+  if (r < 0.84)
+    return JSON.stringify(
+      pick(context, [...SCALARS, 'tab\there', 'new\nline', 'quote"d', 'back\\slash', 'caf\u00e9', '\u0001']),
+    );
   if (r < 0.9 && context.anchors.length > 0) return `*${pick(context, context.anchors).name}`;
-  if (r < 0.93) return `!!str ${pick(context, pool.filter((s) => s !== '')) || 'x'}`;
+  if (r < 0.93)
+    return `!!str ${
+      pick(
+        context,
+        pool.filter((s) => s !== ''),
+      ) || 'x'
+    }`;
   if (r < 0.96) return `!!int ${pick(context, ['1', '010', '0x1F', '1:30', '"12"'])}`;
   if (r < 0.98) return `!!float ${pick(context, ['1', '1e3', '.5', '"2.5"'])}`;
   return pick(context, ['<<', '=', '@x', '!!bool yes', '!!null', '!!timestamp 2001-12-14', '!!binary aGVsbG8=']);
@@ -198,7 +357,11 @@ function flowNode(context: Context, depth: number): string {
 function blockScalar(context: Context, indent: number): string[] {
   const header = pick(context, ['|', '|-', '|+', '>', '>-', '>+', '|2']);
   const pad = ' '.repeat(indent + (header === '|2' ? 2 : 0));
-  const lines = Array.from({ length: 1 + Math.floor(context.random() * 3) }, () => (context.random() < 0.2 ? '' : `${pad}${context.random() < 0.2 ? '  ' : ''}${pick(context, ['text', 'more words', 'yes', '- not a list', '# not a comment', 'a: b'])}`));
+  const lines = Array.from({ length: 1 + Math.floor(context.random() * 3) }, () =>
+    context.random() < 0.2
+      ? ''
+      : `${pad}${context.random() < 0.2 ? '  ' : ''}${pick(context, ['text', 'more words', 'yes', '- not a list', '# not a comment', 'a: b'])}`,
+  );
   if (lines[0] === '') lines[0] = `${pad}first`;
   return [header, ...lines];
 }
@@ -215,15 +378,23 @@ function blockValue(context: Context, indent: number, depth: number): { inline: 
   if (r < 0.68) {
     // Scalars continued on more-indented lines: plain ones fold, quoted ones too.
     const pad = ' '.repeat(indent + context.step);
-    const more = Array.from({ length: 1 + Math.floor(context.random() * 2) }, () => `${pad}${pick(context, ['more', 'words here', 'x y', '1:30', 'yes'])}`);
+    const more = Array.from(
+      { length: 1 + Math.floor(context.random() * 2) },
+      () => `${pad}${pick(context, ['more', 'words here', 'x y', '1:30', 'yes'])}`,
+    );
     if (context.random() < 0.5) return { inline: ` ${pick(context, ['first', 'a b', 'no'])}`, lines: more };
     const quote = context.random() < 0.5 ? '"' : "'";
     more[more.length - 1] += quote;
-    return { inline: ` ${quote}${pick(context, ['first', 'a b', 'no'])}`, lines: context.random() < 0.3 ? ['', ...more] : more };
+    return {
+      inline: ` ${quote}${pick(context, ['first', 'a b', 'no'])}`,
+      lines: context.random() < 0.3 ? ['', ...more] : more,
+    };
   }
   const map = r < 0.85;
   const anchor = anchorFor(context, map);
-  const lines = map ? blockMap(context, indent + context.step, depth + 1) : blockSeq(context, context.random() < 0.5 ? indent : indent + context.step, depth + 1);
+  const lines = map
+    ? blockMap(context, indent + context.step, depth + 1)
+    : blockSeq(context, context.random() < 0.5 ? indent : indent + context.step, depth + 1);
   anchor.done();
   return { inline: anchor.prefix ? ` ${anchor.prefix.trim()}` : '', lines };
 }
@@ -235,7 +406,10 @@ function blockMap(context: Context, indent: number, depth: number): string[] {
   for (let i = 0; i < count; i++) {
     const maps = context.anchors.filter((a) => a.map);
     if (maps.length > 0 && context.random() < 0.12) {
-      const merge = context.random() < 0.6 ? `*${pick(context, maps).name}` : `[${Array.from({ length: 2 }, () => `*${pick(context, maps).name}`).join(', ')}]`;
+      const merge =
+        context.random() < 0.6
+          ? `*${pick(context, maps).name}`
+          : `[${Array.from({ length: 2 }, () => `*${pick(context, maps).name}`).join(', ')}]`;
       out.push(`${pad}<<: ${merge}`);
       continue;
     }
@@ -270,7 +444,8 @@ function blockSeq(context: Context, indent: number, depth: number): string[] {
 
 function randomDocument(random: () => number): string {
   const context: Context = { random, anchors: [], counter: 0, step: 2 + Math.floor(random() * 3) };
-  const body = random() < 0.85 ? blockMap(context, 0, 0) : random() < 0.5 ? blockSeq(context, 0, 0) : [flowNode(context, 0)];
+  const body =
+    random() < 0.85 ? blockMap(context, 0, 0) : random() < 0.5 ? blockSeq(context, 0, 0) : [flowNode(context, 0)];
   const lines = [...(random() < 0.1 ? ['# a comment', ''] : []), ...body];
   let text = lines.join('\n') + '\n';
   const r = random();
@@ -297,25 +472,128 @@ const TRICKY = [
   'a: &a {1: one, true: yes}\nb:\n  <<: *a\n  1.0: own\n',
   'a: &a {x: 1}\nb:\n  !!merge <<: *a\n',
   'a: &a {x: 1}\nb:\n  "<<": *a\n',
-  'c:\n  <<: 1\n', 'c:\n  <<:\n', 'a: &a {x: 1}\nc:\n  <<: [*a, 1]\n', 'a: <<\n', 'a: =\n', '=: 1\n',
+  'c:\n  <<: 1\n',
+  'c:\n  <<:\n',
+  'a: &a {x: 1}\nc:\n  <<: [*a, 1]\n',
+  'a: <<\n',
+  'a: =\n',
+  '=: 1\n',
   'a: &x 1\nb: *x\nc: &y [*x, *x]\nd: *y\n',
-  'a: &x 1\nb: &x 2\n', 'a: *y\n', 'a: &x [1, *x]\n', 'a: &x.y 1\n',
-  '---\na: 1\n', '--- a\n', '--- |\n  x\n', '---\n', '', '# only a comment\n', 'a: 1\n...\n', 'a: 1\n---\nb: 2\n',
-  '\uFEFFa: 1\n', '%YAML 1.2\n---\na: yes\n', '%YAML 2.0\n---\na: 1\n', '%TAG !e! tag:yaml.org,2002:\n---\na: !e!int "5"\n',
-  'a: !<tag:yaml.org,2002:str> 5\n', 'a: !foo bar\n', 'a: !!foo bar\n', 'a: !!python/name:os.system x\n',
-  'a: !!str 010\nb: !!int "010"\nc: !!float "1"\nd: !!bool "yes"\ne: !!null "x"\n', 'a: !!bool maybe\n', 'a: !!int abc\n', 'a: !!int 0o17\n', 'a: !!float 1e3\n',
-  'a: !!binary aGVsbG8=\n', 'a: !!omap [x: 1, y: 2]\n', 'a: !!pairs [x: 1, x: 2]\n', 'a: !!timestamp 2001-12-14\n', 'a: !!timestamp junk\n',
-  'a: 2001-02-30\n', 'a: 2000-02-29\n', 'a: 1900-02-29\n', 'a: 0000-01-01\n', 'a: 2001-12-14 25:00:00\n', 'a: 2001-12-14 23:59:60\n', 'a: 2001-12-14 1:00:00 +24\n', 'a: 2001-12-14 1:00:00 +1:99\n',
-  '? [1, 2]\n: x\n', '{[1]: 2}\n', '? a\n', '? \n: v\n', 'a:\n  - b\n  -\n  - c\n', '- - a\n  - b\n- c\n',
-  'a: |-\n  x\n\n  y\n\n', 'a: >+\n  x\n   y\n  z\n\n', 'a: |\n  x\n  \ty\n', 'a: >\n\n  folded\n  text\n',
-  'a: "x\ty"\n', 'a: 1 # \tnote\n', 'a:\t1\n', 'a: x\ty\n', 'machine-sku:\n\tsku: {}\n', 'a: 1\n\t\n', 'a: [1,\t2]\n',
-  'a: x\u00a0\nb: \u2003y\nc: "\u00a0"\n', 'a:\u00a0x\n', 'a: "\\x41\\u00e9\\U0001F600\\N\\_\\L\\P\\e\\0\\/"\n', "a: 'it''s'\n", 'a: "\\q"\n',
-  'a: b\n  c\n', 'a: - b\n', 'x: [a, b]: c\n', '- a\nb: 1\n', '[a, b\n', 'a: @x\n', 'a: `x\n', 'a: "x\n',
-  'a: "x\n  y\n\n  z"\n', "a: 'x\n  y'\n", 'a: "x \\\n  y"\n', '- a\n  b\n', 'a: x\n# c\n  y\n', 'a  : 1\n', 'a: [1, 2,]\n', '{a: 1, a: 2}\n', '- ? a\n  : b\n',
-  `${'k'.repeat(1100)}: v\n`, `${'k'.repeat(1024)}: v\n`, `${'k'.repeat(1025)}: v\n`, `"${'k'.repeat(1023)}": v\n`, `? ${'k'.repeat(1100)}\n: v\n`, `{${'k'.repeat(1100)}: v}\n`, 'a: |\r\n  x\r\n  y\r\n', 'a: >\r\n  x\r\n  y\r\n', 'a: "\\ud83d\\ude00"\n', '"a\\tb": 1\n', '--- !!seq\n- a\n', '!!map {a: 1}\n', 'a: &a !!str x\nb: *a\n',
-  'a: 1\n  # indented comment\nb: 2\n', 'a:\n  # comment\n  b: 1\n', '- a # c\n- b\n', 'a: "b" # c\n', 'a: \'b\' #c\n', 'a: b #c\n', 'a: b# c\n', '[a, b]\n', '{a: b, c: [d, e]}\n', '"a": b\n', "'a': b\n",
-  'a:\n- b\n-   c: d\n    e: f\n', 'a:\n    - b\n    - c\n', 'a: !!str &x 1\nb: *x\n', '&x a: b\n*x : c\n', 'a: [*b]\n', '- &a x\n- *a\n- [*a, *a]\n',
-  '__proto__: 1\nconstructor: 2\n', 'a: 123456789012345678901234567890\n', '1e400: big\n', '1.5e300: x\n', '0.0001: x\n', '0.00001: x\n', '1.0e+16: x\n', '-0.0: x\n',
+  'a: &x 1\nb: &x 2\n',
+  'a: *y\n',
+  'a: &x [1, *x]\n',
+  'a: &x.y 1\n',
+  '---\na: 1\n',
+  '--- a\n',
+  '--- |\n  x\n',
+  '---\n',
+  '',
+  '# only a comment\n',
+  'a: 1\n...\n',
+  'a: 1\n---\nb: 2\n',
+  '\uFEFFa: 1\n',
+  '%YAML 1.2\n---\na: yes\n',
+  '%YAML 2.0\n---\na: 1\n',
+  '%TAG !e! tag:yaml.org,2002:\n---\na: !e!int "5"\n',
+  'a: !<tag:yaml.org,2002:str> 5\n',
+  'a: !foo bar\n',
+  'a: !!foo bar\n',
+  'a: !!python/name:os.system x\n',
+  'a: !!str 010\nb: !!int "010"\nc: !!float "1"\nd: !!bool "yes"\ne: !!null "x"\n',
+  'a: !!bool maybe\n',
+  'a: !!int abc\n',
+  'a: !!int 0o17\n',
+  'a: !!float 1e3\n',
+  'a: !!binary aGVsbG8=\n',
+  'a: !!omap [x: 1, y: 2]\n',
+  'a: !!pairs [x: 1, x: 2]\n',
+  'a: !!timestamp 2001-12-14\n',
+  'a: !!timestamp junk\n',
+  'a: 2001-02-30\n',
+  'a: 2000-02-29\n',
+  'a: 1900-02-29\n',
+  'a: 0000-01-01\n',
+  'a: 2001-12-14 25:00:00\n',
+  'a: 2001-12-14 23:59:60\n',
+  'a: 2001-12-14 1:00:00 +24\n',
+  'a: 2001-12-14 1:00:00 +1:99\n',
+  '? [1, 2]\n: x\n',
+  '{[1]: 2}\n',
+  '? a\n',
+  '? \n: v\n',
+  'a:\n  - b\n  -\n  - c\n',
+  '- - a\n  - b\n- c\n',
+  'a: |-\n  x\n\n  y\n\n',
+  'a: >+\n  x\n   y\n  z\n\n',
+  'a: |\n  x\n  \ty\n',
+  'a: >\n\n  folded\n  text\n',
+  'a: "x\ty"\n',
+  'a: 1 # \tnote\n',
+  'a:\t1\n',
+  'a: x\ty\n',
+  'machine-sku:\n\tsku: {}\n',
+  'a: 1\n\t\n',
+  'a: [1,\t2]\n',
+  'a: x\u00a0\nb: \u2003y\nc: "\u00a0"\n',
+  'a:\u00a0x\n',
+  'a: "\\x41\\u00e9\\U0001F600\\N\\_\\L\\P\\e\\0\\/"\n',
+  "a: 'it''s'\n",
+  'a: "\\q"\n',
+  'a: b\n  c\n',
+  'a: - b\n',
+  'x: [a, b]: c\n',
+  '- a\nb: 1\n',
+  '[a, b\n',
+  'a: @x\n',
+  'a: `x\n',
+  'a: "x\n',
+  'a: "x\n  y\n\n  z"\n',
+  "a: 'x\n  y'\n",
+  'a: "x \\\n  y"\n',
+  '- a\n  b\n',
+  'a: x\n# c\n  y\n',
+  'a  : 1\n',
+  'a: [1, 2,]\n',
+  '{a: 1, a: 2}\n',
+  '- ? a\n  : b\n',
+  `${'k'.repeat(1100)}: v\n`,
+  `${'k'.repeat(1024)}: v\n`,
+  `${'k'.repeat(1025)}: v\n`,
+  `"${'k'.repeat(1023)}": v\n`,
+  `? ${'k'.repeat(1100)}\n: v\n`,
+  `{${'k'.repeat(1100)}: v}\n`,
+  'a: |\r\n  x\r\n  y\r\n',
+  'a: >\r\n  x\r\n  y\r\n',
+  'a: "\\ud83d\\ude00"\n',
+  '"a\\tb": 1\n',
+  '--- !!seq\n- a\n',
+  '!!map {a: 1}\n',
+  'a: &a !!str x\nb: *a\n',
+  'a: 1\n  # indented comment\nb: 2\n',
+  'a:\n  # comment\n  b: 1\n',
+  '- a # c\n- b\n',
+  'a: "b" # c\n',
+  "a: 'b' #c\n",
+  'a: b #c\n',
+  'a: b# c\n',
+  '[a, b]\n',
+  '{a: b, c: [d, e]}\n',
+  '"a": b\n',
+  "'a': b\n",
+  'a:\n- b\n-   c: d\n    e: f\n',
+  'a:\n    - b\n    - c\n',
+  'a: !!str &x 1\nb: *x\n',
+  '&x a: b\n*x : c\n',
+  'a: [*b]\n',
+  '- &a x\n- *a\n- [*a, *a]\n',
+  '__proto__: 1\nconstructor: 2\n',
+  'a: 123456789012345678901234567890\n',
+  '1e400: big\n',
+  '1.5e300: x\n',
+  '0.0001: x\n',
+  '0.00001: x\n',
+  '1.0e+16: x\n',
+  '-0.0: x\n',
 ];
 
 await describeWithInfra('the reader agrees with PyYAML', pyyamlProbe, () => {

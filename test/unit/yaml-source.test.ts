@@ -1,6 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, stringify, type Document, type Node, type Pair } from 'yaml';
+import {
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  stringify,
+  type Document,
+  type Node,
+  type Pair,
+} from 'yaml';
 import { parseYamlSource, parseYamlSourceAsync, YamlTimestamp, type YamlSource } from '../../src/config/yaml-source.js';
 import type { PathSegment } from '../../src/findings/finding.js';
 import { prng } from '../support/prng.js';
@@ -20,15 +31,44 @@ describe('values: YAML 1.1 as PyYAML loads it', () => {
     );
     expect(source.syntaxFindings).toEqual([]);
     expect(source.value).toEqual({
-      a: true, b: false, c: true, d: false, e: 'y', f: 'n', g: 8, h: '0o17', i: 31, j: 1000, k: 90, l: 685230.15, m: Infinity, n: -Infinity,
-      o: null, p: null, q: null, r: '1e3', s: 1000, t: '-.5', u: 0.5, v: '08', w: 5, x: '010',
+      a: true,
+      b: false,
+      c: true,
+      d: false,
+      e: 'y',
+      f: 'n',
+      g: 8,
+      h: '0o17',
+      i: 31,
+      j: 1000,
+      k: 90,
+      l: 685230.15,
+      m: Infinity,
+      n: -Infinity,
+      o: null,
+      p: null,
+      q: null,
+      r: '1e3',
+      s: 1000,
+      t: '-.5',
+      u: 0.5,
+      v: '08',
+      w: 5,
+      x: '010',
     });
     expect(Number.isNaN((read('a: .NaN\n').value as { a: number }).a)).toBe(true);
   });
 
   it('keys that are numbers, booleans or null are stored under the text json.dumps writes for them', () => {
     const source = read('010: octal\nfalse: f\n~: nothing\n0.5: half\n1.0: float\n2001-12-14: day\n');
-    expect(source.value).toEqual({ '8': 'octal', false: 'f', null: 'nothing', '0.5': 'half', '1.0': 'float', '2001-12-14': 'day' });
+    expect(source.value).toEqual({
+      '8': 'octal',
+      false: 'f',
+      null: 'nothing',
+      '0.5': 'half',
+      '1.0': 'float',
+      '2001-12-14': 'day',
+    });
     // In a Python dict 1, 1.0 and true are one key: the first spelling stays, the last value wins.
     const collide = read('1: a\ntrue: b\n1.0: c\n');
     expect(collide.value).toEqual({ '1': 'c' });
@@ -36,13 +76,26 @@ describe('values: YAML 1.1 as PyYAML loads it', () => {
   });
 
   it('gives timestamps as YamlTimestamp: a Date that keeps date/datetime, zone and microseconds, and prints as isoformat()', () => {
-    const source = read('d: 2001-12-14\nt: 2001-12-14t21:59:43.10-05:00\nn: 2001-12-14 21:59:43.1234567\nz: 2001-12-14T21:59:43Z\nq: "2001-12-14"\n');
+    const source = read(
+      'd: 2001-12-14\nt: 2001-12-14t21:59:43.10-05:00\nn: 2001-12-14 21:59:43.1234567\nz: 2001-12-14T21:59:43Z\nq: "2001-12-14"\n',
+    );
     const value = source.value as Record<string, YamlTimestamp | string>;
     expect(value['d']).toBeInstanceOf(YamlTimestamp);
     expect(value['d']).toBeInstanceOf(Date);
-    expect(JSON.parse(JSON.stringify(value))).toEqual({ d: '2001-12-14', t: '2001-12-14T21:59:43.100000-05:00', n: '2001-12-14T21:59:43.123456', z: '2001-12-14T21:59:43+00:00', q: '2001-12-14' });
+    expect(JSON.parse(JSON.stringify(value))).toEqual({
+      d: '2001-12-14',
+      t: '2001-12-14T21:59:43.100000-05:00',
+      n: '2001-12-14T21:59:43.123456',
+      z: '2001-12-14T21:59:43+00:00',
+      q: '2001-12-14',
+    });
     const t = value['t'] as YamlTimestamp;
-    expect([t.kind, t.offsetMinutes, t.microsecond, t.toISOString()]).toEqual(['datetime', -300, 100000, '2001-12-15T02:59:43.100Z']);
+    expect([t.kind, t.offsetMinutes, t.microsecond, t.toISOString()]).toEqual([
+      'datetime',
+      -300,
+      100000,
+      '2001-12-15T02:59:43.100Z',
+    ]);
     expect((value['n'] as YamlTimestamp).offsetMinutes).toBeNull();
     expect(String(t)).toBe('2001-12-14 21:59:43.100000-05:00');
     expect(codes(read('a: 2001-02-30\n'))).toEqual(['yaml-bad-value']);
@@ -50,36 +103,81 @@ describe('values: YAML 1.1 as PyYAML loads it', () => {
 
   it('merges << keys as PyYAML: own keys win, earlier mappings of a list win over later ones', () => {
     const source = read('a: &a {x: 1, y: 1}\nb: &b {y: 2, z: 2}\nc:\n  w: 0\n  <<: [*a, *b]\n  x: 9\nd:\n  <<: *b\n');
-    expect(source.value).toEqual({ a: { x: 1, y: 1 }, b: { y: 2, z: 2 }, c: { y: 1, z: 2, x: 9, w: 0 }, d: { y: 2, z: 2 } });
+    expect(source.value).toEqual({
+      a: { x: 1, y: 1 },
+      b: { y: 2, z: 2 },
+      c: { y: 1, z: 2, x: 9, w: 0 },
+      d: { y: 2, z: 2 },
+    });
     expect(Object.keys((source.value as Record<string, object>)['c']!)).toEqual(['y', 'z', 'x', 'w']);
     expect(read('c: {"<<": {x: 1}}\n').value).toEqual({ c: { '<<': { x: 1 } } });
     expect(codes(read('c:\n  <<: 1\n'))).toEqual(['yaml-unresolvable']);
   });
 
   it('shares anchored values, reads flow style, block scalars, a leading "---", a "..." end and a BOM', () => {
-    const source = read('\uFEFF%YAML 1.1\n---\nbase: &base\n  mem: "60Gi"\nuse: *base\nlist: [a, {b: c}, [1, 2]]\nlit: |\n  one\n  two\nfold: >-\n  one\n  two\nkeep: |+\n  x\n\n...\n');
+    const source = read(
+      '\uFEFF%YAML 1.1\n---\nbase: &base\n  mem: "60Gi"\nuse: *base\nlist: [a, {b: c}, [1, 2]]\nlit: |\n  one\n  two\nfold: >-\n  one\n  two\nkeep: |+\n  x\n\n...\n',
+    );
     expect(source.syntaxFindings).toEqual([]);
     const value = source.value as Record<string, unknown>;
-    expect(value).toEqual({ base: { mem: '60Gi' }, use: { mem: '60Gi' }, list: ['a', { b: 'c' }, [1, 2]], lit: 'one\ntwo\n', fold: 'one two', keep: 'x\n\n' });
+    expect(value).toEqual({
+      base: { mem: '60Gi' },
+      use: { mem: '60Gi' },
+      list: ['a', { b: 'c' }, [1, 2]],
+      lit: 'one\ntwo\n',
+      fold: 'one two',
+      keep: 'x\n\n',
+    });
     expect(value['use']).toBe(value['base']);
   });
 
   it('keeps Unicode spaces: they are not YAML whitespace', () => {
-    expect(read('a: x\u00a0\nb: \u2003y\nc: "\u00a0"\nd: \u3000\n').value).toEqual({ a: 'x\u00a0', b: '\u2003y', c: '\u00a0', d: '\u3000' });
+    expect(read('a: x\u00a0\nb: \u2003y\nc: "\u00a0"\nd: \u3000\n').value).toEqual({
+      a: 'x\u00a0',
+      b: '\u2003y',
+      c: '\u00a0',
+      d: '\u3000',
+    });
   });
 
   it('keeps the last value of a duplicate key, as PyYAML does, and reports the repeat', () => {
     const source = read('a: 1\nb: 2\na: 3\n');
     expect(source.value).toEqual({ a: 3, b: 2 });
-    expect(source.syntaxFindings).toMatchObject([{ code: 'yaml-duplicate-key', line: 3, column: 1, severity: 'error' }]);
+    expect(source.syntaxFindings).toMatchObject([
+      { code: 'yaml-duplicate-key', line: 3, column: 1, severity: 'error' },
+    ]);
     expect(at(source, ['a'], 'key')).toBe('3:1');
   });
 
-  it('reads the explicit YAML 1.1 tags PyYAML\'s safe loader knows and refuses the others', () => {
-    const source = read('a: !!str 010\nb: !!int "0x1F"\nc: !!float "1"\nd: !!bool "yes"\ne: !!null x\nf: ! 010\ng: !!set {x, y}\nh: !!omap [x: 1, y: 2]\ni: !!binary aGk=\nj: !<tag:yaml.org,2002:str> 5\n');
+  it("reads the explicit YAML 1.1 tags PyYAML's safe loader knows and refuses the others", () => {
+    const source = read(
+      'a: !!str 010\nb: !!int "0x1F"\nc: !!float "1"\nd: !!bool "yes"\ne: !!null x\nf: ! 010\ng: !!set {x, y}\nh: !!omap [x: 1, y: 2]\ni: !!binary aGk=\nj: !<tag:yaml.org,2002:str> 5\n',
+    );
     expect(source.syntaxFindings).toEqual([]);
-    expect(source.value).toEqual({ a: '010', b: 31, c: 1, d: true, e: null, f: 8, g: ['x', 'y'], h: [['x', 1], ['y', 2]], i: new Uint8Array([104, 105]), j: '5' });
-    for (const [text, code] of [['a: !foo x\n', 'yaml-unknown-tag'], ['a: !!python/name:os.system x\n', 'yaml-unknown-tag'], ['a: !!int x\n', 'yaml-bad-value'], ['a: !!bool maybe\n', 'yaml-bad-value'], ['a: <<\n', 'yaml-bad-value'], ['a: =\n', 'yaml-bad-value'], ['? [1]\n: 2\n', 'yaml-unhashable-key']]) {
+    expect(source.value).toEqual({
+      a: '010',
+      b: 31,
+      c: 1,
+      d: true,
+      e: null,
+      f: 8,
+      g: ['x', 'y'],
+      h: [
+        ['x', 1],
+        ['y', 2],
+      ],
+      i: new Uint8Array([104, 105]),
+      j: '5',
+    });
+    for (const [text, code] of [
+      ['a: !foo x\n', 'yaml-unknown-tag'],
+      ['a: !!python/name:os.system x\n', 'yaml-unknown-tag'],
+      ['a: !!int x\n', 'yaml-bad-value'],
+      ['a: !!bool maybe\n', 'yaml-bad-value'],
+      ['a: <<\n', 'yaml-bad-value'],
+      ['a: =\n', 'yaml-bad-value'],
+      ['? [1]\n: 2\n', 'yaml-unhashable-key'],
+    ]) {
       const failed = read(text!);
       expect(codes(failed), text).toEqual([code]);
       expect(failed.value).toBeUndefined();
@@ -91,7 +189,9 @@ describe('values: YAML 1.1 as PyYAML loads it', () => {
 
 describe('positions', () => {
   it('names the line and column of every key and value, as the old reader did', () => {
-    const source = read('a: &x 1\nb: *x\nc: "q"\nd:\ne: | # note\n  text\nf: &m\n  g: 1\nh: !!str 5\ni:\n  - \n  -   x\nj:\n- 1\nk: [1, {l: m}]\n"n o": p\n');
+    const source = read(
+      'a: &x 1\nb: *x\nc: "q"\nd:\ne: | # note\n  text\nf: &m\n  g: 1\nh: !!str 5\ni:\n  - \n  -   x\nj:\n- 1\nk: [1, {l: m}]\n"n o": p\n',
+    );
     const expected: Array<[PathSegment[], string, string]> = [
       [['a'], '1:1', '1:7'],
       [['b'], '2:1', '2:4'],
@@ -133,7 +233,7 @@ describe('positions', () => {
     expect(at(source, ['machine-list', 0, 'hostip'])).toBe('4:13');
   });
 
-  it('agrees with the shipped examples\' line numbers', () => {
+  it("agrees with the shipped examples' line numbers", () => {
     const text = readFileSync(new URL('../../examples/layout.yaml', import.meta.url), 'utf8');
     const source = read(text);
     const lines = text.split('\n');
@@ -166,7 +266,9 @@ function referenceLocate(text: string) {
     for (let i = 0; i < path.length; i++) {
       const segment = path[i];
       if (isMap(node)) {
-        const pair = node.items.findLast((item: Pair) => isScalar(item.key) && String(item.key.value) === String(segment));
+        const pair = node.items.findLast(
+          (item: Pair) => isScalar(item.key) && String(item.key.value) === String(segment),
+        );
         if (!pair) return best;
         if (i === path.length - 1 && part === 'key') return pos(start(pair.key)!);
         best = pos(start(pair.value) ?? start(pair.key)!);
@@ -190,10 +292,30 @@ function paths(value: unknown, path: PathSegment[] = [], seen = new Set<unknown>
   return out;
 }
 
-const WORDS = ['a', 'b-c', 'd_e', 'f.g', 'h1', 'x y', 'hostname', 'nvidia.com/gpu', '60Gi', 'v1.15.11', 'é', '-x', 'a#b', '10.0.0.1', 'it\'s', 'say "hi"', 'line\nbreak', ' lead', 'trail '];
+const WORDS = [
+  'a',
+  'b-c',
+  'd_e',
+  'f.g',
+  'h1',
+  'x y',
+  'hostname',
+  'nvidia.com/gpu',
+  '60Gi',
+  'v1.15.11',
+  'é',
+  '-x',
+  'a#b',
+  '10.0.0.1',
+  "it's",
+  'say "hi"',
+  'line\nbreak',
+  ' lead',
+  'trail ',
+];
 
 function randomDocument(random: () => number): string {
-  const pick = <T,>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
   const shared: object[] = [];
   const value = (depth: number): unknown => {
     const kind = Math.floor(random() * (depth > 3 ? 4 : 8));
@@ -203,7 +325,12 @@ function randomDocument(random: () => number): string {
     if (kind === 3) return random() < 0.5 ? null : `${pick(WORDS)}\n${pick(WORDS)}\n`;
     if (kind === 4 && shared.length > 0) return pick(shared);
     if (kind <= 5) {
-      const map = Object.fromEntries(Array.from({ length: 1 + Math.floor(random() * 3) }, () => [pick(WORDS.filter((w) => !w.includes('\n'))), value(depth + 1)]));
+      const map = Object.fromEntries(
+        Array.from({ length: 1 + Math.floor(random() * 3) }, () => [
+          pick(WORDS.filter((w) => !w.includes('\n'))),
+          value(depth + 1),
+        ]),
+      );
       shared.push(map);
       return map;
     }
@@ -211,8 +338,15 @@ function randomDocument(random: () => number): string {
     shared.push(list);
     return list;
   };
-  const text = stringify(value(0), { version: '1.1', indentSeq: random() < 0.5, collectionStyle: random() < 0.2 ? 'flow' : 'any', defaultStringType: pick(['PLAIN', 'QUOTE_DOUBLE', 'QUOTE_SINGLE', 'BLOCK_LITERAL'] as const) });
-  const lines = text.split('\n').map((line) => (random() < 0.1 && line.trim() !== '' && !line.trimEnd().endsWith('|-') ? `${line} # note` : line));
+  const text = stringify(value(0), {
+    version: '1.1',
+    indentSeq: random() < 0.5,
+    collectionStyle: random() < 0.2 ? 'flow' : 'any',
+    defaultStringType: pick(['PLAIN', 'QUOTE_DOUBLE', 'QUOTE_SINGLE', 'BLOCK_LITERAL'] as const),
+  });
+  const lines = text
+    .split('\n')
+    .map((line) => (random() < 0.1 && line.trim() !== '' && !line.trimEnd().endsWith('|-') ? `${line} # note` : line));
   return (random() < 0.3 ? '---\n' : '') + lines.join(random() < 0.2 ? '\r\n' : '\n');
 }
 
@@ -227,13 +361,17 @@ describe('positions agree with the yaml library on random documents', () => {
       const source = read(text);
       if (source.syntaxFindings.some((finding) => finding.code !== 'yaml-duplicate-key')) continue;
       for (const path of paths(source.value)) {
-        const leaf = path.reduce<unknown>((node, segment) => (node as Record<string | number, unknown>)?.[segment], source.value);
+        const leaf = path.reduce<unknown>(
+          (node, segment) => (node as Record<string | number, unknown>)?.[segment],
+          source.value,
+        );
         for (const part of ['key', 'value'] as const) {
           if (part === 'key' && typeof path.at(-1) !== 'string') continue;
           const ours = at(source, path, part);
           const theirs = reference(path, part);
           // An empty value sits on its key here, after the colon in the yaml library: the line is what matters.
-          if (leaf === null && part === 'value') expect(ours.split(':')[0], `${text}\n${JSON.stringify(path)}`).toBe(theirs.split(':')[0]);
+          if (leaf === null && part === 'value')
+            expect(ours.split(':')[0], `${text}\n${JSON.stringify(path)}`).toBe(theirs.split(':')[0]);
           else expect(ours, `${part} of ${JSON.stringify(path)} in\n${text}`).toBe(theirs);
         }
       }
@@ -300,7 +438,8 @@ describe('size and depth', () => {
 
     const flow = parseYamlSource('f.yaml', Buffer.from(`${'{a: '.repeat(20000)}1${'}'.repeat(20000)}`));
     let depth = 0;
-    for (let value = flow.value; value !== null && typeof value === 'object'; value = (value as { a: unknown }).a) depth++;
+    for (let value = flow.value; value !== null && typeof value === 'object'; value = (value as { a: unknown }).a)
+      depth++;
     expect(depth).toBe(20000);
     const viaAsync = await parseYamlSourceAsync('f.yaml', Buffer.from(`${'- '.repeat(5000)}x\n`));
     expect(JSON.stringify(viaAsync.value)).toBe(`${'['.repeat(5000)}"x"${']'.repeat(5000)}`);
@@ -317,7 +456,12 @@ function layout(machines: number): Buffer {
   const lines = ['machine-sku:', '  gpu-sku:', '    mem: "220Gi"', '    cpu:', '      vcore: 24', 'machine-list:'];
   for (let i = 0; i < machines; i++) {
     const n = i + 1;
-    lines.push(`  - hostname: pai-worker-${i}`, `    hostip: 10.${n >> 16}.${(n >> 8) & 255}.${n & 255}`, '    machine-type: gpu-sku', '    pai-worker: "true"');
+    lines.push(
+      `  - hostname: pai-worker-${i}`,
+      `    hostip: 10.${n >> 16}.${(n >> 8) & 255}.${n & 255}`,
+      '    machine-type: gpu-sku',
+      '    pai-worker: "true"',
+    );
   }
   return Buffer.from(lines.join('\n') + '\n');
 }
@@ -349,7 +493,10 @@ describe('the async reader', () => {
       }, 1);
       setTimeout(() => controller.abort(), delay);
       const started = performance.now();
-      const error = await parseYamlSourceAsync('big.yaml', big, controller.signal).then(() => undefined, (e: unknown) => e);
+      const error = await parseYamlSourceAsync('big.yaml', big, controller.signal).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       clearInterval(ticker);
       expect(error).toMatchObject({ name: 'AbortError' });
       expect(performance.now() - started - delay).toBeLessThan(300);

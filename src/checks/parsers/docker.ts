@@ -33,9 +33,7 @@ export function parseDockerInfo(text: string): DockerInfo | undefined {
 }
 
 export type DaemonJson =
-  | { kind: 'missing' }
-  | { kind: 'invalid'; error: string }
-  | { kind: 'ok'; value: Record<string, unknown> };
+  { kind: 'missing' } | { kind: 'invalid'; error: string } | { kind: 'ok'; value: Record<string, unknown> };
 
 /** /etc/docker/daemon.json; `missing` when the file does not exist (printed as the marker by the fact command). */
 export function parseDaemonJson(text: string, exists: boolean): DaemonJson {
@@ -43,7 +41,8 @@ export function parseDaemonJson(text: string, exists: boolean): DaemonJson {
   if (text.trim() === '') return { kind: 'invalid', error: 'the file is empty (dockerd refuses to start)' };
   try {
     const value: unknown = JSON.parse(text);
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) return { kind: 'invalid', error: 'not a JSON object' };
+    if (value === null || typeof value !== 'object' || Array.isArray(value))
+      return { kind: 'invalid', error: 'not a JSON object' };
     return { kind: 'ok', value: value as Record<string, unknown> };
   } catch (error) {
     return { kind: 'invalid', error: error instanceof Error ? error.message : String(error) };
@@ -54,4 +53,15 @@ export function parseDaemonJson(text: string, exists: boolean): DaemonJson {
  * daemon.json keys kubespray 2.11 also passes as dockerd flags (docker-options.conf, docker-dns.conf);
  * dockerd refuses to start when a directive is given both ways.
  */
-export const KUBESPRAY_DOCKERD_FLAG_KEYS = ['data-root', 'graph', 'log-driver', 'log-opts', 'iptables', 'insecure-registries', 'registry-mirrors', 'dns', 'dns-search', 'dns-opts'] as const;
+export const KUBESPRAY_DOCKERD_FLAG_KEYS = [
+  'data-root',
+  'graph',
+  'log-driver',
+  'log-opts',
+  'iptables',
+  'insecure-registries',
+  'registry-mirrors',
+  'dns',
+  'dns-search',
+  'dns-opts',
+] as const;

@@ -8,7 +8,11 @@ export function parseMemTotal(text: string): number | undefined {
 
 /** Active swap areas from /proc/swaps (the first line is a header). */
 export function parseSwaps(text: string): string[] {
-  return text.split('\n').slice(1).map((line) => line.trim().split(/\s+/)[0] ?? '').filter((name) => name !== '');
+  return text
+    .split('\n')
+    .slice(1)
+    .map((line) => line.trim().split(/\s+/)[0] ?? '')
+    .filter((name) => name !== '');
 }
 
 /** Listening TCP ports from `ss -ltnH` (Local Address:Port is the 4th column). */

@@ -33,8 +33,14 @@ export async function runCheck(flags: CheckFlags, env: CommandEnv): Promise<void
     clusterSources('check', flags, env),
     {
       report: async (validation) => {
-        if (!validation.valid || validation.warnings.length > 0) await env.io.result(formatFindings(validation, stdoutStyle(env)));
-        if (!validation.valid) env.io.notify({ level: 'error', code: 'check.invalid-config', text: 'check: the configuration is invalid; fix it first (pai-deploy validate)' });
+        if (!validation.valid || validation.warnings.length > 0)
+          await env.io.result(formatFindings(validation, stdoutStyle(env)));
+        if (!validation.valid)
+          env.io.notify({
+            level: 'error',
+            code: 'check.invalid-config',
+            text: 'check: the configuration is invalid; fix it first (pai-deploy validate)',
+          });
       },
     },
     {
@@ -61,9 +67,18 @@ export async function runCheck(flags: CheckFlags, env: CommandEnv): Promise<void
   const report = action.data.report;
   if (!report) throw new Error('pai-deploy bug: the check phase left no report');
   const style = stdoutStyle(env);
-  const text = flags.format === 'json' ? formatCheckJson(report) : flags.format === 'junit' ? formatCheckJunit(report) : formatCheckText(report, style, flags.verbose === true);
+  const text =
+    flags.format === 'json'
+      ? formatCheckJson(report)
+      : flags.format === 'junit'
+        ? formatCheckJunit(report)
+        : formatCheckText(report, style, flags.verbose === true);
   if (flags.output) {
-    await env.ports.writeFiles(dirname(flags.output), [{ path: basename(flags.output), content: text, mode: 0o644, description: 'check report' }], env.signal);
+    await env.ports.writeFiles(
+      dirname(flags.output),
+      [{ path: basename(flags.output), content: text, mode: 0o644, description: 'check report' }],
+      env.signal,
+    );
     env.io.notify({ level: 'info', code: 'check.report-written', text: `report written to ${flags.output}` });
     if (flags.format !== 'text') await env.io.result(formatCheckText(report, style));
   } else {
@@ -71,9 +86,13 @@ export async function runCheck(flags: CheckFlags, env: CommandEnv): Promise<void
   }
   const failed = report.summary.failed + report.summary.unreachable;
   if (failed > 0 || hasFailure(report)) {
-    throw new PaiDeployError(`${failed} of ${report.summary.machines} machines failed the checks`, { hint: 'Fix what the report marks FAIL (each with a hint), or --ignore a check id you accept.' });
+    throw new PaiDeployError(`${failed} of ${report.summary.machines} machines failed the checks`, {
+      hint: 'Fix what the report marks FAIL (each with a hint), or --ignore a check id you accept.',
+    });
   }
   if (flags.strict === true && hasWarning(report)) {
-    throw new PaiDeployError('warnings found and --strict is set', { hint: 'Fix what the report marks WARN, or drop --strict.' });
+    throw new PaiDeployError('warnings found and --strict is set', {
+      hint: 'Fix what the report marks WARN, or drop --strict.',
+    });
   }
 }

@@ -29,10 +29,19 @@ export async function runConfigImportCsv(flags: ImportCsvFlags, env: CommandEnv)
     readInputFile(masterPath, 'the master list', hint, env.signal),
     readInputFile(workerPath, 'the worker list', hint, env.signal),
   ]);
-  const csv = csvToLayout({ file: masterPath, text: master.toString('utf8') }, { file: workerPath, text: worker.toString('utf8') }, csvSkus(flags));
+  const csv = csvToLayout(
+    { file: masterPath, text: master.toString('utf8') },
+    { file: workerPath, text: worker.toString('utf8') },
+    csvSkus(flags),
+  );
   const locator = csv.locator;
   const sink = new FindingSink({ layoutSource: locator, configSource: locator });
-  const input: ClusterSpec = { layout: normalizeLayout(csv.raw, sink), config: normalizeConfig({}, '.', '', sink), layoutSource: locator, configSource: locator };
+  const input: ClusterSpec = {
+    layout: normalizeLayout(csv.raw, sink),
+    config: normalizeConfig({}, '.', '', sink),
+    layoutSource: locator,
+    configSource: locator,
+  };
   checkLayout(input, sink);
   const summary = summarize([...csv.findings, ...sink.findings]);
   if (!summary.valid) {
@@ -48,9 +57,23 @@ export async function runConfigImportCsv(flags: ImportCsvFlags, env: CommandEnv)
     return;
   }
   const target = resolve(env.cwd, out);
-  if (flags.force !== true && (await stat(target).then(() => true, () => false))) {
+  if (
+    flags.force !== true &&
+    (await stat(target).then(
+      () => true,
+      () => false,
+    ))
+  ) {
     throw new UsageError(`${command}: ${target} already exists`, 'Use --force to overwrite it.');
   }
-  await env.ports.writeFiles(dirname(target), [{ path: basename(target), content: text, mode: 0o644, description: 'layout' }], env.signal);
-  env.io.notify({ level: 'info', code: 'config.layout-written', text: `wrote ${target} (${input.layout.machines.length} machines); review its machine-sku section` });
+  await env.ports.writeFiles(
+    dirname(target),
+    [{ path: basename(target), content: text, mode: 0o644, description: 'layout' }],
+    env.signal,
+  );
+  env.io.notify({
+    level: 'info',
+    code: 'config.layout-written',
+    text: `wrote ${target} (${input.layout.machines.length} machines); review its machine-sku section`,
+  });
 }

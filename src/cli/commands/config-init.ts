@@ -30,9 +30,18 @@ export async function runConfigInit(flags: ConfigInitFlags, env: CommandEnv): Pr
     // On a terminal the user may say yes; elsewhere the default (no) stands and --force is the way.
     const overwrite =
       existing.length > 0 &&
-      (await env.io.request({ kind: 'confirm', code: 'config.overwrite', text: `${existing.join(' and ')} already exist${existing.length === 1 ? 's' : ''}; overwrite?`, default: false, flag: '--force' }));
+      (await env.io.request({
+        kind: 'confirm',
+        code: 'config.overwrite',
+        text: `${existing.join(' and ')} already exist${existing.length === 1 ? 's' : ''}; overwrite?`,
+        default: false,
+        flag: '--force',
+      }));
     if (existing.length > 0 && !overwrite) {
-      throw new UsageError(`config init: ${existing.join(' and ')} already exist${existing.length === 1 ? 's' : ''}`, 'Use --force to overwrite, or --dir to write elsewhere.');
+      throw new UsageError(
+        `config init: ${existing.join(' and ')} already exist${existing.length === 1 ? 's' : ''}`,
+        'Use --force to overwrite, or --dir to write elsewhere.',
+      );
     }
   }
   const { jsonSchema, schemaFileName } = await import('../../config/json-schema.js');
@@ -45,7 +54,12 @@ export async function runConfigInit(flags: ConfigInitFlags, env: CommandEnv): Pr
       mode: kind === 'config' ? 0o600 : 0o644,
       description: `${kind}.yaml`,
     },
-    { path: schemaFileName(kind), content: JSON.stringify(jsonSchema(kind), null, 2) + '\n', mode: 0o644, description: `JSON Schema of ${kind}.yaml` },
+    {
+      path: schemaFileName(kind),
+      content: JSON.stringify(jsonSchema(kind), null, 2) + '\n',
+      mode: 0o644,
+      description: `JSON Schema of ${kind}.yaml`,
+    },
   ]);
   await env.ports.writeFiles(dir, files, env.signal);
   await env.io.result(

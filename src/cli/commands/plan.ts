@@ -25,7 +25,8 @@ export async function runPlan(flags: PlanFlags, env: CommandEnv): Promise<void> 
     {
       report: async (validation) => {
         findings = validation;
-        if (flags.format === 'text' && (!validation.valid || validation.warnings.length > 0)) await env.io.result(formatFindings(validation, stdoutStyle(env)));
+        if (flags.format === 'text' && (!validation.valid || validation.warnings.length > 0))
+          await env.io.result(formatFindings(validation, stdoutStyle(env)));
       },
     },
     {
@@ -38,7 +39,8 @@ export async function runPlan(flags: PlanFlags, env: CommandEnv): Promise<void> 
   try {
     result = await runAction(action, { io: env.io, ports: env.ports, signal: env.signal, dryRun: true });
   } catch (error) {
-    if (error instanceof FindingsError && findings && flags.format === 'json') await env.io.result(findingsJson(findings));
+    if (error instanceof FindingsError && findings && flags.format === 'json')
+      await env.io.result(findingsJson(findings));
     throw error;
   }
   const { spec, vars } = requireCluster(action.data);

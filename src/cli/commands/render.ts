@@ -35,9 +35,17 @@ export async function runRender(flags: RenderFlags, env: CommandEnv): Promise<vo
   const files = action.data.files ?? [];
   if (flags.format === 'json') {
     const written = files.map((file) => ({ path: file.path, mode: file.mode.toString(8).padStart(4, '0') }));
-    await env.io.result(findingsJson(findings ?? { valid: true, errors: [], warnings: [] }, { outDir: flags.out, dryRun, files: written }));
+    await env.io.result(
+      findingsJson(findings ?? { valid: true, errors: [], warnings: [] }, {
+        outDir: flags.out,
+        dryRun,
+        files: written,
+      }),
+    );
   } else {
     const verb = dryRun ? 'would write' : 'wrote';
-    await env.io.result(`${verb} ${files.length} files to ${flags.out}:\n${files.map((file) => `  ${file.path}`).join('\n')}\n`);
+    await env.io.result(
+      `${verb} ${files.length} files to ${flags.out}:\n${files.map((file) => `  ${file.path}`).join('\n')}\n`,
+    );
   }
 }

@@ -22,7 +22,8 @@ export async function runSshSetupKeys(flags: SshSetupKeysFlags, env: CommandEnv)
     clusterSources('ssh setup-keys', flags, env),
     {
       report: async (validation) => {
-        if (!validation.valid || validation.warnings.length > 0) await env.io.result(formatFindings(validation, stdoutStyle(env)));
+        if (!validation.valid || validation.warnings.length > 0)
+          await env.io.result(formatFindings(validation, stdoutStyle(env)));
       },
     },
     {
@@ -38,10 +39,26 @@ export async function runSshSetupKeys(flags: SshSetupKeysFlags, env: CommandEnv)
   await runAction(action, { io: env.io, ports: env.ports, signal: env.signal, dryRun: flags.dryRun === true });
   const results = action.data.keyResults ?? [];
   if (flags.format === 'json') {
-    await env.io.result(JSON.stringify({ publicKey: action.data.publicKeyFile, dryRun: flags.dryRun === true, machines: results }, null, 2) + '\n');
+    await env.io.result(
+      JSON.stringify(
+        { publicKey: action.data.publicKeyFile, dryRun: flags.dryRun === true, machines: results },
+        null,
+        2,
+      ) + '\n',
+    );
   } else {
-    await env.io.result(results.map((result) => `${escapeControl(result.hostname)} (${result.ip}): ${result.status}: ${escapeControl(result.message)}\n`).join(''));
+    await env.io.result(
+      results
+        .map(
+          (result) =>
+            `${escapeControl(result.hostname)} (${result.ip}): ${result.status}: ${escapeControl(result.message)}\n`,
+        )
+        .join(''),
+    );
   }
   const failed = results.filter((result) => result.status === 'failed').length;
-  if (failed > 0) throw new PaiDeployError(`the key could not be installed on ${failed} of ${results.length} machines`, { hint: 'See the reason on each failed line.' });
+  if (failed > 0)
+    throw new PaiDeployError(`the key could not be installed on ${failed} of ${results.length} machines`, {
+      hint: 'See the reason on each failed line.',
+    });
 }

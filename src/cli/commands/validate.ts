@@ -12,7 +12,8 @@ export interface ValidateFlags extends ClusterInputFlags {
 export async function runValidate(flags: ValidateFlags, env: CommandEnv): Promise<void> {
   const action = validateAction(clusterSources('validate', flags, env), {
     strict: flags.strict === true,
-    report: (validation) => env.io.result(flags.format === 'json' ? findingsJson(validation) : formatFindings(validation, stdoutStyle(env))),
+    report: (validation) =>
+      env.io.result(flags.format === 'json' ? findingsJson(validation) : formatFindings(validation, stdoutStyle(env))),
   });
   await runAction(action, { io: env.io, ports: env.ports, signal: env.signal, dryRun: false });
 }

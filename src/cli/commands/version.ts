@@ -7,7 +7,11 @@ import { toolVersion } from '../tool-version.js';
 export async function runVersion(flags: { json?: boolean }, env: CommandEnv): Promise<void> {
   const info = {
     version: toolVersion(),
-    kubespray: { branch: kubesprayRelease.branch, commit: kubesprayRelease.commit, describe: kubesprayRelease.describe },
+    kubespray: {
+      branch: kubesprayRelease.branch,
+      commit: kubesprayRelease.commit,
+      describe: kubesprayRelease.describe,
+    },
     openpai: OPENPAI_RELEASE,
     node: process.version,
   };

@@ -9,22 +9,38 @@ const LABEL: Record<CheckResult['status'], string> = { pass: 'pass', warn: 'WARN
 export function formatCheckText(report: CheckReport, style: Style, verbose = false): string {
   const lines: string[] = [];
   const colour = (status: CheckResult['status'], text: string) =>
-    status === 'fail' ? style.red(text) : status === 'warn' ? style.yellow(text) : status === 'pass' ? style.green(text) : style.dim(text);
+    status === 'fail'
+      ? style.red(text)
+      : status === 'warn'
+        ? style.yellow(text)
+        : status === 'pass'
+          ? style.green(text)
+          : style.dim(text);
   const table = (title: string, checks: CheckResult[]) => {
     lines.push(style.bold(title));
     const width = Math.max(...checks.map((check) => check.id.length), 10);
     for (const check of checks) {
       if (check.status === 'skip' && !verbose) continue;
-      const detail = check.status === 'pass' ? check.observed : check.status === 'skip' ? check.message : `${check.message}${check.observed && !check.message.includes(check.observed) ? ` [${check.observed}]` : ''}`;
+      const detail =
+        check.status === 'pass'
+          ? check.observed
+          : check.status === 'skip'
+            ? check.message
+            : `${check.message}${check.observed && !check.message.includes(check.observed) ? ` [${check.observed}]` : ''}`;
       // Observed values come from the machines (command output): escaped, never written raw to a terminal.
       lines.push(`  ${colour(check.status, LABEL[check.status])}  ${check.id.padEnd(width)}  ${escapeControl(detail)}`);
-      if ((check.status === 'fail' || check.status === 'warn') && check.hint) lines.push(`        ${' '.repeat(width)}${style.dim('hint:')} ${check.hint}`);
+      if ((check.status === 'fail' || check.status === 'warn') && check.hint)
+        lines.push(`        ${' '.repeat(width)}${style.dim('hint:')} ${check.hint}`);
     }
     const skipped = checks.filter((check) => check.status === 'skip').length;
     if (skipped > 0 && !verbose) lines.push(style.dim(`  (${skipped} skipped)`));
     lines.push('');
   };
-  for (const machine of report.machines) table(`${escapeControl(machine.hostname)} (${machine.ip}, ${machine.roles.join(', ') || 'no role'})${machine.reachable ? '' : ' UNREACHABLE'}`, machine.checks);
+  for (const machine of report.machines)
+    table(
+      `${escapeControl(machine.hostname)} (${machine.ip}, ${machine.roles.join(', ') || 'no role'})${machine.reachable ? '' : ' UNREACHABLE'}`,
+      machine.checks,
+    );
   if (report.cluster.checks.length > 0) table('cluster', report.cluster.checks);
   if (report.devbox.checks.length > 0) table('dev-box', report.devbox.checks);
   const s = report.summary;
@@ -46,12 +62,17 @@ export function formatCheckJunit(report: CheckReport): string {
   ].filter((suite) => suite.checks.length > 0);
   const out = ['<?xml version="1.0" encoding="UTF-8"?>'];
   const total = suites.reduce((sum, suite) => sum + suite.checks.length, 0);
-  const failures = suites.reduce((sum, suite) => sum + suite.checks.filter((check) => check.status === 'fail').length, 0);
+  const failures = suites.reduce(
+    (sum, suite) => sum + suite.checks.filter((check) => check.status === 'fail').length,
+    0,
+  );
   out.push(`<testsuites name="pai-deploy check" tests="${total}" failures="${failures}">`);
   for (const suite of suites) {
     const failed = suite.checks.filter((check) => check.status === 'fail').length;
     const skipped = suite.checks.filter((check) => check.status === 'skip').length;
-    out.push(`  <testsuite name="${xml(suite.name)}" tests="${suite.checks.length}" failures="${failed}" skipped="${skipped}">`);
+    out.push(
+      `  <testsuite name="${xml(suite.name)}" tests="${suite.checks.length}" failures="${failed}" skipped="${skipped}">`,
+    );
     for (const check of suite.checks) {
       const open = `    <testcase classname="${xml(suite.name)}" name="${xml(check.id)}"`;
       if (check.status === 'pass') {
@@ -59,9 +80,17 @@ export function formatCheckJunit(report: CheckReport): string {
       } else if (check.status === 'skip') {
         out.push(`${open}>`, `      <skipped message="${xml(check.message)}"/>`, '    </testcase>');
       } else if (check.status === 'fail') {
-        out.push(`${open}>`, `      <failure message="${xml(check.message)}" type="${xml(check.id)}">${xml(`observed: ${check.observed}\nhint: ${check.hint}`)}</failure>`, '    </testcase>');
+        out.push(
+          `${open}>`,
+          `      <failure message="${xml(check.message)}" type="${xml(check.id)}">${xml(`observed: ${check.observed}\nhint: ${check.hint}`)}</failure>`,
+          '    </testcase>',
+        );
       } else {
-        out.push(`${open}>`, `      <system-out>${xml(`warning: ${check.message}\nobserved: ${check.observed}\nhint: ${check.hint}`)}</system-out>`, '    </testcase>');
+        out.push(
+          `${open}>`,
+          `      <system-out>${xml(`warning: ${check.message}\nobserved: ${check.observed}\nhint: ${check.hint}`)}</system-out>`,
+          '    </testcase>',
+        );
       }
     }
     out.push('  </testsuite>');
@@ -71,14 +100,30 @@ export function formatCheckJunit(report: CheckReport): string {
 }
 
 export function hasFailure(report: CheckReport): boolean {
-  return [...report.machines.flatMap((machine) => machine.checks), ...report.cluster.checks, ...report.devbox.checks].some((check) => check.status === 'fail');
+  return [
+    ...report.machines.flatMap((machine) => machine.checks),
+    ...report.cluster.checks,
+    ...report.devbox.checks,
+  ].some((check) => check.status === 'fail');
 }
 
 export function hasWarning(report: CheckReport): boolean {
-  return [...report.machines.flatMap((machine) => machine.checks), ...report.cluster.checks, ...report.devbox.checks].some((check) => check.status === 'warn');
+  return [
+    ...report.machines.flatMap((machine) => machine.checks),
+    ...report.cluster.checks,
+    ...report.devbox.checks,
+  ].some((check) => check.status === 'warn');
 }
 
 function xml(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  return (
+    text
+      // XML 1.0 cannot carry these control characters at all, not even escaped.
+      // eslint-disable-next-line no-control-regex
+      .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '')
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;')
+      .replace(/"/g, '&quot;')
+  );
 }

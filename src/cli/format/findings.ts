@@ -21,7 +21,10 @@ export function formatFindings(summary: FindingSummary, style: Palette): string 
 }
 
 export function findingsJson(summary: FindingSummary, extra: Record<string, unknown> = {}): string {
-  return JSON.stringify({ valid: summary.valid, errors: summary.errors, warnings: summary.warnings, ...extra }, null, 2) + '\n';
+  return (
+    JSON.stringify({ valid: summary.valid, errors: summary.errors, warnings: summary.warnings, ...extra }, null, 2) +
+    '\n'
+  );
 }
 
 export function plural(count: number, word: string): string {

@@ -27,7 +27,14 @@ export function createIoHost(options: CreateIoHostOptions): CliIoHost {
   const { stdout, stderr, env } = options;
   if (options.progress === 'json') return new JsonHost({ stdout, stderr, env });
   if (options.progress === 'auto' && isSizedTerminal(stderr, env)) {
-    return new TerminalHost({ stdout, stderr, env, stdin: options.stdin, verbose: options.verbose ?? false, ...(options.signal ? { signal: options.signal } : {}) });
+    return new TerminalHost({
+      stdout,
+      stderr,
+      env,
+      stdin: options.stdin,
+      verbose: options.verbose ?? false,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
   }
   return new PlainHost({ stdout, stderr, env, verbose: options.verbose ?? false });
 }

@@ -62,7 +62,13 @@ export function spanUpdateText(span: SpanLabel, text: string): string {
  * `pai-gpu-01: 12 passed, 0 failed (1.4 s)`, `pai-gpu-02: unreachable (failed, 2.0 s)`. Without one, the title and
  * the outcome: `render: done (340 ms)`.
  */
-export function spanEndText(span: SpanLabel, outcome: SpanOutcome, text: string | undefined, elapsedMs: number, palette: Palette): string {
+export function spanEndText(
+  span: SpanLabel,
+  outcome: SpanOutcome,
+  text: string | undefined,
+  elapsedMs: number,
+  palette: Palette,
+): string {
   const elapsed = palette.dim(formatElapsed(elapsedMs));
   if (text === undefined || text === '') return `${spanBeginText(span)}: ${outcomeWord(outcome, palette)} (${elapsed})`;
   const tag = outcome === 'ok' ? '' : `${outcomeWord(outcome, palette)}, `;

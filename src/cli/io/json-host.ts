@@ -13,7 +13,16 @@ export interface JsonHostOptions {
 
 /** The shapes of the lines on stderr, one JSON object per line (`--progress json`). Optional fields are omitted. */
 export type JsonEvent =
-  | { type: 'message'; level: IoMessage['level']; code: string; phase?: string; host?: string; text: string; data?: Record<string, unknown>; time: string }
+  | {
+      type: 'message';
+      level: IoMessage['level'];
+      code: string;
+      phase?: string;
+      host?: string;
+      text: string;
+      data?: Record<string, unknown>;
+      time: string;
+    }
   | {
       type: 'span';
       event: 'begin' | 'update' | 'end';
@@ -26,7 +35,16 @@ export type JsonEvent =
       elapsedMs?: number;
       time: string;
     }
-  | { type: 'question'; kind: IoQuestion<unknown>['kind']; code: string; text: string; flag?: string; answer: 'default' | 'none'; value?: unknown; time: string };
+  | {
+      type: 'question';
+      kind: IoQuestion<unknown>['kind'];
+      code: string;
+      text: string;
+      flag?: string;
+      answer: 'default' | 'none';
+      value?: unknown;
+      time: string;
+    };
 
 /**
  * JSON has its own escapes, so the text is kept exact for the program reading it; JSON.stringify already writes C0
@@ -79,8 +97,17 @@ export class JsonHost implements IoHost {
       return Promise.resolve(
         answerWithoutAsking(question, (answer) => {
           const flag = question.flag === undefined ? undefined : flagName(question.flag);
-          const base = { type: 'question' as const, kind: question.kind, code: question.code, text: question.text, flag, time: this.#time() };
-          this.#emit(answer === undefined ? { ...base, answer: 'none' } : { ...base, answer: 'default', value: answer.value });
+          const base = {
+            type: 'question' as const,
+            kind: question.kind,
+            code: question.code,
+            text: question.text,
+            flag,
+            time: this.#time(),
+          };
+          this.#emit(
+            answer === undefined ? { ...base, answer: 'none' } : { ...base, answer: 'default', value: answer.value },
+          );
         }),
       );
     } catch (error) {
@@ -102,7 +129,14 @@ export class JsonHost implements IoHost {
         if (ended) return;
         ended = true;
         const now = this.#now();
-        this.#emit({ ...base, event: 'end', text, outcome, elapsedMs: Math.round(now - started), time: this.#time(now) });
+        this.#emit({
+          ...base,
+          event: 'end',
+          text,
+          outcome,
+          elapsedMs: Math.round(now - started),
+          time: this.#time(now),
+        });
       },
     };
   }

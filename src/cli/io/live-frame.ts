@@ -48,7 +48,8 @@ export function liveElapsed(ms: number): string {
 }
 
 function spanRow(span: LiveSpan, now: number, palette: Palette, width: number): string {
-  if (span.state === 'waiting') return fitSegments([[' wait', palette.dim], [' '], [spanBeginText(span), palette.dim]], width);
+  if (span.state === 'waiting')
+    return fitSegments([[' wait', palette.dim], [' '], [spanBeginText(span), palette.dim]], width);
   const text = span.text === undefined ? spanBeginText(span) : spanUpdateText(span, span.text);
   return fitSegments([[liveElapsed(now - span.started), palette.dim], [' '], [text]], width);
 }
@@ -97,16 +98,24 @@ export function recapLines(spans: LiveSpans, now: number, palette: Palette): str
   const lines: string[] = [];
   for (const wanted of ['failed', 'warn'] as const) {
     for (const ended of spans.notOk) {
-      if (ended.outcome === wanted) lines.push(`  ${spanEndText(ended.span, ended.outcome, ended.text, ended.elapsedMs, palette)}`);
+      if (ended.outcome === wanted)
+        lines.push(`  ${spanEndText(ended.span, ended.outcome, ended.text, ended.elapsedMs, palette)}`);
     }
   }
   const unfinished = [...spans.running.values(), ...spans.waiting.values()];
   for (const span of unfinished) {
-    lines.push(`  ${spanBeginText(span)}: ${palette.yellow('unfinished')} (${palette.dim(formatElapsed(now - span.started))})`);
+    lines.push(
+      `  ${spanBeginText(span)}: ${palette.yellow('unfinished')} (${palette.dim(formatElapsed(now - span.started))})`,
+    );
   }
   const paintIf = (count: number, paint: (text: string) => string, text: string) => (count > 0 ? paint(text) : text);
   const { ok, warn, failed, skipped } = spans.done;
-  const totals = [`${ok} ok`, paintIf(warn, palette.yellow, `${warn} with warnings`), paintIf(failed, palette.red, `${failed} failed`), `${skipped} skipped`];
+  const totals = [
+    `${ok} ok`,
+    paintIf(warn, palette.yellow, `${warn} with warnings`),
+    paintIf(failed, palette.red, `${failed} failed`),
+    `${skipped} skipped`,
+  ];
   if (unfinished.length > 0) totals.push(palette.yellow(`${unfinished.length} unfinished`));
   const elapsed = formatElapsed(now - (spans.firstBegin ?? now));
   lines.push(`${palette.bold('recap:')} ${spans.begun} in ${elapsed}: ${totals.join(', ')}`);

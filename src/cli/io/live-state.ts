@@ -51,7 +51,15 @@ export class LiveSpans {
 
   begin(title: string, options: SpanOptions, now: number): LiveSpan {
     this.#firstBegin ??= now;
-    const span: LiveSpan = { id: this.#nextId++, title, host: options.host, phase: options.phase, started: now, text: undefined, state: 'waiting' };
+    const span: LiveSpan = {
+      id: this.#nextId++,
+      title,
+      host: options.host,
+      phase: options.phase,
+      started: now,
+      text: undefined,
+      state: 'waiting',
+    };
     if (span.host === undefined) this.#run(span);
     else this.waiting.set(span.id, span);
     return span;

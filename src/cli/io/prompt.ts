@@ -18,7 +18,11 @@ export interface PromptStreams {
  */
 export async function askOnTerminal<T>(question: IoQuestion<T>, streams: PromptStreams): Promise<T> {
   const prompts = await import('@inquirer/prompts');
-  const context = { input: streams.input, output: streams.output, ...(streams.signal ? { signal: streams.signal } : {}) };
+  const context = {
+    input: streams.input,
+    output: streams.output,
+    ...(streams.signal ? { signal: streams.signal } : {}),
+  };
   const message = escapeControl(question.text);
   try {
     switch (question.kind) {
@@ -27,13 +31,20 @@ export async function askOnTerminal<T>(question: IoQuestion<T>, streams: PromptS
         return (await prompts.confirm({ message, default: question.default }, context)) as T;
       case 'input': {
         const validate = question.validate;
-        return (await prompts.input({ message, default: question.default, validate: validate && ((value: string) => validate(value)) }, context)) as T;
+        return (await prompts.input(
+          { message, default: question.default, validate: validate && ((value: string) => validate(value)) },
+          context,
+        )) as T;
       }
       case 'password':
         return (await prompts.password({ message, mask: true }, context)) as T;
       case 'select':
         return await prompts.select<T>(
-          { message, default: question.default, choices: question.choices.map((choice) => ({ value: choice.value, name: escapeControl(choice.name) })) },
+          {
+            message,
+            default: question.default,
+            choices: question.choices.map((choice) => ({ value: choice.value, name: escapeControl(choice.name) })),
+          },
           context,
         );
     }

@@ -24,12 +24,17 @@ export function defaultAnswer<T>(question: IoQuestion<T>): DefaultAnswer<T> | un
       return undefined;
     case 'confirm':
       // The union does not tie T to the kind, so a confirm question's T is boolean by convention.
-      return question.default === undefined ? undefined : { value: question.default as T, shown: question.default ? 'yes' : 'no' };
+      return question.default === undefined
+        ? undefined
+        : { value: question.default as T, shown: question.default ? 'yes' : 'no' };
     case 'input': {
       if (question.default === undefined) return undefined;
       const verdict = question.validate?.(question.default) ?? true;
       if (verdict !== true) {
-        throw new UsageError(`${escapeControl(question.text)}: the default "${escapeControl(question.default)}" is not accepted: ${escapeControl(verdict)}`, flagHint(question.flag));
+        throw new UsageError(
+          `${escapeControl(question.text)}: the default "${escapeControl(question.default)}" is not accepted: ${escapeControl(verdict)}`,
+          flagHint(question.flag),
+        );
       }
       return { value: question.default as T, shown: question.default };
     }
@@ -50,7 +55,11 @@ export function usingDefaultText(question: IoQuestion<unknown>, shown: string): 
 /** The error for a question without a default that cannot be asked. */
 export function unanswerable(question: IoQuestion<unknown>): UsageError {
   const text = escapeControl(question.text);
-  if (question.flag === undefined) return new UsageError(`${text} needs an answer, and there is no terminal to ask it on`, 'Run the command on a terminal to be asked.');
+  if (question.flag === undefined)
+    return new UsageError(
+      `${text} needs an answer, and there is no terminal to ask it on`,
+      'Run the command on a terminal to be asked.',
+    );
   return new UsageError(`${text} needs an answer: pass ${flagName(question.flag)}`, flagHint(question.flag));
 }
 
@@ -63,7 +72,10 @@ function flagHint(flag: string | undefined): string {
  * Answers the way every host that cannot ask does: the default (after `announce` has told the user), or the
  * UsageError. `announce` is given the text of the stderr line.
  */
-export function answerWithoutAsking<T>(question: IoQuestion<T>, announce: (answer: DefaultAnswer<T> | undefined) => void): T {
+export function answerWithoutAsking<T>(
+  question: IoQuestion<T>,
+  announce: (answer: DefaultAnswer<T> | undefined) => void,
+): T {
   const answer = defaultAnswer(question);
   announce(answer);
   if (answer === undefined) throw unanswerable(question);

@@ -48,7 +48,13 @@ export class ResultWriter {
           this.#readerGone = true;
           return resolve();
         }
-        reject(new OutputError(`cannot write the result to stdout: ${describeSystemError(error)}`, 'Redirect stdout to a file or device with room, or pipe it to a reader that keeps reading.', error));
+        reject(
+          new OutputError(
+            `cannot write the result to stdout: ${describeSystemError(error)}`,
+            'Redirect stdout to a file or device with room, or pipe it to a reader that keeps reading.',
+            error,
+          ),
+        );
       });
     });
   }

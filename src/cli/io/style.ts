@@ -26,6 +26,7 @@ export interface Palette {
 export function makePalette(enabled: boolean): Palette {
   // Each style closes with its own reset (39 default colour, 22 normal intensity), so styles nest without a full
   // reset cutting an outer one short.
-  const wrap = (open: number, close: number) => (text: string) => (enabled && text !== '' ? `\x1b[${open}m${text}\x1b[${close}m` : text);
+  const wrap = (open: number, close: number) => (text: string) =>
+    enabled && text !== '' ? `\x1b[${open}m${text}\x1b[${close}m` : text;
   return { enabled, red: wrap(31, 39), yellow: wrap(33, 39), green: wrap(32, 39), bold: wrap(1, 22), dim: wrap(2, 22) };
 }

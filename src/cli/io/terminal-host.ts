@@ -196,7 +196,11 @@ export class TerminalHost implements IoHost {
     this.#takeDown(true);
     try {
       await this.#sink.flush();
-      return await (this.#options.ask ?? askOnTerminal)(question, { input, output: this.#options.stderr, signal: this.#options.signal });
+      return await (this.#options.ask ?? askOnTerminal)(question, {
+        input,
+        output: this.#options.stderr,
+        signal: this.#options.signal,
+      });
     } finally {
       this.#asking = false;
       this.#dirty = true;

@@ -11,10 +11,15 @@ import type { FileToWrite } from '../../ports/ports.js';
  * the temp files and leaves the old files untouched. An abort (Ctrl-C) is seen between files: what was staged is
  * removed and the write rejects, so the caller's clean-ups run on a tree that is as it was.
  */
-export async function writeFilesAtomically(outDir: string, files: readonly FileToWrite[], signal?: AbortSignal): Promise<void> {
+export async function writeFilesAtomically(
+  outDir: string,
+  files: readonly FileToWrite[],
+  signal?: AbortSignal,
+): Promise<void> {
   const exists = await stat(outDir).then(
     (stats) => {
-      if (!stats.isDirectory()) throw new OutputError(`${outDir} exists and is not a directory`, 'Choose another --out directory.');
+      if (!stats.isDirectory())
+        throw new OutputError(`${outDir} exists and is not a directory`, 'Choose another --out directory.');
       return true;
     },
     () => false,
@@ -70,5 +75,9 @@ function stopIfAborted(signal: AbortSignal | undefined): void {
 
 function wrap(error: unknown, outDir: string, signal: AbortSignal | undefined): unknown {
   if (error instanceof OutputError || error instanceof InterruptedError || signal?.aborted) return error;
-  return new OutputError(`could not write to ${outDir}: ${describeSystemError(error)}`, 'Check free space and permissions; nothing was changed.', error);
+  return new OutputError(
+    `could not write to ${outDir}: ${describeSystemError(error)}`,
+    'Check free space and permissions; nothing was changed.',
+    error,
+  );
 }

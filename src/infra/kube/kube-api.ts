@@ -8,7 +8,12 @@ export async function openKubeApi(options: KubeConnectOptions): Promise<KubeApi>
   try {
     config.loadFromFile(options.kubeconfigPath);
   } catch (error) {
-    throw new InputFileError(options.kubeconfigPath, describeSystemError(error), 'Give the admin kubeconfig kubespray wrote (the work dir keeps it), with --kubeconfig.', error);
+    throw new InputFileError(
+      options.kubeconfigPath,
+      describeSystemError(error),
+      'Give the admin kubeconfig kubespray wrote (the work dir keeps it), with --kubeconfig.',
+      error,
+    );
   }
   if (options.context !== undefined) {
     if (!config.getContexts().some((context) => context.name === options.context)) {
@@ -37,10 +42,13 @@ export async function openKubeApi(options: KubeConnectOptions): Promise<KubeApi>
         return { gitVersion: info.gitVersion, major: info.major, minor: info.minor };
       } catch (error) {
         signal.throwIfAborted();
-        throw new PaiDeployError(`the Kubernetes API at ${cluster.server} did not answer: ${describeSystemError(error)}`, {
-          hint: 'Check that the API server is up and that the dev-box can reach it (the master, port 6443).',
-          cause: error,
-        });
+        throw new PaiDeployError(
+          `the Kubernetes API at ${cluster.server} did not answer: ${describeSystemError(error)}`,
+          {
+            hint: 'Check that the API server is up and that the dev-box can reach it (the master, port 6443).',
+            cause: error,
+          },
+        );
       }
     },
   };

@@ -9,9 +9,7 @@ export interface HostKey {
 }
 
 export type HostKeyVerdict =
-  | { status: 'known' }
-  | { status: 'unknown' }
-  | { status: 'mismatch'; expectedFingerprint: string };
+  { status: 'known' } | { status: 'unknown' } | { status: 'mismatch'; expectedFingerprint: string };
 
 /** The key's SHA256 fingerprint as `ssh-keygen -lf` prints it. */
 export function fingerprint(blob: Buffer): string {
@@ -67,7 +65,9 @@ export class KnownHosts {
 
   verify(name: string, hostKey: HostKey): HostKeyVerdict {
     const key = hostKey.blob.toString('base64');
-    const matching = this.entries.filter((entry) => entry.type === hostKey.type && entry.hosts.some((pattern) => hostMatches(pattern, name)));
+    const matching = this.entries.filter(
+      (entry) => entry.type === hostKey.type && entry.hosts.some((pattern) => hostMatches(pattern, name)),
+    );
     if (matching.length === 0) return { status: 'unknown' };
     if (matching.some((entry) => entry.key === key)) return { status: 'known' };
     return { status: 'mismatch', expectedFingerprint: fingerprint(Buffer.from(matching[0]!.key, 'base64')) };
@@ -95,7 +95,12 @@ function hostMatches(pattern: string, name: string): boolean {
     return createHmac('sha1', Buffer.from(salt, 'base64')).update(name).digest('base64') === hash;
   }
   if (pattern.includes('*') || pattern.includes('?')) {
-    const regex = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+    const regex = new RegExp(
+      `^${pattern
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '.*')
+        .replace(/\?/g, '.')}$`,
+    );
     return regex.test(name);
   }
   return pattern === name;

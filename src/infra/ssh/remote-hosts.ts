@@ -1,5 +1,11 @@
 import { describeSystemError, PaiDeployError } from '../../errors.js';
-import type { ConnectResult, HostKeyVerdict, RemoteHosts, RemoteHostsOptions, RemoteTarget } from '../../ports/ports.js';
+import type {
+  ConnectResult,
+  HostKeyVerdict,
+  RemoteHosts,
+  RemoteHostsOptions,
+  RemoteTarget,
+} from '../../ports/ports.js';
 import { fingerprint, KnownHosts, knownHostsName, type HostKey } from './known-hosts.js';
 import { SshConnectError, SshSession } from './ssh-session.js';
 
@@ -76,8 +82,14 @@ async function connect(
     } catch (error) {
       if (signal.aborted) throw signal.reason;
       const classified = error instanceof SshConnectError ? error : new SshConnectError('error', String(error));
-      if (recordFailure !== undefined) return { ok: false, failure: { kind: 'error', message: recordFailure }, hostKey, attempts };
-      const kind = hostKey?.status === 'mismatch' ? 'host-key-mismatch' : hostKey?.status === 'unknown' ? 'host-key-unknown' : classified.kind;
+      if (recordFailure !== undefined)
+        return { ok: false, failure: { kind: 'error', message: recordFailure }, hostKey, attempts };
+      const kind =
+        hostKey?.status === 'mismatch'
+          ? 'host-key-mismatch'
+          : hostKey?.status === 'unknown'
+            ? 'host-key-unknown'
+            : classified.kind;
       failure = { kind, message: classified.message };
       if (kind === 'host-key-mismatch' || kind === 'host-key-unknown' || kind === 'auth') break;
       if (attempts < options.connectAttempts) await delay(options.retryDelayMs * 2 ** (attempts - 1), signal);

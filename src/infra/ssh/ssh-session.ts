@@ -15,7 +15,10 @@ export interface SshConnectOptions {
 export type AuthMethodUsed = RemoteSession['authMethod'];
 
 export class SshConnectError extends Error {
-  constructor(readonly kind: ConnectFailureKind, message: string) {
+  constructor(
+    readonly kind: ConnectFailureKind,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -27,7 +30,10 @@ const OUTPUT_LIMIT = 1024 * 1024;
  * codes stay apart (OpenPAI's PTY output caused false failures). ssh2 is loaded only when a session is opened.
  */
 export class SshSession implements RemoteSession {
-  private constructor(private readonly client: Client, readonly authMethod: AuthMethodUsed) {}
+  private constructor(
+    private readonly client: Client,
+    readonly authMethod: AuthMethodUsed,
+  ) {}
 
   static async connect(options: SshConnectOptions): Promise<SshSession> {
     const { Client } = (await import('ssh2')).default;
@@ -92,11 +98,29 @@ export class SshSession implements RemoteSession {
       if (options.signal?.aborted) return reject(options.signal.reason);
       const sentAt = Date.now();
       let firstOutputAt: number | undefined;
-      const started = setTimeout(() => resolve({ stdout: '', stderr: 'no channel within the command timeout', exitCode: null, timedOut: true, sentAt, firstOutputAt }), options.timeoutMs);
+      const started = setTimeout(
+        () =>
+          resolve({
+            stdout: '',
+            stderr: 'no channel within the command timeout',
+            exitCode: null,
+            timedOut: true,
+            sentAt,
+            firstOutputAt,
+          }),
+        options.timeoutMs,
+      );
       this.client.exec(command, { pty: false }, (error: Error | undefined, channel: ClientChannel) => {
         clearTimeout(started);
         if (error) {
-          resolve({ stdout: '', stderr: `cannot open a channel: ${error.message}`, exitCode: null, timedOut: false, sentAt, firstOutputAt });
+          resolve({
+            stdout: '',
+            stderr: `cannot open a channel: ${error.message}`,
+            exitCode: null,
+            timedOut: false,
+            sentAt,
+            firstOutputAt,
+          });
           return;
         }
         let stdout = '';
@@ -147,20 +171,33 @@ function authMethods(credentials: SshLogin): AnyAuthMethod[] {
   const methods: AnyAuthMethod[] = [];
   const username = credentials.username;
   if (credentials.privateKey) {
-    methods.push({ type: 'publickey', username, key: credentials.privateKey, ...(credentials.passphrase ? { passphrase: credentials.passphrase } : {}) });
+    methods.push({
+      type: 'publickey',
+      username,
+      key: credentials.privateKey,
+      ...(credentials.passphrase ? { passphrase: credentials.passphrase } : {}),
+    });
   }
   if (credentials.agent) methods.push({ type: 'agent', username, agent: credentials.agent });
   if (credentials.password !== undefined) methods.push({ type: 'password', username, password: credentials.password });
   return methods;
 }
 
-function classify(error: Error & { level?: string; code?: string }, hostKeyRefused: boolean, authExhausted: boolean): SshConnectError {
+function classify(
+  error: Error & { level?: string; code?: string },
+  hostKeyRefused: boolean,
+  authExhausted: boolean,
+): SshConnectError {
   if (hostKeyRefused) return new SshConnectError('host-key-mismatch', 'the host key was refused');
-  if (error.level === 'client-authentication' || authExhausted && /authentication/i.test(error.message)) {
+  if (error.level === 'client-authentication' || (authExhausted && /authentication/i.test(error.message))) {
     return new SshConnectError('auth', `authentication failed: ${error.message}`);
   }
-  if (error.level === 'client-timeout' || /timed out/i.test(error.message)) return new SshConnectError('timeout', error.message);
-  if (error.code && ['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'ECONNRESET', 'EHOSTDOWN'].includes(error.code)) {
+  if (error.level === 'client-timeout' || /timed out/i.test(error.message))
+    return new SshConnectError('timeout', error.message);
+  if (
+    error.code &&
+    ['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'ECONNRESET', 'EHOSTDOWN'].includes(error.code)
+  ) {
     return new SshConnectError('unreachable', `${error.code}: ${error.message}`);
   }
   return new SshConnectError('error', error.message);

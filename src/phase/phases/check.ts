@@ -1,5 +1,13 @@
 import { factsNeeded, checkCatalog } from '../../checks/catalog.js';
-import { isSelected, machineTargets, runChecks, sshLogin, type CheckOptions, type CheckReport, type MachineReport } from '../../checks/run-checks.js';
+import {
+  isSelected,
+  machineTargets,
+  runChecks,
+  sshLogin,
+  type CheckOptions,
+  type CheckReport,
+  type MachineReport,
+} from '../../checks/run-checks.js';
 import type { MachineTarget } from '../../checks/types.js';
 import { selectByLimit } from '../../model/limit.js';
 import { workDirFor } from '../../model/work-dir.js';
@@ -27,7 +35,11 @@ export interface CheckPhaseOptions {
 }
 
 /** The check phase as `check` runs it with no flags given. */
-export function defaultCheckPhaseOptions(env: NodeJS.ProcessEnv, workDirOverride: string | undefined, limit: string[] | undefined): CheckPhaseOptions {
+export function defaultCheckPhaseOptions(
+  env: NodeJS.ProcessEnv,
+  workDirOverride: string | undefined,
+  limit: string[] | undefined,
+): CheckPhaseOptions {
   return {
     checks: {
       concurrency: CHECK_DEFAULTS.concurrency,
@@ -68,12 +80,19 @@ export function checkPhase<D extends CheckData>(options: CheckPhaseOptions): Pha
         const selected = checkCatalog().filter((check) => isSelected(check.id, options.checks));
         const facts = factsNeeded(selected).size;
         for (const target of targets) {
-          await ctx.wet(target.hostname, `connect over SSH as ${ssh.user}@${target.ip}:${ssh.port} and gather ${facts} facts (read-only)`, async () => undefined);
+          await ctx.wet(
+            target.hostname,
+            `connect over SSH as ${ssh.user}@${target.ip}:${ssh.port} and gather ${facts} facts (read-only)`,
+            async () => undefined,
+          );
         }
         return;
       }
       const hosts = await ctx.ports.openHosts({
-        login: await sshLogin(spec, { agent: options.env['SSH_AUTH_SOCK'] || undefined, passphrase: options.env['PAI_DEPLOY_SSH_PASSPHRASE'] || undefined }),
+        login: await sshLogin(spec, {
+          agent: options.env['SSH_AUTH_SOCK'] || undefined,
+          passphrase: options.env['PAI_DEPLOY_SSH_PASSPHRASE'] || undefined,
+        }),
         knownHostsPath: options.knownHostsFile ?? workDir.knownHosts,
         // Trust on first use in the cluster's own known_hosts; a pre-seeded file is strict unless told otherwise.
         acceptNewHostKeys: options.knownHostsFile === undefined || options.acceptNewHostKeys,
@@ -90,13 +109,18 @@ export function checkPhase<D extends CheckData>(options: CheckPhaseOptions): Pha
             data: { ip: host.ip, keyType: key.keyType, fingerprint: key.fingerprint },
           }),
       });
-      const report = await runChecks(spec, targets, { ...options.checks, workDir: workDir.root }, {
-        hosts,
-        devbox: () => ctx.ports.devbox(),
-        io: ctx.io,
-        signal: ctx.signal,
-        onMachineReport: (report) => finished.push(report),
-      });
+      const report = await runChecks(
+        spec,
+        targets,
+        { ...options.checks, workDir: workDir.root },
+        {
+          hosts,
+          devbox: () => ctx.ports.devbox(),
+          io: ctx.io,
+          signal: ctx.signal,
+          onMachineReport: (report) => finished.push(report),
+        },
+      );
       ctx.data.report = report;
       ctx.setOutputs({ ...report.summary });
     },
@@ -108,7 +132,11 @@ export function checkPhase<D extends CheckData>(options: CheckPhaseOptions): Pha
       if (cause.kind !== 'aborted' || finished.length === 0 || ctx.workDir === undefined || ctx.dryRun) return;
       const file = 'check-interrupted.json';
       const content = JSON.stringify({ interrupted: cause.reason, machines: finished }, null, 2) + '\n';
-      await ctx.ports.writeFiles(ctx.workDir.logs, [{ path: file, content, mode: 0o600, description: 'partial check report' }], ctx.signal);
+      await ctx.ports.writeFiles(
+        ctx.workDir.logs,
+        [{ path: file, content, mode: 0o600, description: 'partial check report' }],
+        ctx.signal,
+      );
       ctx.io.notify({
         level: 'warn',
         code: 'check.partial-report',

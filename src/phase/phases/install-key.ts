@@ -45,10 +45,17 @@ export function installKeyPhase<D extends InstallKeyData>(options: InstallKeyOpt
     async run(ctx) {
       const { spec } = requireCluster(ctx.data);
       if (spec.config.ssh.password === undefined) {
-        throw new UsageError('ssh setup-keys: config.yaml has no password to log in with', 'Set password in config.yaml for this one run.');
+        throw new UsageError(
+          'ssh setup-keys: config.yaml has no password to log in with',
+          'Set password in config.yaml for this one run.',
+        );
       }
-      const keyFile = options.publicKeyFile ?? (spec.config.ssh.keyFile ? `${spec.config.ssh.keyFile.path}.pub` : undefined);
-      if (!keyFile) throw new UsageError('ssh setup-keys: no public key: give --public-key or set ssh_key_file_path in config.yaml');
+      const keyFile =
+        options.publicKeyFile ?? (spec.config.ssh.keyFile ? `${spec.config.ssh.keyFile.path}.pub` : undefined);
+      if (!keyFile)
+        throw new UsageError(
+          'ssh setup-keys: no public key: give --public-key or set ssh_key_file_path in config.yaml',
+        );
       const publicKey = await readPublicKey(keyFile);
       ctx.data.publicKeyFile = keyFile;
       const workDir = workDirFor(spec.config.clusterId, options.workDirOverride, options.env);
@@ -57,21 +64,38 @@ export function installKeyPhase<D extends InstallKeyData>(options: InstallKeyOpt
       ctx.data.keyResults = results;
       if (ctx.dryRun) {
         for (const target of targets) {
-          await ctx.wet(target.hostname, `log in as ${spec.config.ssh.user} with the password and append ${keyFile} to ~/.ssh/authorized_keys`, async () => undefined);
-          results.push({ hostname: target.hostname, ip: target.ip, status: 'planned', message: 'dry run: nothing changed' });
+          await ctx.wet(
+            target.hostname,
+            `log in as ${spec.config.ssh.user} with the password and append ${keyFile} to ~/.ssh/authorized_keys`,
+            async () => undefined,
+          );
+          results.push({
+            hostname: target.hostname,
+            ip: target.ip,
+            status: 'planned',
+            message: 'dry run: nothing changed',
+          });
         }
         return;
       }
       // The key is tried first: a machine that already accepts it just reports the key as present.
       const hosts = await ctx.ports.openHosts({
-        login: await sshLogin(spec, { agent: options.env['SSH_AUTH_SOCK'] || undefined, passphrase: options.env['PAI_DEPLOY_SSH_PASSPHRASE'] || undefined }),
+        login: await sshLogin(spec, {
+          agent: options.env['SSH_AUTH_SOCK'] || undefined,
+          passphrase: options.env['PAI_DEPLOY_SSH_PASSPHRASE'] || undefined,
+        }),
         knownHostsPath: options.knownHostsFile ?? workDir.knownHosts,
         acceptNewHostKeys: options.knownHostsFile === undefined || options.acceptNewHostKeys,
         connectTimeoutMs: 10_000,
         connectAttempts: 2,
         retryDelayMs: 1000,
         onHostKeyRecorded: (host, key) =>
-          ctx.io.notify({ level: 'info', code: 'ssh.host-key-recorded', host: host.hostname, text: `first contact, recorded host key of ${host.ip}: ${key.keyType} ${key.fingerprint}` }),
+          ctx.io.notify({
+            level: 'info',
+            code: 'ssh.host-key-recorded',
+            host: host.hostname,
+            text: `first contact, recorded host key of ${host.ip}: ${key.keyType} ${key.fingerprint}`,
+          }),
       });
       await runLimited(targets, options.concurrency, ctx.signal, async (target) => {
         const span = ctx.io.span(target.hostname, { phase: 'install-key', host: target.hostname });
@@ -82,7 +106,10 @@ export function installKeyPhase<D extends InstallKeyData>(options: InstallKeyOpt
       ctx.signal.throwIfAborted();
       const order = new Map(targets.map((target, index) => [target.hostname, index]));
       results.sort((a, b) => (order.get(a.hostname) ?? 0) - (order.get(b.hostname) ?? 0));
-      ctx.setOutputs({ installed: results.filter((r) => r.status === 'installed').length, failed: results.filter((r) => r.status === 'failed').length });
+      ctx.setOutputs({
+        installed: results.filter((r) => r.status === 'installed').length,
+        failed: results.filter((r) => r.status === 'failed').length,
+      });
 
       async function installOn(target: MachineTarget): Promise<KeyInstallResult> {
         const connected = await hosts.connect(target, { signal: ctx.signal });
@@ -100,9 +127,20 @@ export function installKeyPhase<D extends InstallKeyData>(options: InstallKeyOpt
           );
           const said = outcome?.stdout.trim();
           if (outcome && outcome.exitCode === 0 && (said === 'installed' || said === 'present')) {
-            return { hostname: target.hostname, ip: target.ip, status: said, message: said === 'installed' ? 'key added to ~/.ssh/authorized_keys' : 'key already in ~/.ssh/authorized_keys' };
+            return {
+              hostname: target.hostname,
+              ip: target.ip,
+              status: said,
+              message:
+                said === 'installed' ? 'key added to ~/.ssh/authorized_keys' : 'key already in ~/.ssh/authorized_keys',
+            };
           }
-          return { hostname: target.hostname, ip: target.ip, status: 'failed', message: outcome?.stderr.trim() || `exit code ${String(outcome?.exitCode)}` };
+          return {
+            hostname: target.hostname,
+            ip: target.ip,
+            status: 'failed',
+            message: outcome?.stderr.trim() || `exit code ${String(outcome?.exitCode)}`,
+          };
         } finally {
           session.close();
         }
@@ -116,7 +154,10 @@ async function readPublicKey(keyFile: string): Promise<string> {
   try {
     publicKey = (await readFile(keyFile, 'utf8')).trim();
   } catch (error) {
-    throw new UsageError(`ssh setup-keys: cannot read ${keyFile}: ${describeSystemError(error)}`, 'Create the key pair with ssh-keygen -t ed25519, or give --public-key.');
+    throw new UsageError(
+      `ssh setup-keys: cannot read ${keyFile}: ${describeSystemError(error)}`,
+      'Create the key pair with ssh-keygen -t ed25519, or give --public-key.',
+    );
   }
   if (!/^(ssh-(rsa|ed25519|dss)|ecdsa-sha2-\S+|sk-\S+) \S+/.test(publicKey) || publicKey.includes('\n')) {
     throw new UsageError(`ssh setup-keys: ${keyFile} is not a single OpenSSH public key line`);

@@ -6,7 +6,11 @@ import { requireCluster, type ValidateData } from './validate.js';
  * A phase of the deploy action this version cannot run yet: in dry-run (`pai-deploy plan`) it says what it will do;
  * run for real it fails plainly rather than pretending.
  */
-export function notBuiltPhase<D extends ValidateData>(id: string, title: string, describe: (data: D) => { target: string; description: string }): Phase<D> {
+export function notBuiltPhase<D extends ValidateData>(
+  id: string,
+  title: string,
+  describe: (data: D) => { target: string; description: string },
+): Phase<D> {
   return {
     id,
     title,

@@ -34,11 +34,16 @@ export function renderPhase<D extends RenderData>(target: (ctx: PhaseContext<D>)
       ctx.data.files = files;
       ctx.data.renderedTo = dir;
     },
-    inputs: () => ({ dir, files: files.map((file) => ({ path: file.path, mode: file.mode, sha256: sha256(file.content) })) }),
+    inputs: () => ({
+      dir,
+      files: files.map((file) => ({ path: file.path, mode: file.mode, sha256: sha256(file.content) })),
+    }),
     async run(ctx) {
       const secret = files.filter((file) => file.mode === 0o600).length;
-      await ctx.wet(dir, `write ${files.length} files (${secret} of them 0600): ${files.map((file) => file.path).join(', ')}`, () =>
-        ctx.ports.writeFiles(dir, files, ctx.signal),
+      await ctx.wet(
+        dir,
+        `write ${files.length} files (${secret} of them 0600): ${files.map((file) => file.path).join(', ')}`,
+        () => ctx.ports.writeFiles(dir, files, ctx.signal),
       );
       ctx.setOutputs({ dir, files: files.length });
     },

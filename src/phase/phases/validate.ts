@@ -51,6 +51,7 @@ export function validatePhase<D extends ValidateData>(options: ValidateOptions):
 
 /** The validated cluster; a phase placed before validate is a programming error. */
 export function requireCluster(data: ValidateData): ValidCluster {
-  if (!data.cluster) throw new Error('pai-deploy bug: a phase needs the validated cluster, but validate did not run first');
+  if (!data.cluster)
+    throw new Error('pai-deploy bug: a phase needs the validated cluster, but validate did not run first');
   return data.cluster;
 }

@@ -16,7 +16,7 @@ async function ansibleMissing(): Promise<string | null> {
     await run('ansible-inventory', ['--version']);
     return null;
   } catch {
-    return 'ansible-inventory not found (install Debian\'s ansible-core; scripts/ci/provision-ansible.sh does)';
+    return "ansible-inventory not found (install Debian's ansible-core; scripts/ci/provision-ansible.sh does)";
   }
 }
 
@@ -46,10 +46,19 @@ function parseGraph(text: string): Map<string, string[]> {
 await describeWithInfra('rendered inventory read by real Ansible', ansibleMissing, () => {
   const dir = tempDir();
 
-  it('shows kubespray\'s groups and hosts in ansible-inventory --graph', async () => {
+  it("shows kubespray's groups and hosts in ansible-inventory --graph", async () => {
     const layout = baseLayout();
-    layout['machine-sku']['amd-sku'] = { mem: '64Gi', cpu: { vcore: 16 }, 'computing-device': { type: 'amd.com/gpu', count: 2 } };
-    layout['machine-list'].push({ hostname: 'pai-amd-01', hostip: '10.0.0.31', 'machine-type': 'amd-sku', 'pai-worker': 'true' });
+    layout['machine-sku']['amd-sku'] = {
+      mem: '64Gi',
+      cpu: { vcore: 16 },
+      'computing-device': { type: 'amd.com/gpu', count: 2 },
+    };
+    layout['machine-list'].push({
+      hostname: 'pai-amd-01',
+      hostip: '10.0.0.31',
+      'machine-type': 'amd-sku',
+      'pai-worker': 'true',
+    });
     const { layoutPath, configPath } = writeInputs(dir, layout, { ...baseConfig(), ssh_port: 2222 });
     const result = await validateCluster({ kind: 'yaml', path: layoutPath }, configPath);
     expect(result.errors).toEqual([]);
@@ -67,33 +76,52 @@ await describeWithInfra('rendered inventory read by real Ansible', ansibleMissin
     expect(groups.get('amd_com_gpu')).toEqual(['pai-amd-01']);
 
     const { stdout: list } = await run('ansible-inventory', ['-i', inventory, '--list'], { env });
-    const parsed = JSON.parse(list) as { _meta: { hostvars: Record<string, Record<string, unknown>> }; 'k8s-cluster': { children: string[] } };
+    const parsed = JSON.parse(list) as {
+      _meta: { hostvars: Record<string, Record<string, unknown>> };
+      'k8s-cluster': { children: string[] };
+    };
     expect(parsed['k8s-cluster'].children.sort()).toEqual(['kube-master', 'kube-node']);
-    expect(parsed._meta.hostvars['pai-amd-01']).toEqual({ ansible_host: '10.0.0.31', ip: '10.0.0.31', access_ip: '10.0.0.31', ansible_user: 'pai', ansible_port: 2222 });
+    expect(parsed._meta.hostvars['pai-amd-01']).toEqual({
+      ansible_host: '10.0.0.31',
+      ip: '10.0.0.31',
+      access_ip: '10.0.0.31',
+      ansible_user: 'pai',
+      ansible_port: 2222,
+    });
     for (const vars of Object.values(parsed._meta.hostvars)) expect(Object.keys(vars).join(' ')).not.toMatch(/pass/);
   });
 
   it('loads openpai.yml as extra vars with the YAML types kubespray asserts on', async () => {
-    const { layoutPath, configPath } = writeInputs(dir, baseLayout(), { ...baseConfig(), openpai_kubespray_extra_var: { download_run_once: true, kubelet_max_pods: 100 } });
+    const { layoutPath, configPath } = writeInputs(dir, baseLayout(), {
+      ...baseConfig(),
+      openpai_kubespray_extra_var: { download_run_once: true, kubelet_max_pods: 100 },
+    });
     const result = await validateCluster({ kind: 'yaml', path: layoutPath }, configPath);
     const out = join(dir, 'out-vars');
     await writeFilesAtomically(out, renderCluster(result.input!));
     const playbook = join(dir, 'types.yml');
     const { writeFileSync } = await import('node:fs');
-    writeFileSync(playbook, [
-      '- hosts: localhost',
-      '  gather_facts: false',
-      '  tasks:',
-      '    - assert:',
-      '        that:',
-      '          - download_run_once | type_debug == "bool"',
-      '          - deploy_netchecker | type_debug == "bool"',
-      '          - docker_dns_servers_strict | type_debug == "bool"',
-      '          - kubelet_max_pods | int == 100',
-      '          - kube_pods_subnet == "10.200.0.0/13"',
-      '',
-    ].join('\n'));
-    const { stdout } = await run('ansible-playbook', ['-i', 'localhost,', '-c', 'local', playbook, '-e', `@${join(out, 'inventory', 'openpai.yml')}`], { env });
+    writeFileSync(
+      playbook,
+      [
+        '- hosts: localhost',
+        '  gather_facts: false',
+        '  tasks:',
+        '    - assert:',
+        '        that:',
+        '          - download_run_once | type_debug == "bool"',
+        '          - deploy_netchecker | type_debug == "bool"',
+        '          - docker_dns_servers_strict | type_debug == "bool"',
+        '          - kubelet_max_pods | int == 100',
+        '          - kube_pods_subnet == "10.200.0.0/13"',
+        '',
+      ].join('\n'),
+    );
+    const { stdout } = await run(
+      'ansible-playbook',
+      ['-i', 'localhost,', '-c', 'local', playbook, '-e', `@${join(out, 'inventory', 'openpai.yml')}`],
+      { env },
+    );
     expect(stdout).toMatch(/ok=1\s+changed=0\s+unreachable=0\s+failed=0/);
   });
 });

@@ -159,13 +159,17 @@ await describeWithInfra('k8s test environment: a real API server with kwok nodes
   it('deletes a Deployment together with its pods (garbage collection and kwok pod removal)', async () => {
     await apply(kc, deployment('short-lived', 2, {}));
     await waitUntil('Deployment short-lived available', async () => {
-      const d = await kc.makeApiClient(AppsV1Api).readNamespacedDeployment({ name: 'short-lived', namespace: NAMESPACE });
+      const d = await kc
+        .makeApiClient(AppsV1Api)
+        .readNamespacedDeployment({ name: 'short-lived', namespace: NAMESPACE });
       return deploymentComplete(d) ? d : undefined;
     });
     await kc
       .makeApiClient(AppsV1Api)
       .deleteNamespacedDeployment({ name: 'short-lived', namespace: NAMESPACE, propagationPolicy: 'Foreground' });
-    await waitUntil('pods of short-lived gone', async () => ((await podsWithLabel(kc, 'app=short-lived')).length === 0 ? true : undefined));
+    await waitUntil('pods of short-lived gone', async () =>
+      (await podsWithLabel(kc, 'app=short-lived')).length === 0 ? true : undefined,
+    );
   });
 });
 
@@ -209,7 +213,14 @@ function gpuPod(name: string, gpus: number): V1Pod {
 }
 
 async function apply(kc: KubeConfig, object: KubernetesObject): Promise<void> {
-  await KubernetesObjectApi.makeApiClient(kc).patch(object, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
+  await KubernetesObjectApi.makeApiClient(kc).patch(
+    object,
+    undefined,
+    undefined,
+    FIELD_MANAGER,
+    true,
+    PatchStrategy.ServerSideApply,
+  );
 }
 
 /** kubectl's rollout-status predicate. */

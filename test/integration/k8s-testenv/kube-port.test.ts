@@ -30,7 +30,9 @@ await describeWithInfra('the Kubernetes API port against a real API server', k8s
 
   it('refuses a missing kubeconfig, an unknown context and a server that does not answer, each with a hint', async () => {
     await expect(realPorts().kube({ kubeconfigPath: join(dir, 'none') })).rejects.toBeInstanceOf(InputFileError);
-    await expect(realPorts().kube({ kubeconfigPath: env.kubeconfigPath, context: 'nope' })).rejects.toThrow(/no context "nope"/);
+    await expect(realPorts().kube({ kubeconfigPath: env.kubeconfigPath, context: 'nope' })).rejects.toThrow(
+      /no context "nope"/,
+    );
     // The same credentials, pointed at a loopback port nothing listens on.
     const closed = join(dir, 'closed.kubeconfig');
     writeFileSync(closed, env.kubeconfig.replace(env.server, 'https://127.0.0.1:1'));

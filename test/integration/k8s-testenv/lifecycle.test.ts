@@ -47,7 +47,9 @@ await describeWithInfra('k8s test environment: start and teardown', k8sTestEnvUn
     kc.loadFromFile(output.kubeconfig);
     const nodes = (await kc.makeApiClient(CoreV1Api).listNode()).items;
     expect(nodes.map((n) => n.status?.allocatable?.['nvidia.com/gpu'])).toEqual(['8', '8']);
-    const state = JSON.parse(readFileSync(join(output.stateDir, 'state.json'), 'utf8')) as { processes: Array<{ pid: number }> };
+    const state = JSON.parse(readFileSync(join(output.stateDir, 'state.json'), 'utf8')) as {
+      processes: Array<{ pid: number }>;
+    };
 
     const listed = await run(SCRIPT, ['list']);
     expect(listed.stdout).toContain(output.stateDir);
@@ -66,7 +68,9 @@ await describeWithInfra('k8s test environment: start and teardown', k8sTestEnvUn
         writeFileSync(join(fakeBin, name), `#!/bin/sh\necho "${name}: deliberately broken" >&2\nexit 3\n`);
         chmodSync(join(fakeBin, name), 0o755);
       }
-      await expect(up({ nodes: [{ name: 'n1' }], binDir: fakeBin, stateRoot })).rejects.toThrow(/etcd: deliberately broken/);
+      await expect(up({ nodes: [{ name: 'n1' }], binDir: fakeBin, stateRoot })).rejects.toThrow(
+        /etcd: deliberately broken/,
+      );
       expect(readdirSync(stateRoot)).toEqual([]);
     } finally {
       rmSync(fakeBin, { recursive: true, force: true });

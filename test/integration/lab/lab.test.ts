@@ -142,7 +142,13 @@ await describeWithInfra('lab: real SSH machines with their own Docker engines', 
     expect(key.mode & 0o777).toBe(0o600);
     const network = await run('docker', ['network', 'inspect', lab.network, '--format', '{{index .Labels "pai-lab"}}']);
     expect(network.stdout.trim()).toBe(LAB_NAME);
-    const image = await run('docker', ['image', 'inspect', lab.devboxImage, '--format', '{{index .Config.Labels "pai-lab.image"}}']);
+    const image = await run('docker', [
+      'image',
+      'inspect',
+      lab.devboxImage,
+      '--format',
+      '{{index .Config.Labels "pai-lab.image"}}',
+    ]);
     expect(image.stdout.trim()).toBe('devbox');
   });
 
@@ -159,7 +165,11 @@ await describeWithInfra('lab: real SSH machines with their own Docker engines', 
     const hostKeys = new Set<string>();
     const keyed = lab.machines.filter((m) => m.state === 'running' && !m.faults.includes('password-only'));
     for (const m of keyed) {
-      const out = await ok(lab, m.hostname, 'hostname; . /etc/os-release; echo "$ID $VERSION_ID"; cat /etc/ssh/ssh_host_ed25519_key.pub');
+      const out = await ok(
+        lab,
+        m.hostname,
+        'hostname; . /etc/os-release; echo "$ID $VERSION_ID"; cat /etc/ssh/ssh_host_ed25519_key.pub',
+      );
       const [hostname, os, hostKey] = out.trim().split('\n');
       expect(hostname).toBe(m.hostname);
       expect(os).toBe('debian 12');
@@ -260,7 +270,7 @@ await describeWithInfra('lab: real SSH machines with their own Docker engines', 
     expect((await lab.exec('light', 'pgrep -x chronyd')).code).toBe(0);
   });
 
-  it('dynamic-ip: the address carries a finite lease; a normal machine\'s is forever', async () => {
+  it("dynamic-ip: the address carries a finite lease; a normal machine's is forever", async () => {
     const lab = getLab();
     const leased = await eth0Address(lab, 'dyn');
     expect(leased.local).toBe(lab.machine('dyn').ip);
@@ -293,9 +303,9 @@ await describeWithInfra('lab: real SSH machines with their own Docker engines', 
     const byKey = await lab.exec('pwonly', 'true');
     expect(byKey.code).toBe(255);
     expect(byKey.stderr).toMatch(/Permission denied/);
-    expect(await passwordLogin(m.ip, m.user, m.password!, 'whoami; test -e ~/.ssh/authorized_keys || echo nokeys')).toBe(
-      'pai\nnokeys\n',
-    );
+    expect(
+      await passwordLogin(m.ip, m.user, m.password!, 'whoami; test -e ~/.ssh/authorized_keys || echo nokeys'),
+    ).toBe('pai\nnokeys\n');
   });
 
   it('down: the machine exists but is stopped and unreachable', async () => {
@@ -308,7 +318,11 @@ await describeWithInfra('lab: real SSH machines with their own Docker engines', 
 
   it('low-memory: the memory limit is enforced and shown; cpus limits nproc', async () => {
     const lab = getLab();
-    const limit = await ok(lab, 'lowmem', 'cat /sys/fs/cgroup/memory.max 2>/dev/null || cat /sys/fs/cgroup/memory/memory.limit_in_bytes');
+    const limit = await ok(
+      lab,
+      'lowmem',
+      'cat /sys/fs/cgroup/memory.max 2>/dev/null || cat /sys/fs/cgroup/memory/memory.limit_in_bytes',
+    );
     expect(limit.trim()).toBe(String(1024 ** 3));
     expect(await ok(lab, 'lowmem', "awk '/^MemTotal:/ {print $2}' /proc/meminfo")).toBe('1048576\n');
     expect(await ok(lab, 'lowmem', 'nproc')).toBe('1\n');
@@ -330,7 +344,13 @@ await describeWithInfra('lab: real SSH machines with their own Docker engines', 
     expect(await ok(lab, 'sd-gpu', 'systemctl is-active ssh chrony docker')).toBe('active\nactive\nactive\n');
     expect((await dockerInfo(lab, 'sd-gpu')).DefaultRuntime).toBe('nvidia');
     expect(await ok(lab, 'sd-gpu', 'timedatectl show -p NTP')).toMatch(/^NTP=(yes|no)$/m);
-    expect(await ok(lab, 'sd-gpu', 'chronyc tracking')).toContain(lab.timeServer.ip.split('.').map((o) => Number(o).toString(16).padStart(2, '0')).join('').toUpperCase());
+    expect(await ok(lab, 'sd-gpu', 'chronyc tracking')).toContain(
+      lab.timeServer.ip
+        .split('.')
+        .map((o) => Number(o).toString(16).padStart(2, '0'))
+        .join('')
+        .toUpperCase(),
+    );
     expect(await ok(lab, 'sd-ntpoff', 'cat /proc/1/comm')).toBe('systemd\n');
     expect((await lab.exec('sd-ntpoff', 'systemctl is-active chrony')).code).not.toBe(0);
     expect((await lab.exec('sd-ntpoff', 'pgrep -x "chronyd|ntpd|systemd-timesyncd"')).code).toBe(1);
@@ -343,17 +363,42 @@ await describeWithInfra('lab: real SSH machines with their own Docker engines', 
     const result = await run(
       'docker',
       [
-        'run', '--rm', '--network', lab.network, '-v', `${m.keyPath}:/lab_key:ro`, lab.devboxImage,
-        'ansible', 'all', '-i', `${m.ip},${lab.machine('light').ip},`, '-u', m.user, '--private-key', '/lab_key',
-        '-e', 'ansible_ssh_common_args="-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null"',
-        '-b', '-m', 'command', '-a', 'id -u',
+        'run',
+        '--rm',
+        '--network',
+        lab.network,
+        '-v',
+        `${m.keyPath}:/lab_key:ro`,
+        lab.devboxImage,
+        'ansible',
+        'all',
+        '-i',
+        `${m.ip},${lab.machine('light').ip},`,
+        '-u',
+        m.user,
+        '--private-key',
+        '/lab_key',
+        '-e',
+        'ansible_ssh_common_args="-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null"',
+        '-b',
+        '-m',
+        'command',
+        '-a',
+        'id -u',
       ],
       { timeoutMs: 180_000 },
     );
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(result.stdout.match(/CHANGED \| rc=0 >>\s*0/g)).toHaveLength(2);
-    const tools = await run('docker', ['run', '--rm', lab.devboxImage, 'sh', '-c', 'for p in ansible-playbook ssh sshpass git python3; do command -v $p; done']);
+    const tools = await run('docker', [
+      'run',
+      '--rm',
+      lab.devboxImage,
+      'sh',
+      '-c',
+      'for p in ansible-playbook ssh sshpass git python3; do command -v $p; done',
+    ]);
     expect(tools.stdout.trim().split('\n')).toHaveLength(5);
   });
 
