@@ -340,8 +340,10 @@ export function buildProgram(dispatch: Dispatch, version: () => string): Command
       )
       .addOption(new Option('--master-csv <file>', 'OpenPAI v1.0 master.csv').argParser(path).makeOptionMandatory())
       .addOption(new Option('--worker-csv <file>', 'OpenPAI v1.0 worker.csv').argParser(path).makeOptionMandatory())
-      .addOption(new Option('-o, --out <file>', 'where to write the layout (default: stdout)').argParser(path))
-      .option('--force', 'overwrite an existing --out file')
+      .addOption(new Option('-o, --output <file>', 'where to write the layout (default: stdout)').argParser(path))
+      // The flag's name before --output became the common one; still accepted, no longer shown.
+      .addOption(new Option('--out <file>').argParser(path).hideHelp())
+      .option('--force', 'overwrite an existing --output file')
       .optionsGroup('Hardware (the lists carry none):'),
   )
     .addHelpText(

@@ -17,13 +17,16 @@ import { formatFindings } from '../format/findings.js';
 export interface ImportCsvFlags extends ClusterInputFlags {
   masterCsv: string;
   workerCsv: string;
+  output?: string;
+  /** The former name of --output. */
   out?: string;
   force?: boolean;
 }
 
 export async function runConfigImportCsv(flags: ImportCsvFlags, env: CommandEnv): Promise<void> {
   const command = 'config import-csv';
-  const { masterCsv: masterPath, workerCsv: workerPath, out } = flags;
+  const { masterCsv: masterPath, workerCsv: workerPath } = flags;
+  const out = flags.output ?? flags.out;
   const hint = 'Check the paths given to --master-csv and --worker-csv.';
   const [master, worker] = await Promise.all([
     readInputFile(masterPath, 'the master list', hint, env.signal),
