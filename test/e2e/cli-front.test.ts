@@ -1,12 +1,12 @@
 import { execFile, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
-import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { writeBigCluster } from '../support/big-layout.js';
 import { cliPath, repoRoot, runCli, type CliResult } from '../support/cli.js';
 import { tempDir } from '../support/fixtures.js';
+import { ownAddresses, writeSelfCluster } from '../support/self-cluster.js';
 
 // The CLI's front, on the built binary: option parsing (typed values, never NaN), usage errors (exit 2, with
 // "did you mean"), help and version, shell completion, and what happens when stdout goes away or fills up.
@@ -48,35 +48,6 @@ function installed(command: string): boolean {
 function expectNoStackTrace(result: CliResult): void {
   expect(result.stderr, 'no stack trace').not.toMatch(STACK_TRACE);
   expect(result.stderr).not.toContain('internal error');
-}
-
-/** Two IPv4 addresses of this machine outside 127/8 (scripts/ci/provision-test-address.sh adds the second on lo). */
-function ownAddresses(): [string, string] {
-  const own = Object.values(networkInterfaces())
-    .flat()
-    .filter((entry) => entry !== undefined && entry.family === 'IPv4' && !entry.address.startsWith('127.'))
-    .map((entry) => entry!.address);
-  if (own.length < 2) {
-    throw new Error(
-      `these tests need two IPv4 addresses of this machine outside 127/8; found ${own.join(', ') || 'none'}: run scripts/ci/provision-test-address.sh as root`,
-    );
-  }
-  return [own[0]!, own[1]!];
-}
-
-/** A two-machine cluster of this machine's own addresses with SSH on `port` (1: refused at once). */
-function writeSelfCluster(name: string, port: number): { layout: string; config: string } {
-  const [master, worker] = ownAddresses();
-  const layout = join(dir, `${name}-layout.yaml`);
-  const config = join(dir, `${name}-config.yaml`);
-  writeFileSync(
-    layout,
-    `machine-sku:\n  s:\n    mem: "1Gi"\n    cpu:\n      vcore: 1\nmachine-list:\n` +
-      `  - hostname: ${name}-master\n    hostip: ${master}\n    machine-type: s\n    pai-master: "true"\n` +
-      `  - hostname: ${name}-worker\n    hostip: ${worker}\n    machine-type: s\n    pai-worker: "true"\n`,
-  );
-  writeFileSync(config, `user: pai\npassword: "x"\ndocker_image_tag: v1.8.0\nssh_port: ${port}\n`);
-  return { layout, config };
 }
 
 interface CheckReport {
@@ -122,7 +93,7 @@ describe('typed option values', () => {
     ['--machine-timeout', '500ms'],
     ['--max-clock-offset', '10'],
   ])('accepts %s %s', async (flag, value) => {
-    const { layout, config } = writeSelfCluster('durations', 1);
+    const { layout, config } = writeSelfCluster(dir, 'durations', { port: 1 });
     const result = await cli([
       'check',
       '-l',
@@ -155,7 +126,7 @@ describe('typed option values', () => {
     const silent = createServer((socket) => held.push(socket));
     await new Promise<void>((resolve) => silent.listen(0, master, resolve));
     try {
-      const { layout, config } = writeSelfCluster('banner', (silent.address() as AddressInfo).port);
+      const { layout, config } = writeSelfCluster(dir, 'banner', { port: (silent.address() as AddressInfo).port });
       const started = Date.now();
       const result = await cli([
         'check',

@@ -1,13 +1,13 @@
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo, type Socket } from 'node:net';
-import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { cliPath, runCli } from '../support/cli.js';
 import { tempDir } from '../support/fixtures.js';
 import { describeWithInfra } from '../support/infra.js';
+import { withSilentServer, writeSelfCluster } from '../support/self-cluster.js';
+import { onTerminal, scriptUnavailable } from '../support/terminal.js';
 
 const dir = tempDir('pai-deploy-cli-');
 const EXAMPLE = ['-l', 'examples/layout.yaml', '-c', 'examples/config.yaml'];
@@ -244,53 +244,6 @@ describe('config init and import-csv', () => {
   });
 });
 
-/**
- * Two of this machine's IPv4 addresses outside 127/8: cluster machines really reachable from here, so the tests talk
- * to nothing but this machine (layout rules refuse loopback addresses). scripts/ci/provision-test-address.sh adds the
- * second one to the loopback device.
- */
-function ownAddresses(): [string, string] {
-  const own = Object.values(networkInterfaces())
-    .flat()
-    .filter((entry) => entry && entry.family === 'IPv4' && !entry.address.startsWith('127.'))
-    .map((entry) => entry!.address);
-  if (own.length < 2) {
-    throw new Error(
-      `these tests need two IPv4 addresses of this machine outside 127/8; found ${own.join(', ') || 'none'}: run scripts/ci/provision-test-address.sh as root`,
-    );
-  }
-  return [own[0]!, own[1]!];
-}
-
-/**
- * A two-machine cluster, both this machine (two of its addresses), with SSH on `port`: a refused port answers at
- * once, a silent server keeps the check waiting. Returns the paths of its layout and config.
- */
-function writeSelfCluster(name: string, port: number): { layout: string; config: string } {
-  const layout = join(dir, `${name}-layout.yaml`);
-  const config = join(dir, `${name}-config.yaml`);
-  const [master, worker] = ownAddresses();
-  writeFileSync(
-    layout,
-    `machine-sku:\n  s:\n    mem: "1Gi"\n    cpu:\n      vcore: 1\nmachine-list:\n  - hostname: ${name}-master\n    hostip: ${master}\n    machine-type: s\n    pai-master: "true"\n  - hostname: ${name}-worker\n    hostip: ${worker}\n    machine-type: s\n    pai-worker: "true"\n`,
-  );
-  writeFileSync(config, `user: pai\npassword: "x"\ndocker_image_tag: v1.8.0\nssh_port: ${port}\n`);
-  return { layout, config };
-}
-
-/** Runs `use` with the port of a server that accepts connections and never sends an SSH banner. */
-async function withSilentServer<T>(use: (port: number) => Promise<T>): Promise<T> {
-  const held: Socket[] = [];
-  const silent = createServer((socket) => held.push(socket));
-  await new Promise<void>((resolve) => silent.listen(0, '0.0.0.0', resolve));
-  try {
-    return await use((silent.address() as AddressInfo).port);
-  } finally {
-    for (const socket of held) socket.destroy();
-    silent.close();
-  }
-}
-
 describe('check without a lab', () => {
   it('refuses an invalid configuration with exit 1, findings shown as validate shows them', async () => {
     const result = await runCli(['check', '-l', BAD_LAYOUT, '-c', 'examples/config.yaml']);
@@ -301,7 +254,7 @@ describe('check without a lab', () => {
   });
   it('reports machines that refuse connections as unreachable, and a dev-box that is part of the cluster', async () => {
     // Port 1 of this machine refuses at once.
-    const { layout, config } = writeSelfCluster('self', 1);
+    const { layout, config } = writeSelfCluster(dir, 'self', { port: 1 });
     const started = Date.now();
     const result = await runCli([
       'check',
@@ -339,7 +292,7 @@ describe('Ctrl-C', () => {
   it('stops a check that is waiting on a silent machine with exit 130 and says so', async () => {
     await withSilentServer(async (port) => {
       // The silent master would keep the check waiting for its whole connect timeout.
-      const { layout, config } = writeSelfCluster('silent', port);
+      const { layout, config } = writeSelfCluster(dir, 'silent', { port });
       const child = spawn(
         process.execPath,
         [
@@ -378,85 +331,61 @@ describe('Ctrl-C', () => {
   });
 });
 
-/** Runs a shell command line on a pseudo-terminal with util-linux `script`, as a person at a terminal would. */
-function onTerminal(commandLine: string): Promise<{ code: number; screen: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      'script',
-      ['-qec', commandLine, '/dev/null'],
-      { cwd: dir, env: { ...process.env, TERM: 'xterm' } },
-      (error, stdout) => {
-        resolve({ code: error && typeof error.code === 'number' ? error.code : error ? 1 : 0, screen: stdout });
-      },
-    );
+await describeWithInfra('check on a terminal', scriptUnavailable, () => {
+  /** `check` of the tty cluster on a terminal `columns` wide, with an optional shell redirection and wrapper. */
+  const checkLine = (options: {
+    columns: number;
+    port?: number;
+    redirect?: string;
+    wrapper?: string;
+    connectTimeout?: number;
+  }) => {
+    writeSelfCluster(dir, 'tty', { port: options.port ?? 1 });
+    const command = `'${process.execPath}' '${cliPath}' check -l tty-layout.yaml -c tty-config.yaml --work-dir tty-work --connect-attempts 1 --connect-timeout ${options.connectTimeout ?? 2} --only 'ssh.*'`;
+    return `stty cols ${options.columns} rows 40; ${options.wrapper ?? ''} ${command} ${options.redirect ?? ''}`;
+  };
+  it('draws live progress per machine, then the report', async () => {
+    const { code, screen } = await onTerminal(checkLine({ columns: 100 }), { cwd: dir });
+    expect(code).toBe(1);
+    // eslint-disable-next-line no-control-regex -- the terminal's cursor-up sequence: the live area is redrawn in place
+    expect(screen).toMatch(/\x1b\[\d+A/);
+    expect(screen).toMatch(/tty-master: unreachable/);
+    expect(screen).toContain('2 machines: 0 passed, 0 with warnings, 0 failed, 2 unreachable');
+    expect(screen).toMatch(/recap:.*2 failed/);
   });
-}
-
-await describeWithInfra(
-  'check on a terminal',
-  () => {
-    try {
-      execFileSync('script', ['--version'], { stdio: 'ignore' });
-      return null;
-    } catch {
-      return 'util-linux `script` is not installed (apt-get install bsdutils)';
-    }
-  },
-  () => {
-    /** `check` of the tty cluster on a terminal `columns` wide, with an optional shell redirection and wrapper. */
-    const checkLine = (options: {
-      columns: number;
-      port?: number;
-      redirect?: string;
-      wrapper?: string;
-      connectTimeout?: number;
-    }) => {
-      writeSelfCluster('tty', options.port ?? 1);
-      const command = `'${process.execPath}' '${cliPath}' check -l tty-layout.yaml -c tty-config.yaml --work-dir tty-work --connect-attempts 1 --connect-timeout ${options.connectTimeout ?? 2} --only 'ssh.*'`;
-      return `stty cols ${options.columns} rows 40; ${options.wrapper ?? ''} ${command} ${options.redirect ?? ''}`;
-    };
-    it('draws live progress per machine, then the report', async () => {
-      const { code, screen } = await onTerminal(checkLine({ columns: 100 }));
-      expect(code).toBe(1);
-      // eslint-disable-next-line no-control-regex -- the terminal's cursor-up sequence: the live area is redrawn in place
-      expect(screen).toMatch(/\x1b\[\d+A/);
-      expect(screen).toMatch(/tty-master: unreachable/);
-      expect(screen).toContain('2 machines: 0 passed, 0 with warnings, 0 failed, 2 unreachable');
-      expect(screen).toMatch(/recap:.*2 failed/);
+  it('keeps stdout a clean report when it is redirected, with the live display on stderr', async () => {
+    const { code, screen } = await onTerminal(checkLine({ columns: 100, redirect: '> tty-report.txt' }), { cwd: dir });
+    expect(code).toBe(1);
+    const report = readFileSync(join(dir, 'tty-report.txt'), 'utf8');
+    expect(report.startsWith('tty-master (')).toBe(true);
+    expect(report).not.toContain('\x1b');
+    expect(report).not.toContain('connecting');
+    expect(screen).toMatch(/tty-master: unreachable/);
+    expect(screen).not.toContain('tty-master (');
+  });
+  it('keeps stderr free of escapes when it is redirected on a terminal', async () => {
+    const { code } = await onTerminal(checkLine({ columns: 100, redirect: '2> tty-progress.txt' }), { cwd: dir });
+    expect(code).toBe(1);
+    const progress = readFileSync(join(dir, 'tty-progress.txt'), 'utf8');
+    expect(progress).toMatch(/tty-master: unreachable/);
+    expect(progress).not.toContain('\x1b');
+  });
+  it('gives the cursor back when Ctrl-C stops the live display', async () => {
+    await withSilentServer(async (port) => {
+      const { code, screen } = await onTerminal(
+        checkLine({ columns: 100, port, connectTimeout: 30, wrapper: 'timeout --preserve-status -s INT 2' }),
+        { cwd: dir },
+      );
+      expect(code).toBe(130);
+      expect(screen).toContain('\x1b[?25l');
+      expect(screen.lastIndexOf('\x1b[?25h')).toBeGreaterThan(screen.lastIndexOf('\x1b[?25l'));
+      expect(screen).toContain('interrupted');
     });
-    it('keeps stdout a clean report when it is redirected, with the live display on stderr', async () => {
-      const { code, screen } = await onTerminal(checkLine({ columns: 100, redirect: '> tty-report.txt' }));
-      expect(code).toBe(1);
-      const report = readFileSync(join(dir, 'tty-report.txt'), 'utf8');
-      expect(report.startsWith('tty-master (')).toBe(true);
-      expect(report).not.toContain('\x1b');
-      expect(report).not.toContain('connecting');
-      expect(screen).toMatch(/tty-master: unreachable/);
-      expect(screen).not.toContain('tty-master (');
-    });
-    it('keeps stderr free of escapes when it is redirected on a terminal', async () => {
-      const { code } = await onTerminal(checkLine({ columns: 100, redirect: '2> tty-progress.txt' }));
-      expect(code).toBe(1);
-      const progress = readFileSync(join(dir, 'tty-progress.txt'), 'utf8');
-      expect(progress).toMatch(/tty-master: unreachable/);
-      expect(progress).not.toContain('\x1b');
-    });
-    it('gives the cursor back when Ctrl-C stops the live display', async () => {
-      await withSilentServer(async (port) => {
-        const { code, screen } = await onTerminal(
-          checkLine({ columns: 100, port, connectTimeout: 30, wrapper: 'timeout --preserve-status -s INT 2' }),
-        );
-        expect(code).toBe(130);
-        expect(screen).toContain('\x1b[?25l');
-        expect(screen.lastIndexOf('\x1b[?25h')).toBeGreaterThan(screen.lastIndexOf('\x1b[?25l'));
-        expect(screen).toContain('interrupted');
-      });
-    });
-    it('falls back to plain lines on a terminal that reports no width', async () => {
-      const { screen } = await onTerminal(checkLine({ columns: 0 }));
-      expect(screen).toMatch(/^tty-master: unreachable: .*\r?$/m);
-      // eslint-disable-next-line no-control-regex -- no cursor-up: nothing is redrawn
-      expect(screen).not.toMatch(/\x1b\[\d+A/);
-    });
-  },
-);
+  });
+  it('falls back to plain lines on a terminal that reports no width', async () => {
+    const { screen } = await onTerminal(checkLine({ columns: 0 }), { cwd: dir });
+    expect(screen).toMatch(/^tty-master: unreachable: .*\r?$/m);
+    // eslint-disable-next-line no-control-regex -- no cursor-up: nothing is redrawn
+    expect(screen).not.toMatch(/\x1b\[\d+A/);
+  });
+});

@@ -1,8 +1,6 @@
 import { execFileSync, spawn, type ChildProcessByStdio } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { createServer, type AddressInfo, type Socket } from 'node:net';
-import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
@@ -10,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { writeBigCluster } from '../support/big-layout.js';
 import { cliPath, repoRoot } from '../support/cli.js';
 import { tempDir } from '../support/fixtures.js';
+import { ownAddresses, withSilentServer, writeSelfCluster } from '../support/self-cluster.js';
 
 // Signals sent to the built CLI (bin/pai-deploy.js) while it works: the exit code says which signal stopped it
 // (130 SIGINT, 143 SIGTERM, 129 SIGHUP), it stops within a second or two, says "interrupted" and prints no stack
@@ -230,59 +229,6 @@ describe('a FIFO as the layout', () => {
   });
 });
 
-/**
- * Two IPv4 addresses of this machine outside 127/8 (layout rules refuse loopback addresses), as test/e2e/cli.test.ts
- * uses them: scripts/ci/provision-test-address.sh adds the second one to the loopback device.
- */
-function ownAddresses(): [string, string] {
-  const own = Object.values(networkInterfaces())
-    .flat()
-    .filter((entry) => entry !== undefined && entry.family === 'IPv4' && !entry.address.startsWith('127.'))
-    .map((entry) => entry!.address);
-  if (own.length < 2) {
-    throw new Error(
-      `these tests need two IPv4 addresses of this machine outside 127/8; found ${own.join(', ') || 'none'}: run scripts/ci/provision-test-address.sh as root`,
-    );
-  }
-  return [own[0]!, own[1]!];
-}
-
-/**
- * A server on `address` (one of this machine's) that accepts connections and never sends an SSH banner. A
- * machine at that address waits for its whole connect timeout; one at another of this machine's addresses with the
- * same port is refused at once (nothing listens there).
- */
-async function withSilentServer<T>(address: string, use: (port: number) => Promise<T>): Promise<T> {
-  const held: Socket[] = [];
-  const silent = createServer((socket) => held.push(socket));
-  await new Promise<void>((resolve) => silent.listen(0, address, resolve));
-  try {
-    return await use((silent.address() as AddressInfo).port);
-  } finally {
-    for (const socket of held) socket.destroy();
-    silent.close();
-  }
-}
-
-/** A two-machine cluster of this machine's own addresses: the master on `master`, the worker on `worker`. */
-function writeSelfCluster(
-  name: string,
-  master: string,
-  worker: string,
-  port: number,
-): { layout: string; config: string } {
-  const layout = join(dir, `${name}-layout.yaml`);
-  const config = join(dir, `${name}-config.yaml`);
-  writeFileSync(
-    layout,
-    `machine-sku:\n  s:\n    mem: "1Gi"\n    cpu:\n      vcore: 1\nmachine-list:\n` +
-      `  - hostname: ${name}-master\n    hostip: ${master}\n    machine-type: s\n    pai-master: "true"\n` +
-      `  - hostname: ${name}-worker\n    hostip: ${worker}\n    machine-type: s\n    pai-worker: "true"\n`,
-  );
-  writeFileSync(config, `user: pai\npassword: "x"\ndocker_image_tag: v1.8.0\nssh_port: ${port}\n`);
-  return { layout, config };
-}
-
 /** Whether `signal` is still pending (not yet delivered) for process `pid`; undefined where /proc cannot say. */
 function signalPending(pid: number, signal: number): boolean | undefined {
   try {
@@ -320,7 +266,7 @@ describe('SIGINT during check, with a machine that never answers', () => {
     master: string,
     worker: string,
   ): Promise<{ run: Running; workDir: string }> {
-    const { layout, config } = writeSelfCluster(name, master, worker, port);
+    const { layout, config } = writeSelfCluster(dir, name, { master, worker, port });
     const workDir = join(dir, `${name}-work`);
     const run = start([
       'check',
@@ -345,7 +291,7 @@ describe('SIGINT during check, with a machine that never answers', () => {
 
   it('exits 130, then the clean-ups have run: lock released, state.json says interrupted, the partial report is kept', async () => {
     const [master, worker] = ownAddresses();
-    await withSilentServer(master, async (port) => {
+    await withSilentServer(async (port) => {
       const { run, workDir } = await checkWaitingOnSilentMaster('sigint', port, master, worker);
       expect(existsSync(join(workDir, 'lock')), 'the run holds the lock before the signal').toBe(true);
       const exit = await signalAndWait(run, 'SIGINT', 'check waiting on a silent machine');
@@ -380,12 +326,12 @@ describe('SIGINT during check, with a machine that never answers', () => {
       expect(partial.machines.map((machine) => machine.hostname)).toEqual(['sigint-worker']);
       expect(partial.machines[0]?.reachable).toBe(false);
       expect(run.stderr()).toMatch(/interrupted after 1 of 2 machines/);
-    });
+    }, master);
   });
 
   it('a second SIGINT right after the first exits at once with 130', async () => {
     const [master, worker] = ownAddresses();
-    await withSilentServer(master, async (port) => {
+    await withSilentServer(async (port) => {
       const { run } = await checkWaitingOnSilentMaster('twice', port, master, worker);
       const sentAt = performance.now();
       run.child.kill('SIGINT');
@@ -400,6 +346,6 @@ describe('SIGINT during check, with a machine that never answers', () => {
       expect(millis).toBeLessThan(PROMPT_EXIT_MS);
       expect(run.stderr()).toContain('interrupted again: exiting now');
       expect(run.stderr(), 'no stack trace').not.toMatch(STACK_TRACE);
-    });
+    }, master);
   });
 });
