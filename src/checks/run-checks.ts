@@ -1,10 +1,10 @@
-import { readFile, statfs } from 'node:fs/promises';
+import { statfs } from 'node:fs/promises';
 import { hostname as localHostname, networkInterfaces } from 'node:os';
 import semver from 'semver';
 import type { ClusterSpec } from '../model/cluster.js';
-import { describeSystemError, InputFileError } from '../errors.js';
+import { describeSystemError } from '../errors.js';
 import type { IoHost, SpanOutcome } from '../ports/io-host.js';
-import type { DevboxEngine, RemoteHosts, SshLogin } from '../ports/ports.js';
+import type { DevboxEngine, RemoteHosts } from '../ports/ports.js';
 import { appliesTo, checkCatalog, factsNeeded, matchesPattern, type CheckSpec, type MachineRole } from './catalog.js';
 import { evaluators, type EvaluationOptions } from './evaluators.js';
 import { inspectMachine, runLimited } from './inspect-machine.js';
@@ -66,31 +66,6 @@ export function machineTargets(input: ClusterSpec): MachineTarget[] {
       sku,
     };
   });
-}
-
-/** The SSH login from config.yaml, the private key read from disk, ssh-agent and a key passphrase from the environment. */
-export async function sshLogin(
-  spec: ClusterSpec,
-  env: { agent: string | undefined; passphrase: string | undefined },
-): Promise<SshLogin> {
-  const ssh = spec.config.ssh;
-  const login: SshLogin = { username: ssh.user, port: ssh.port };
-  if (ssh.keyFile) {
-    try {
-      login.privateKey = await readFile(ssh.keyFile.path);
-    } catch (error) {
-      throw new InputFileError(
-        ssh.keyFile.path,
-        describeSystemError(error),
-        'Check ssh_key_file_path in config.yaml (pai-deploy validate).',
-        error,
-      );
-    }
-  }
-  if (env.passphrase !== undefined) login.passphrase = env.passphrase;
-  if (env.agent) login.agent = env.agent;
-  if (ssh.password !== undefined) login.password = ssh.password;
-  return login;
 }
 
 /** Runs every selected check on the given machines (bounded concurrency), then the cluster-wide and dev-box checks. */

@@ -3,7 +3,6 @@ import {
   isSelected,
   machineTargets,
   runChecks,
-  sshLogin,
   type CheckOptions,
   type CheckReport,
   type MachineReport,
@@ -12,6 +11,7 @@ import type { MachineTarget } from '../../checks/types.js';
 import { selectByLimit } from '../../model/limit.js';
 import { workDirFor } from '../../model/work-dir.js';
 import { CHECK_DEFAULTS } from './check-defaults.js';
+import { openClusterHosts, type HostAccess } from './cluster-hosts.js';
 import type { Phase } from '../phase.js';
 import { requireCluster, type ValidateData } from './validate.js';
 
@@ -20,18 +20,11 @@ export interface CheckData extends ValidateData {
   report?: CheckReport;
 }
 
-export interface CheckPhaseOptions {
+export interface CheckPhaseOptions extends HostAccess {
   checks: Omit<CheckOptions, 'workDir'>;
   /** --limit patterns. */
   limit: string[] | undefined;
   workDirOverride: string | undefined;
-  /** A pre-seeded known_hosts instead of the work dir's (then unknown keys fail unless acceptNewHostKeys). */
-  knownHostsFile: string | undefined;
-  acceptNewHostKeys: boolean;
-  connectTimeoutMs: number;
-  connectAttempts: number;
-  retryDelayMs: number;
-  env: NodeJS.ProcessEnv;
 }
 
 /** The check phase as `check` runs it with no flags given. */
@@ -88,27 +81,7 @@ export function checkPhase<D extends CheckData>(options: CheckPhaseOptions): Pha
         }
         return;
       }
-      const hosts = await ctx.ports.openHosts({
-        login: await sshLogin(spec, {
-          agent: options.env['SSH_AUTH_SOCK'] || undefined,
-          passphrase: options.env['PAI_DEPLOY_SSH_PASSPHRASE'] || undefined,
-        }),
-        knownHostsPath: options.knownHostsFile ?? workDir.knownHosts,
-        // Trust on first use in the cluster's own known_hosts; a pre-seeded file is strict unless told otherwise.
-        acceptNewHostKeys: options.knownHostsFile === undefined || options.acceptNewHostKeys,
-        connectTimeoutMs: options.connectTimeoutMs,
-        connectAttempts: options.connectAttempts,
-        retryDelayMs: options.retryDelayMs,
-        onHostKeyRecorded: (host, key) =>
-          ctx.io.notify({
-            level: 'info',
-            code: 'check.host-key-recorded',
-            phase: 'check',
-            host: host.hostname,
-            text: `first contact, recorded host key of ${host.ip}: ${key.keyType} ${key.fingerprint}`,
-            data: { ip: host.ip, keyType: key.keyType, fingerprint: key.fingerprint },
-          }),
-      });
+      const hosts = await openClusterHosts(ctx, 'check', spec, workDir, options);
       const report = await runChecks(
         spec,
         targets,

@@ -1,11 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { runLimited } from '../../checks/inspect-machine.js';
-import { machineTargets, sshLogin } from '../../checks/run-checks.js';
+import { machineTargets } from '../../checks/run-checks.js';
 import type { MachineTarget } from '../../checks/types.js';
 import { describeSystemError, UsageError } from '../../errors.js';
 import { selectByLimit } from '../../model/limit.js';
 import { workDirFor } from '../../model/work-dir.js';
 import type { Phase } from '../phase.js';
+import { openClusterHosts } from './cluster-hosts.js';
 import { requireCluster, type ValidateData } from './validate.js';
 
 /** Reads the key on stdin so no quoting can break it, and appends it only when missing. */
@@ -79,23 +80,13 @@ export function installKeyPhase<D extends InstallKeyData>(options: InstallKeyOpt
         return;
       }
       // The key is tried first: a machine that already accepts it just reports the key as present.
-      const hosts = await ctx.ports.openHosts({
-        login: await sshLogin(spec, {
-          agent: options.env['SSH_AUTH_SOCK'] || undefined,
-          passphrase: options.env['PAI_DEPLOY_SSH_PASSPHRASE'] || undefined,
-        }),
-        knownHostsPath: options.knownHostsFile ?? workDir.knownHosts,
-        acceptNewHostKeys: options.knownHostsFile === undefined || options.acceptNewHostKeys,
+      const hosts = await openClusterHosts(ctx, 'install-key', spec, workDir, {
+        knownHostsFile: options.knownHostsFile,
+        acceptNewHostKeys: options.acceptNewHostKeys,
         connectTimeoutMs: 10_000,
         connectAttempts: 2,
         retryDelayMs: 1000,
-        onHostKeyRecorded: (host, key) =>
-          ctx.io.notify({
-            level: 'info',
-            code: 'ssh.host-key-recorded',
-            host: host.hostname,
-            text: `first contact, recorded host key of ${host.ip}: ${key.keyType} ${key.fingerprint}`,
-          }),
+        env: options.env,
       });
       await runLimited(targets, options.concurrency, ctx.signal, async (target) => {
         const span = ctx.io.span(target.hostname, { phase: 'install-key', host: target.hostname });
