@@ -13,6 +13,9 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
           pool: 'threads',
+          // The property and differential tests run thousands of documents: seconds on a quiet machine, more on a
+          // busy shared one; a timeout is not what they test.
+          testTimeout: 30_000,
         },
       },
       {
