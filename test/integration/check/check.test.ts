@@ -248,6 +248,35 @@ await describeWithInfra('pai-deploy check against lab machines', labAvailable, (
     expect(readFileSync(seeded, 'utf8').trim().split('\n')).toHaveLength(2);
   });
 
+  it('refuses a first-contact key it cannot record, with a message instead of a stack trace', async () => {
+    // Nothing can create a file in /proc/1, not even root: reading the known_hosts works (it is absent), recording fails.
+    const { layoutPath, configPath } = writeLabCluster(dir, lab, ['master', 'cpu-1']);
+    const result = await runCli([
+      'check',
+      '-l',
+      layoutPath,
+      '-c',
+      configPath,
+      '--known-hosts',
+      '/proc/1/known_hosts',
+      '--accept-new-host-keys',
+      '--only',
+      'ssh.*',
+      '--format',
+      'json',
+      '--connect-attempts',
+      '1',
+    ]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    const report = JSON.parse(result.stdout) as Report;
+    const connect = report.machines.find((m) => m.hostname === 'master')!.checks.find((c) => c.id === 'ssh.connect');
+    expect(connect).toMatchObject({
+      status: 'fail',
+      observed: expect.stringContaining('cannot record the host key in /proc/1/known_hosts'),
+    });
+  });
+
   it('passes os.systemd where systemd is PID 1 and fails it where it is not', async () => {
     await waitForTimeSync(lab, ['sysd']);
     const { layoutPath, configPath } = writeLabCluster(dir, lab, ['master', 'sysd']);
