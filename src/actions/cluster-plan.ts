@@ -47,10 +47,18 @@ export function buildPlan(
   records: Readonly<Record<string, PhaseRecord>> = {},
 ): ClusterPlan {
   const groups = kubesprayGroups(input.layout);
-  const groupsOf = (hostname: string): string[] => [
-    ...(['kube-master', 'etcd', 'kube-node'] as const).filter((group) => groups[group].includes(hostname)),
-    ...[...groups.devices].filter(([, hosts]) => hosts.includes(hostname)).map(([group]) => group),
-  ];
+  // Each machine's groups, gathered once (searching every group's list per machine is quadratic at 100k machines).
+  const membership = new Map<string, string[]>();
+  const join = (group: string, hosts: readonly string[]) => {
+    for (const host of hosts) {
+      const list = membership.get(host);
+      if (list) list.push(group);
+      else membership.set(host, [group]);
+    }
+  };
+  for (const group of ['kube-master', 'etcd', 'kube-node'] as const) join(group, groups[group]);
+  for (const [group, hosts] of groups.devices) join(group, hosts);
+  const groupsOf = (hostname: string): string[] => membership.get(hostname) ?? [];
   const machines = inventoryOrder(input.layout).map((machine) => {
     const device = input.layout.skus.get(machine.machineType)?.device;
     return {
