@@ -10,6 +10,17 @@ import type { FindingSink } from '../findings/sink.js';
 const DEVICE_TYPE_PATTERN =
   /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+\/[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 
+/** The groups of the rendered inventory (kubespray 2.11's and Ansible's implicit ones). */
+const INVENTORY_GROUPS: ReadonlySet<string> = new Set([
+  'all',
+  'ungrouped',
+  'kube-master',
+  'kube-node',
+  'etcd',
+  'k8s-cluster',
+  'calico-rr',
+]);
+
 /** OpenPAI's layout rules (validate_layout_schema.py) and the host-naming rules kubespray and Kubernetes enforce. */
 export function checkLayout(input: ClusterSpec, sink: FindingSink): void {
   checkMachineNames(input, sink);
@@ -63,6 +74,16 @@ function checkMachineNames({ layout }: ClusterSpec, sink: FindingSink): void {
         target,
         `${quote(name)} is not a lowercase RFC 1123 name (kubespray 2.11 rejects it)`,
         `Use lowercase letters, digits, "-" and "." only, starting and ending with a letter or digit${HOSTNAME_PATTERN.test(fixed) && fixed !== '' ? `, e.g. ${quote(fixed)}` : ''}.`,
+      );
+    }
+    if (INVENTORY_GROUPS.has(name)) {
+      // Ansible resolves a pattern to a group before a host: `--limit etcd` (and kubespray's `hosts: etcd`) would
+      // pick that group, never the machine; and the machine's hostvars would shadow the group's.
+      sink.error(
+        'hostname-is-group',
+        target,
+        `${quote(name)} is the name of an Ansible inventory group kubespray uses`,
+        `Rename the machine: ${[...INVENTORY_GROUPS].join(', ')} name groups in hosts.yml.`,
       );
     }
     if (name === 'bastion') {

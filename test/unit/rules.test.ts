@@ -90,6 +90,13 @@ const cases: Record<string, RuleCase> = {
       machine(l, 0)['pai-worker'] = 'true';
     },
   },
+  'hostname that names an inventory group': {
+    code: 'hostname-is-group',
+    file: 'layout',
+    layout: (l) => {
+      machine(l, 1)['hostname'] = 'etcd';
+    },
+  },
   'machine without a role': {
     code: 'machine-without-role',
     severity: 'warning',
