@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -129,6 +129,14 @@ describe('render', () => {
     }
     expect(statSync(join(a, 'cluster-cfg/config.yaml')).mode & 0o777).toBe(0o600);
     expect(readFileSync(join(a, 'inventory/hosts.yml'), 'utf8')).not.toContain('change-me');
+  });
+  it('makes its directories 0755 and the files 0644/0600 whatever the umask', async () => {
+    const out = join(dir, 'render-umask');
+    const line = `umask 000; '${process.execPath}' '${cliPath}' render -l examples/layout.yaml -c examples/config.yaml --out '${out}'`;
+    execFileSync('sh', ['-c', line], { stdio: 'ignore' });
+    const mode = (path: string) => statSync(join(out, path)).mode & 0o777;
+    expect([mode('.'), mode('inventory'), mode('cluster-cfg')]).toEqual([0o755, 0o755, 0o755]);
+    expect([mode('inventory/hosts.yml'), mode('cluster-cfg/config.yaml')]).toEqual([0o644, 0o600]);
   });
   it('leaves the output absent on invalid input', async () => {
     const out = join(dir, 'render-invalid');

@@ -28,7 +28,7 @@ export async function writeFilesAtomically(
   if (!exists) {
     const staging = join(dirname(outDir), `.${basename(outDir)}.tmp-${token}`);
     try {
-      await mkdir(dirname(outDir), { recursive: true });
+      await makeDirs(dirname(outDir));
       await writeAll(staging, files, signal);
       stopIfAborted(signal);
       await rename(staging, outDir);
@@ -44,7 +44,7 @@ export async function writeFilesAtomically(
       stopIfAborted(signal);
       const target = join(outDir, file.path);
       const temp = join(dirname(target), `.${basename(target)}.tmp-${token}`);
-      await mkdir(dirname(target), { recursive: true });
+      await makeDirs(dirname(target));
       staged.push({ temp, target });
       await writeFile(temp, file.content, { mode: file.mode, flag: 'wx' });
       await chmod(temp, file.mode);
@@ -62,10 +62,26 @@ async function writeAll(root: string, files: readonly FileToWrite[], signal: Abo
   for (const file of files) {
     stopIfAborted(signal);
     const target = join(root, file.path);
-    await mkdir(dirname(target), { recursive: true });
+    await makeDirs(dirname(target));
     await writeFile(target, file.content, { mode: file.mode, flag: 'wx' });
     // The umask may have narrowed the mode; secrets must be exactly 0600, the rest readable.
     await chmod(target, file.mode);
+  }
+}
+
+/**
+ * Directories this writer creates are 0755 whatever the umask (under umask 000 they would be 0777, and anyone could
+ * swap hosts.yml for their own); directories that already exist keep their mode.
+ */
+const DIR_MODE = 0o755;
+
+async function makeDirs(path: string): Promise<void> {
+  const first = await mkdir(path, { recursive: true, mode: DIR_MODE });
+  if (first === undefined) return;
+  // mkdir returns the first directory it created; every one from there down to `path` is new.
+  for (let dir = path; ; dir = dirname(dir)) {
+    await chmod(dir, DIR_MODE);
+    if (dir === first || dirname(dir) === dir) break;
   }
 }
 
