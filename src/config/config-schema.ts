@@ -1,4 +1,3 @@
-import type { PathSegment } from '../findings/finding.js';
 import { z } from 'zod';
 
 /**
@@ -176,15 +175,6 @@ export const secretConfigKeys: ReadonlySet<string> = new Set(
 
 export function configKeySpec(key: string): KeySpec | undefined {
   return Object.hasOwn(configKeys, key) ? (configKeys[key as ConfigKey] as KeySpec) : undefined;
-}
-
-/** Secret values are never quoted in a finding: the config's password keys and secret-looking extra vars. */
-export function isSecretConfigPath(path: readonly PathSegment[]): boolean {
-  const [key, sub] = path;
-  if (secretConfigKeys.has(String(key))) return true;
-  return (
-    key === 'openpai_kubespray_extra_var' && typeof sub === 'string' && /pass|pwd|secret|token|credential/i.test(sub)
-  );
 }
 
 /** The default config.yaml leaves to a key, if any. */

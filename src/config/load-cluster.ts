@@ -2,7 +2,8 @@ import { dirname, resolve } from 'node:path';
 import type { Finding, Locator, PathSegment } from '../findings/finding.js';
 import { FindingSink } from '../findings/sink.js';
 import type { ClusterSpec } from '../model/cluster.js';
-import { configKeys, configKeySpec, configSchema, isSecretConfigPath } from './config-schema.js';
+import { configKeys, configKeySpec, configSchema } from './config-schema.js';
+import { describeHidden, isSecretConfigPath } from './secrets.js';
 import { csvToLayout, type CsvSkuOptions, defaultCsvSkus } from './csv-layout.js';
 import { layoutFieldHints, layoutKnownKeys, layoutSchema, legacyLayoutKeys } from './layout-schema.js';
 import { normalizeConfig, reportObsoleteKeys } from './normalize-config.js';
@@ -64,7 +65,9 @@ export async function loadCluster(
   );
   const configResult = configSchema.safeParse(configFile.value);
   if (!configResult.success) {
-    reportSchemaIssues(sink, 'config', configFile.value, configResult.error.issues, configHint, isSecretConfigPath);
+    reportSchemaIssues(sink, 'config', configFile.value, configResult.error.issues, configHint, (path) =>
+      isSecretConfigPath(path, configFile.value),
+    );
   }
   reportUnknownKeys(sink, 'config', configFile.value, { '': Object.keys(configKeys) }, new Set());
   const rawConfig = configFile.value as Record<string, unknown>;
@@ -105,11 +108,9 @@ function checkIsMapping(file: ParsedFile, which: 'layout' | 'config', sink: Find
   if (file.findings.some((finding) => finding.severity === 'error') && file.value === undefined) return false;
   const value = file.value;
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) return true;
-  const found = Array.isArray(value)
-    ? 'a list'
-    : value === null
-      ? 'nothing'
-      : `the ${typeof value} ${JSON.stringify(value).slice(0, 40)}`;
+  // A whole document that is one scalar is often a config written shell-style (`user=pai password=...`): its text is
+  // never shown, only what kind of value it is.
+  const found = Array.isArray(value) ? 'a list' : value === null ? 'nothing' : describeHidden(value);
   sink.error(
     'not-a-mapping',
     { file: which, path: [] },

@@ -1,15 +1,9 @@
 import { quote } from '../findings/finding.js';
 import type { FindingSink } from '../findings/sink.js';
 import type { ClusterConfig, DockerCache } from '../model/cluster.js';
-import {
-  configDefault,
-  configKeys,
-  configKeySpec,
-  isSecretConfigPath,
-  type ConfigKey,
-  type ConfigValue,
-} from './config-schema.js';
+import { configDefault, configKeys, configKeySpec, type ConfigKey, type ConfigValue } from './config-schema.js';
 import { kubesprayOverrides } from './kubespray-overrides.js';
+import { holdsSecret, isSecretConfigPath, textHasSecretLine } from './secrets.js';
 import { resolveUserPath } from './user-path.js';
 
 /**
@@ -65,8 +59,9 @@ export function normalizeConfig(
     kubespray: kubesprayOverrides(raw, extraVars),
     extraVars,
     holdsSecret:
-      Object.keys(raw).some((key) => isSecretConfigPath([key])) ||
-      Object.keys(extraVars).some((key) => isSecretConfigPath(['openpai_kubespray_extra_var', key])),
+      Object.keys(raw).some((key) => isSecretConfigPath([key]) && raw[key] !== undefined && raw[key] !== null) ||
+      holdsSecret(raw) ||
+      textHasSecretLine(text),
     text,
     dir,
   };

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { PathSegment } from '../findings/finding.js';
 import { quote } from '../findings/finding.js';
+import { describeHidden } from './secrets.js';
 import type { FindingSink, InputFile } from '../findings/sink.js';
 
 /** Turns zod issues into findings that name the field, the value found and what belongs there. */
@@ -15,7 +16,10 @@ export function reportSchemaIssues(
   for (const issue of issues) {
     const path = issue.path.filter((segment): segment is PathSegment => typeof segment !== 'symbol');
     const value = valueAt(root, path);
-    const shown = isSecret(path) ? '(hidden)' : quote(value);
+    const secret = isSecret(path);
+    // A value that may be secret is described (kind and length), never quoted.
+    const shown = secret ? describeHidden(value) : quote(value);
+    const what = secret ? describeHidden(value) : `${describeType(value)} ${quote(value)}`;
     const hint = hintFor(path);
     switch (issue.code) {
       case 'invalid_type':
@@ -34,16 +38,11 @@ export function reportSchemaIssues(
             hint,
           );
         } else {
-          sink.error(
-            'wrong-type',
-            { file, path },
-            `expected ${describeExpected(issue.expected)}, found ${describeType(value)} ${shown}`,
-            hint,
-          );
+          sink.error('wrong-type', { file, path }, `expected ${describeExpected(issue.expected)}, found ${what}`, hint);
         }
         break;
       case 'invalid_union':
-        sink.error('wrong-type', { file, path }, `${describeType(value)} ${shown} is not allowed here`, hint);
+        sink.error('wrong-type', { file, path }, `${what} is not allowed here`, hint);
         break;
       case 'invalid_value':
         sink.error(

@@ -2,7 +2,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseYamlSource } from '../../src/config/yaml-source.js';
-import { allFindings, baseConfig, codes, tempDir, validate } from '../support/fixtures.js';
+import { renderCluster } from '../../src/render/render-cluster.js';
+import { allFindings, baseConfig, baseLayout, codes, tempDir, validate } from '../support/fixtures.js';
 
 const dir = tempDir();
 const config = baseConfig();
@@ -75,7 +76,7 @@ describe('findings point at file, line and column', () => {
     expect(codes(result)).toContain('wrong-type');
     expect(text).not.toContain('hunter2-secret');
     expect(text).not.toContain('topsecret-value');
-    expect(text).toContain('(hidden)');
+    expect(text).toContain('(hidden: it may hold a secret)');
   });
 });
 
@@ -126,5 +127,49 @@ describe('files that are not a usable YAML mapping become findings, not crashes'
     const source = parseYamlSource('c.yaml', Buffer.from('\uFEFFenable: yes\nport: 0755\n'));
     expect(source.syntaxFindings).toEqual([]);
     expect(source.value).toEqual({ enable: true, port: 493 });
+  });
+});
+
+describe('secrets', () => {
+  it('are never quoted: a shell-style config, an -e style extra-var string, a value under a secret key at any depth', async () => {
+    const shellStyle = await validate(dir, LAYOUT, 'user=pai password=hunter2-secret\n');
+    expect(codes(shellStyle)).toEqual(['not-a-mapping']);
+    expect(JSON.stringify(allFindings(shellStyle))).not.toContain('hunter2');
+    const extraString = await validate(dir, LAYOUT, {
+      ...config,
+      openpai_kubespray_extra_var: 'ansible_become_pass=hunter2-secret',
+    });
+    expect(JSON.stringify(allFindings(extraString))).not.toContain('hunter2');
+    expect(JSON.stringify(allFindings(extraString))).toContain('a string of 34 characters');
+    const nested = await validate(dir, LAYOUT, {
+      ...config,
+      openpai_kubespray_extra_var: 5,
+      kubelet_custom_flags: { 'bootstrap-token': ['hunter2-secret'] },
+    });
+    expect(JSON.stringify(allFindings(nested))).not.toContain('hunter2');
+  });
+
+  it('make every file copied from config.yaml 0600: nested in extra vars, kubespray credential variables, commented out', async () => {
+    const key = join(dir, 'id_test');
+    writeFileSync(key, '-----BEGIN OPENSSH PRIVATE KEY-----\nnot a real key\n-----END OPENSSH PRIVATE KEY-----\n', {
+      mode: 0o600,
+    });
+    const base = `user: pai\ndocker_image_tag: v1.8.0\nssh_key_file_path: ${key}\n`;
+    const modeOf = async (extra: string) => {
+      const result = await validate(dir, baseLayout(), base + extra);
+      expect(result.valid, JSON.stringify(result.errors)).toBe(true);
+      return Object.fromEntries(renderCluster(result.input!).map((file) => [file.path, file.mode]));
+    };
+    const none = await modeOf('openpai_kubespray_extra_var:\n  kube_proxy_mode: iptables\n');
+    expect([none['inventory/openpai.yml'], none['cluster-cfg/config.yaml']]).toEqual([0o644, 0o644]);
+    expect((await modeOf('password: x\n'))['inventory/openpai.yml']).toBe(0o600);
+    const nested = await modeOf(
+      'openpai_kubespray_extra_var:\n  kube_users:\n    kube:\n      pass: s3cret\n      role: admin\n',
+    );
+    expect([nested['inventory/openpai.yml'], nested['cluster-cfg/config.yaml']]).toEqual([0o600, 0o600]);
+    const deepKey = await modeOf('openpai_kubespray_extra_var:\n  some_role:\n    registry_private_key: abc\n');
+    expect(deepKey['inventory/openpai.yml']).toBe(0o600);
+    const commented = await modeOf('# password: the-old-one\n');
+    expect(commented['cluster-cfg/config.yaml']).toBe(0o600);
   });
 });
