@@ -6,7 +6,7 @@ import { configKeys, configKeySpec, configSchema } from './config-schema.js';
 import { describeHidden, isSecretConfigPath } from './secrets.js';
 import { csvToLayout, type CsvSkuOptions, defaultCsvSkus } from './csv-layout.js';
 import { layoutFieldHints, layoutKnownKeys, layoutSchema, legacyLayoutKeys } from './layout-schema.js';
-import { normalizeConfig, reportObsoleteKeys } from './normalize-config.js';
+import { normalizeConfig, reportCommandLineValues, reportObsoleteKeys } from './normalize-config.js';
 import { normalizeLayout } from './normalize-layout.js';
 import { pause } from '../cooperate.js';
 import { readInputFile } from './read-input.js';
@@ -72,6 +72,7 @@ export async function loadCluster(
   reportUnknownKeys(sink, 'config', configFile.value, { '': Object.keys(configKeys) }, new Set());
   const rawConfig = configFile.value as Record<string, unknown>;
   reportObsoleteKeys(rawConfig, sink);
+  reportCommandLineValues(rawConfig, sink);
 
   const input: ClusterSpec = {
     layout: normalizeLayout(layoutFile.value, sink),

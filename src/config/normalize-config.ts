@@ -110,6 +110,43 @@ function dockerCache(get: Getter, backendSet: boolean): DockerCache {
   };
 }
 
+/**
+ * Values that end up on a daemon's command line: kubespray writes docker_options and the kubelet flags unquoted into
+ * systemd units, so a space starts another flag (a docker_config_file_path of `/x -H tcp://0.0.0.0:2375` opened the
+ * Docker API to the network) and a quote changes what the flag says.
+ */
+export function reportCommandLineValues(raw: Record<string, unknown>, sink: FindingSink): void {
+  const configFile = raw['docker_config_file_path'];
+  if (typeof configFile === 'string' && /[\s'"\\;&|$`]/.test(configFile)) {
+    sink.error(
+      'unsafe-command-line-value',
+      { file: 'config', path: ['docker_config_file_path'] },
+      `${quote(configFile)} holds spaces, quotes or shell characters: it is passed to dockerd as --config-file unquoted`,
+      'Use a path of letters, digits, "/", ".", "-" and "_" only, e.g. /etc/docker/daemon.json.',
+    );
+  }
+  const flags = raw['kubelet_custom_flags'];
+  if (flags === null || typeof flags !== 'object' || Array.isArray(flags)) return;
+  for (const [name, value] of Object.entries(flags as Record<string, unknown>)) {
+    if (!/^[a-z0-9][a-z0-9-]*$/.test(name)) {
+      sink.error(
+        'unsafe-command-line-value',
+        { file: 'config', path: ['kubelet_custom_flags', name], part: 'key' },
+        `${quote(name)} is not a kubelet flag name (lowercase letters, digits and "-", without the leading dashes)`,
+        'Write the flag as kubelet spells it without "--", e.g. serialize-image-pulls.',
+      );
+    }
+    if (typeof value === 'string' && /[\s'"\\;&|$`]/.test(value)) {
+      sink.error(
+        'unsafe-command-line-value',
+        { file: 'config', path: ['kubelet_custom_flags', name] },
+        `the value ${quote(value)} holds spaces, quotes or shell characters: kubelet's command line is written unquoted`,
+        'Give a value without spaces or quotes; lists are comma-separated, e.g. "a=1,b=2".',
+      );
+    }
+  }
+}
+
 /** Keys read only by OpenPAI v1.0-v1.4: accepted with a warning. */
 export function reportObsoleteKeys(raw: Record<string, unknown>, sink: FindingSink): void {
   for (const key of Object.keys(raw)) {

@@ -17,6 +17,7 @@ export function normalizeLayout(raw: unknown, sink: FindingSink): Layout {
     skus.set(name, {
       name,
       mem: typeof sku['mem'] === 'string' ? sku['mem'] : '',
+      memGiven: typeof sku['mem'] === 'string',
       vcores: asCount(asRecord(sku['cpu'])['vcore']),
       device: sku['computing-device'] === undefined ? undefined : normalizeDevice(device),
     });

@@ -112,11 +112,23 @@ async function readAsync(
   return finish(file, text, construction);
 }
 
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+function isUtf8(bytes: Buffer): boolean {
+  try {
+    strictUtf8.decode(bytes);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The checks before parsing: binary files, empty files, the BOM, characters PyYAML reads differently. */
 function prepare(file: string, bytes: Buffer): { source: YamlSource } | { text: string } {
   const nul = bytes.indexOf(0);
   const text = bytes.toString('utf8');
-  const badUtf8 = text.indexOf('\uFFFD');
+  // The bytes are checked, not the decoded text: a literal U+FFFD is valid UTF-8 and must pass.
+  const badUtf8 = isUtf8(bytes) ? -1 : text.indexOf('\uFFFD');
   if (nul !== -1 || badUtf8 !== -1) {
     const offset = nul !== -1 ? Buffer.from(bytes.subarray(0, nul)).toString('utf8').length : badUtf8;
     const position = new LineIndex(text).position(offset);

@@ -57,6 +57,9 @@ export function quote(value: unknown): string {
   let text: string;
   if (typeof value === 'string') text = JSON.stringify(value);
   else if (value === undefined) text = 'nothing';
+  // JSON has no infinity or NaN (it would say null): `count: .inf` is shown as YAML wrote it.
+  else if (typeof value === 'number' && !Number.isFinite(value))
+    text = Number.isNaN(value) ? '.nan' : value > 0 ? '.inf' : '-.inf';
   else {
     try {
       text = JSON.stringify(value) ?? String(value);

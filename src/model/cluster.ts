@@ -16,6 +16,8 @@ export interface MachineSku {
   name: string;
   /** As written, e.g. "60Gi"; empty when missing or not a string. */
   mem: string;
+  /** Whether layout.yaml gave mem as a string (possibly empty: `mem: ""` is a mistake of its own). */
+  memGiven: boolean;
   vcores: number;
   device: ComputingDevice | undefined;
 }

@@ -10,6 +10,9 @@ import type { FindingSink } from '../findings/sink.js';
 const DEVICE_TYPE_PATTERN =
   /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+\/[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 
+/** Beyond any single machine (the largest servers hold a few TiB): a typo or an exponent gone wrong. */
+const MAX_MACHINE_MEMORY = 64 * 2 ** 40;
+
 /** The groups of the rendered inventory (kubespray 2.11's and Ansible's implicit ones). */
 const INVENTORY_GROUPS: ReadonlySet<string> = new Set([
   'all',
@@ -28,6 +31,7 @@ export function checkLayout(input: ClusterSpec, sink: FindingSink): void {
   checkMachineTypes(input, sink);
   checkRoles(input, sink);
   checkSkus(input, sink);
+  checkKubernetesUrls(input, sink);
   checkDeviceTypesPerScheduler(input, sink);
 }
 
@@ -212,12 +216,54 @@ function checkRoles({ layout }: ClusterSpec, sink: FindingSink): void {
   }
 }
 
+/** layout.yaml's kubernetes section: OpenPAI's services and webportal link to these two URLs. */
+function checkKubernetesUrls({ layout }: ClusterSpec, sink: FindingSink): void {
+  if (!layout.kubernetes) return;
+  const urls = [
+    ['api-servers-url', layout.kubernetes.apiServersUrl, 'https://10.0.0.1:6443'],
+    ['dashboard-url', layout.kubernetes.dashboardUrl, 'https://10.0.0.1:9090'],
+  ] as const;
+  for (const [key, value, example] of urls) {
+    if (isHttpUrl(value)) continue;
+    sink.error(
+      'invalid-url',
+      { file: 'layout', path: ['kubernetes', key] },
+      value === '' ? 'the URL is empty' : `${quote(value)} is not an http(s) URL`,
+      `Write a URL such as ${example}, or remove the kubernetes section to use the default.`,
+    );
+  }
+}
+
+function isHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
 function checkSkus({ layout }: ClusterSpec, sink: FindingSink): void {
   for (const sku of layout.skus.values()) {
+    const target = { file: 'layout' as const, path: ['machine-sku', sku.name, 'mem'] };
+    if (sku.memGiven && sku.mem === '') {
+      sink.error(
+        'invalid-quantity',
+        target,
+        'the memory is an empty string',
+        'Write the memory with a unit, e.g. mem: "64Gi".',
+      );
+    }
     if (sku.mem !== '') {
       const bytes = parseQuantity(sku.mem);
-      const target = { file: 'layout' as const, path: ['machine-sku', sku.name, 'mem'] };
-      if (bytes === undefined) {
+      if (bytes !== undefined && (!Number.isFinite(bytes) || bytes > MAX_MACHINE_MEMORY)) {
+        sink.error(
+          'invalid-quantity',
+          target,
+          `${quote(sku.mem)} is more memory than any machine has (over 64 Ti)`,
+          'Write the memory of one machine of this SKU with a unit, e.g. "512Gi".',
+        );
+      } else if (bytes === undefined) {
         sink.error(
           'invalid-quantity',
           target,

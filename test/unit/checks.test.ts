@@ -20,7 +20,13 @@ const gpuTarget: MachineTarget = {
   ip: '10.0.0.11',
   roles: new Set(['worker', 'gpu']),
   layoutRoles: ['pai-worker'],
-  sku: { name: 'gpu-sku', mem: '16Gi', vcores: 4, device: { type: 'nvidia.com/gpu', model: 'K80', count: 2 } },
+  sku: {
+    name: 'gpu-sku',
+    mem: '16Gi',
+    memGiven: true,
+    vcores: 4,
+    device: { type: 'nvidia.com/gpu', model: 'K80', count: 2 },
+  },
 };
 
 const DAEMON_JSON = JSON.stringify({

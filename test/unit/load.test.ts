@@ -173,3 +173,25 @@ describe('secrets', () => {
     expect(commented['cluster-cfg/config.yaml']).toBe(0o600);
   });
 });
+
+describe('text and numbers as written', () => {
+  it('accepts a literal U+FFFD (valid UTF-8) and still refuses invalid bytes', async () => {
+    const layout = baseLayout();
+    (layout['machine-sku']['gpu-sku']!['computing-device'] as Record<string, unknown>)['model'] = 'V100 \uFFFD';
+    expect(codes(await validate(dir, layout, baseConfig()))).not.toContain('not-text');
+    const broken = Buffer.concat([
+      Buffer.from('user: pai\npassword: "'),
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from('"\n'),
+    ]);
+    expect(codes(await validate(dir, baseLayout(), broken))).toContain('not-text');
+  });
+
+  it('shows an infinite count as YAML wrote it, not as JSON null', async () => {
+    const layout = baseLayout();
+    (layout['machine-sku']['gpu-sku']!['computing-device'] as Record<string, unknown>)['count'] = Infinity;
+    const text = JSON.stringify(allFindings(await validate(dir, layout, baseConfig())));
+    expect(text).toContain('.inf');
+    expect(text).not.toContain('decimal null');
+  });
+});

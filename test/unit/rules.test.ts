@@ -97,6 +97,55 @@ const cases: Record<string, RuleCase> = {
       machine(l, 1)['hostname'] = 'etcd';
     },
   },
+  'empty memory': {
+    code: 'invalid-quantity',
+    file: 'layout',
+    layout: (l) => {
+      sku(l, 'cpu-sku')['mem'] = '';
+    },
+  },
+  'absurd memory': {
+    code: 'invalid-quantity',
+    file: 'layout',
+    layout: (l) => {
+      sku(l, 'cpu-sku')['mem'] = '1e400';
+    },
+  },
+  'api server URL that is not one': {
+    code: 'invalid-url',
+    file: 'layout',
+    layout: (l) => {
+      l['kubernetes'] = { 'api-servers-url': 'not a url', 'dashboard-url': 'https://10.0.0.10:9090' };
+    },
+  },
+  'empty dashboard URL': {
+    code: 'invalid-url',
+    file: 'layout',
+    layout: (l) => {
+      l['kubernetes'] = { 'api-servers-url': 'https://10.0.0.10:6443', 'dashboard-url': '' };
+    },
+  },
+  'docker config path with a flag in it': {
+    code: 'unsafe-command-line-value',
+    file: 'config',
+    config: (c) => {
+      c['docker_config_file_path'] = '/etc/docker/d.json -H tcp://0.0.0.0:2375';
+    },
+  },
+  'kubelet flag value with a space': {
+    code: 'unsafe-command-line-value',
+    file: 'config',
+    config: (c) => {
+      c['kubelet_custom_flags'] = { 'node-labels': 'a=1 --anonymous-auth=true' };
+    },
+  },
+  'kubelet flag name with dashes': {
+    code: 'unsafe-command-line-value',
+    file: 'config',
+    config: (c) => {
+      c['kubelet_custom_flags'] = { '--max-pods': 200 };
+    },
+  },
   'machine without a role': {
     code: 'machine-without-role',
     severity: 'warning',
