@@ -1,7 +1,7 @@
 import { parseDocument } from 'yaml';
 import { readAsset } from '../assets.js';
 import type { ClusterSpec, DockerCache } from '../model/cluster.js';
-import { emitYaml, type PlainValue } from './yaml-emit.js';
+import { emitYaml, escapeRawInQuoted, quoteStrings, type PlainValue } from './yaml-emit.js';
 
 export const SERVICES_TEMPLATE = 'inventory-templates/services-configuration.yaml';
 
@@ -47,20 +47,28 @@ export function renderOpenpaiLayout({ layout }: ClusterSpec): string {
 export function renderServicesConfiguration({ config }: ClusterSpec): string {
   const doc = parseDocument(readAsset(SERVICES_TEMPLATE), { version: '1.1' });
   const { registry } = config;
-  doc.setIn(['cluster', 'common', 'cluster-id'], config.clusterId);
-  doc.setIn(['cluster', 'common', 'qos-switch'], String(config.qosSwitch));
-  doc.setIn(['cluster', 'common', 'docker-data-root'], config.dockerDataRoot);
-  doc.setIn(['cluster', 'common', 'marketplace'], String(config.marketplace));
-  doc.setIn(['cluster', 'docker-registry', 'namespace'], registry.namespace);
-  doc.setIn(['cluster', 'docker-registry', 'domain'], registry.domain);
+  // A new node for every value, so none inherits the template's plain style: all are written double-quoted.
+  const set = (path: string[], value: unknown) => {
+    const node = doc.createNode(value);
+    quoteStrings(node);
+    doc.setIn(path, node);
+  };
+  set(['cluster', 'common', 'cluster-id'], config.clusterId);
+  set(['cluster', 'common', 'qos-switch'], String(config.qosSwitch));
+  set(['cluster', 'common', 'docker-data-root'], config.dockerDataRoot);
+  set(['cluster', 'common', 'marketplace'], String(config.marketplace));
+  set(['cluster', 'docker-registry', 'namespace'], registry.namespace);
+  set(['cluster', 'docker-registry', 'domain'], registry.domain);
   if (registry.username !== undefined) {
-    doc.setIn(['cluster', 'docker-registry', 'username'], registry.username);
-    doc.setIn(['cluster', 'docker-registry', 'password'], registry.password ?? '');
+    set(['cluster', 'docker-registry', 'username'], registry.username);
+    set(['cluster', 'docker-registry', 'password'], registry.password ?? '');
   }
-  doc.setIn(['cluster', 'docker-registry', 'tag'], registry.tag);
-  doc.setIn(['cluster', 'docker-registry', 'secret-name'], 'pai-secret');
-  if (config.dockerCache.enabled) doc.set('docker-cache', dockerCache(config.dockerCache));
-  return doc.toString({ lineWidth: 0, indentSeq: true });
+  set(['cluster', 'docker-registry', 'tag'], registry.tag);
+  set(['cluster', 'docker-registry', 'secret-name'], 'pai-secret');
+  if (config.dockerCache.enabled) set(['docker-cache'], dockerCache(config.dockerCache));
+  // Every value set here is written double-quoted, so `=`, `<<` or `yes` stay strings and control characters can be
+  // escaped for PyYAML (OpenPAI reads this file with it).
+  return escapeRawInQuoted(doc.toString({ lineWidth: 0, indentSeq: true }));
 }
 
 function dockerCache(cache: Extract<DockerCache, { enabled: true }>): Record<string, unknown> {

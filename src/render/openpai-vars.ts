@@ -3,6 +3,7 @@ import { readAsset } from '../assets.js';
 import type { ClusterSpec } from '../model/cluster.js';
 import { configVarDefaults } from '../config/kubespray-overrides.js';
 import { OPENPAI_VARS_TEMPLATE } from '../kubespray/effective-vars.js';
+import { escapeRawInQuoted, quoteStrings } from './yaml-emit.js';
 
 /**
  * openpai.yml, the extra-vars file kubespray runs with (`-e @openpai.yml`): OpenPAI's template
@@ -20,7 +21,9 @@ export function renderOpenpaiVars(input: ClusterSpec): string {
   for (const name of Object.keys(extra)) delete fromConfig[name];
   appendSection(doc, ' From config.yaml:', fromConfig);
   appendSection(doc, ' From openpai_kubespray_extra_var in config.yaml:', extra);
-  return doc.toString({ lineWidth: 0, indentSeq: true, nullStr: '' });
+  // The values added here are written double-quoted (`=` and `<<` would be YAML tags to Ansible's PyYAML) and the
+  // characters the yaml library leaves raw in quotes are escaped.
+  return escapeRawInQuoted(doc.toString({ lineWidth: 0, indentSeq: true, nullStr: '' }));
 }
 
 function appendSection(doc: Document, title: string, values: Record<string, unknown>): void {
@@ -28,6 +31,7 @@ function appendSection(doc: Document, title: string, values: Record<string, unkn
   if (entries.length === 0 || !isMap(doc.contents)) return;
   entries.forEach(([name, value], index) => {
     const pair = doc.createPair(name, value) as Pair<{ commentBefore?: string | null; spaceBefore?: boolean }, unknown>;
+    quoteStrings(pair.value);
     if (index === 0 && pair.key && typeof pair.key === 'object') {
       pair.key.commentBefore = title;
       pair.key.spaceBefore = true;

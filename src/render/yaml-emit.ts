@@ -1,3 +1,5 @@
+import { visit } from 'yaml';
+
 /**
  * A small, fast YAML emitter for the large plain documents pai-deploy writes (hosts.yml and layout.yaml hold one
  * entry per machine; the yaml library's stringify costs ~0.5 s at 4,096 machines). Plain data only: mappings,
@@ -24,7 +26,61 @@ export function scalar(value: string | number | boolean | null): string {
     if (!Number.isFinite(value)) throw new Error(`cannot write ${value} as YAML`);
     return String(value);
   }
-  return (SAFE_WORD.test(value) && !RESERVED_WORD.test(value)) || SAFE_IPV4.test(value) ? value : JSON.stringify(value);
+  return (SAFE_WORD.test(value) && !RESERVED_WORD.test(value)) || SAFE_IPV4.test(value) ? value : doubleQuoted(value);
+}
+
+/**
+ * A YAML double-quoted scalar that PyYAML and Ansible read back as exactly `value`. JSON's quoting is not enough:
+ * it leaves DEL, the C1 controls and U+2028/U+2029 raw, which PyYAML refuses as non-printable (or, for U+0085,
+ * folds into a space). Those, like every C0 control, are written as escapes YAML 1.1 defines.
+ */
+export function doubleQuoted(value: string): string {
+  return `"${value.replace(/["\\]/g, (char) => `\\${char}`).replace(AWKWARD, yamlEscape)}"`;
+}
+
+// eslint-disable-next-line no-control-regex -- escaping control characters is the point
+const AWKWARD = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff]/g;
+
+const NAMED: Record<string, string> = {
+  '\0': '\\0',
+  '\t': '\\t',
+  '\n': '\\n',
+  '\r': '\\r',
+  '\u0085': '\\N',
+  '\u2028': '\\L',
+  '\u2029': '\\P',
+};
+
+function yamlEscape(char: string): string {
+  const named = NAMED[char];
+  if (named !== undefined) return named;
+  const code = char.charCodeAt(0);
+  return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+}
+
+/**
+ * Marks every string scalar under `node` (a node of the `yaml` library) to be written double-quoted: the library's
+ * own choice is not always safe for YAML 1.1 readers (it writes `=` and, through createPair, `<<` plain, which
+ * PyYAML reads as tags). Use with escapeRawInQuoted on the output.
+ */
+export function quoteStrings(node: unknown): void {
+  visit(node as Parameters<typeof visit>[0], {
+    Scalar(_key, scalar) {
+      if (typeof scalar.value !== 'string') return;
+      scalar.type = 'QUOTE_DOUBLE';
+      // With YAML 1.1's merge keys on, the library writes a `<<` value plain whatever its type; an explicit !!str
+      // makes it quoted, and PyYAML reads `!!str "<<"` as the string.
+      if (scalar.value === '<<') scalar.tag = 'tag:yaml.org,2002:str';
+    },
+  });
+}
+
+/**
+ * Makes text the `yaml` library wrote safe for PyYAML: with every string it created double-quoted
+ * (quoteStrings), the characters it leaves raw there become escapes. Only valid for such output.
+ */
+export function escapeRawInQuoted(text: string): string {
+  return text.replace(/[\u007f-\u009f\u2028\u2029]/g, yamlEscape);
 }
 
 function emitBlock(value: PlainValue, indent: number, lines: string[]): void {
