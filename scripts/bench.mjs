@@ -3,8 +3,10 @@
 //   validate + render of a 4,096-machine layout through the real CLI (target < 1 s wall), and validate of the
 //   same layout starting with a "---" document marker (many generators write one; the YAML reader must not get
 //   slower for it),
-//   `pai-deploy --help` (target < 250 ms, heavy modules are loaded lazily).
-// Usage: npm run build && npm run bench [-- --machines N --runs N]
+//   `pai-deploy --help` (target < 250 ms, heavy modules are loaded lazily),
+//   and with --scale: validate, render and plan at 4,096, 25,000, 50,000 and 100,000 machines, to show that every
+//   step grows linearly (time per 1,000 machines stays flat).
+// Usage: npm run build && npm run bench [-- --machines N --runs N --scale]
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +15,11 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 
 const { values } = parseArgs({
-  options: { machines: { type: 'string', default: '4096' }, runs: { type: 'string', default: '7' } },
+  options: {
+    machines: { type: 'string', default: '4096' },
+    runs: { type: 'string', default: '7' },
+    scale: { type: 'boolean', default: false },
+  },
 });
 const machines = Number(values.machines);
 const runs = Number(values.runs);
@@ -50,6 +56,25 @@ try {
   report(`validate (${machines} machines)`, validate, 1000);
   report(`validate (${machines}, "---")`, validateMarked, 1000);
   report(`render   (${machines} machines)`, render, 1000);
+  if (values.scale) {
+    console.log('scale: median of 3 runs; per 1,000 machines in brackets (flat = linear)');
+    for (const count of [4096, 25_000, 50_000, 100_000]) {
+      const path = join(dir, `layout-${count}.yaml`);
+      writeFileSync(path, bigLayout(count));
+      const steps = {
+        validate: measure(['validate', '-l', path, '-c', configPath], 3),
+        render: measure(['render', '-l', path, '-c', configPath, '--out', join(dir, 'scale-out')], 3, () =>
+          rmSync(join(dir, 'scale-out'), { recursive: true, force: true }),
+        ),
+        plan: measure(['plan', '-l', path, '-c', configPath, '--work-dir', join(dir, 'scale-work')], 3),
+      };
+      const cells = Object.entries(steps).map(([name, { times, rss }]) => {
+        const median = times[1];
+        return `${name} ${median.toFixed(0)} ms [${((median * 1000) / count).toFixed(1)}], ${rss[1]?.toFixed(0) ?? '?'} MiB`;
+      });
+      console.log(`  ${String(count).padStart(6)} machines: ${cells.join('; ')}`);
+    }
+  }
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
@@ -64,7 +89,7 @@ function measure(args, count, before = () => {}) {
       ? ['/usr/bin/time', ['-f', '%M', process.execPath, cli, ...args]]
       : [process.execPath, [cli, ...args]];
     const start = process.hrtime.bigint();
-    const result = spawnSync(timer[0], timer[1], { encoding: 'utf8' });
+    const result = spawnSync(timer[0], timer[1], { encoding: 'utf8', maxBuffer: 1024 * 1024 * 1024 });
     const elapsed = Number(process.hrtime.bigint() - start) / 1e6;
     if (result.status !== 0)
       throw new Error(`pai-deploy ${args.join(' ')} exited ${result.status}: ${result.stdout}${result.stderr}`);
@@ -100,16 +125,18 @@ function bigLayout(count) {
     '      model: V100',
     '      count: 8',
     'machine-list:',
-    '  - hostname: pai-master-0000',
+    '  - hostname: pai-master-000000',
     '    hostip: 10.1.0.1',
     '    machine-type: master-sku',
     '    pai-master: "true"',
   ];
   for (let i = 1; i < count; i++) {
     const n = i + 1;
+    // 250 hosts per /24 (never .0 or .255), as many /24s as it takes: distinct addresses up to millions.
+    const block = Math.floor(n / 250);
     lines.push(
-      `  - hostname: pai-worker-${String(i).padStart(4, '0')}`,
-      `    hostip: 10.1.${n >> 8}.${n & 255}`,
+      `  - hostname: pai-worker-${String(i).padStart(6, '0')}`,
+      `    hostip: 10.${1 + Math.floor(block / 256)}.${block % 256}.${(n % 250) + 1}`,
       '    machine-type: gpu-sku',
       '    pai-worker: "true"',
     );
