@@ -114,8 +114,15 @@ export function describeSystemError(error: unknown): string {
         return 'is a directory';
       case 'ENOSPC':
         return 'no space left on device';
+      case 'ENOTDIR':
+        return 'a part of the path is a file, not a directory';
+      case 'EROFS':
+        return 'read-only file system';
+      case 'EEXIST':
+        return 'already exists';
       default:
-        return `${error.code}: ${error.message}`;
+        // Node's messages already start with the code ("ENOTEMPTY: directory not empty, rename ...").
+        return error.message.startsWith(error.code) ? error.message : `${error.code}: ${error.message}`;
     }
   }
   return error instanceof Error ? error.message : String(error);

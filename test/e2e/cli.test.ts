@@ -138,6 +138,23 @@ describe('render', () => {
     expect([mode('.'), mode('inventory'), mode('cluster-cfg')]).toEqual([0o755, 0o755, 0o755]);
     expect([mode('inventory/hosts.yml'), mode('cluster-cfg/config.yaml')]).toEqual([0o644, 0o600]);
   });
+  it('explains an output it cannot write, exit 1, and leaves nothing behind', async () => {
+    const file = join(dir, 'a-file');
+    writeFileSync(file, 'x');
+    const under = await runCli(['render', ...EXAMPLE, '--out', join(file, 'out')]);
+    expect(under.code).toBe(1);
+    expect(under.stderr).toContain('a part of the path is a file, not a directory');
+    expect(under.stderr).not.toContain('internal error');
+    const out = join(dir, 'render-dir-in-the-way');
+    mkdirSync(join(out, 'inventory', 'hosts.yml'), { recursive: true });
+    writeFileSync(join(out, 'inventory', 'openpai.yml'), 'old');
+    const blocked = await runCli(['render', ...EXAMPLE, '--out', out]);
+    expect(blocked.code).toBe(1);
+    expect(blocked.stderr).toMatch(/hosts\.yml: it is a directory/);
+    expect(readFileSync(join(out, 'inventory', 'openpai.yml'), 'utf8')).toBe('old');
+    expect(readdirSync(join(out, 'inventory')).sort()).toEqual(['hosts.yml', 'openpai.yml']);
+    expect(readdirSync(out)).toEqual(['inventory']);
+  });
   it('leaves the output absent on invalid input', async () => {
     const out = join(dir, 'render-invalid');
     const result = await runCli(['render', '-l', BAD_LAYOUT, '-c', 'examples/config.yaml', '--out', out]);
@@ -217,6 +234,15 @@ describe('config init and import-csv', () => {
     expect(again.code).toBe(2);
     expect(again.stderr).toContain('--force');
     expect((await runCli(['config', 'init', '--dir', target, '--force'])).code).toBe(0);
+  });
+  it('refuses to --force a file onto a directory, leaving nothing behind', async () => {
+    const target = join(dir, 'init-blocked');
+    mkdirSync(join(target, 'layout.yaml'), { recursive: true });
+    const result = await runCli(['config', 'init', '--dir', target, '--force']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('it is a directory');
+    expect(result.stderr).not.toContain('internal error');
+    expect(readdirSync(target)).toEqual(['layout.yaml']);
   });
   it('turns CSV lists into a layout that validates, and validates CSV directly', async () => {
     const master = join(dir, 'master.csv');

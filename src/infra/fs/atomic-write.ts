@@ -33,10 +33,20 @@ export async function writeFilesAtomically(
       stopIfAborted(signal);
       await rename(staging, outDir);
     } catch (error) {
-      await rm(staging, { recursive: true, force: true });
+      await removeQuietly(staging);
       throw wrap(error, outDir, signal);
     }
     return;
+  }
+  // A target that is a directory cannot be replaced by a file: refuse before anything is staged.
+  for (const file of files) {
+    const target = join(outDir, file.path);
+    if (await isDirectory(target)) {
+      throw new OutputError(
+        `cannot write ${target}: it is a directory`,
+        'Move the directory away or choose another output; nothing was changed.',
+      );
+    }
   }
   const staged: Array<{ temp: string; target: string }> = [];
   try {
@@ -51,11 +61,36 @@ export async function writeFilesAtomically(
     }
     stopIfAborted(signal);
   } catch (error) {
-    await Promise.all(staged.map(({ temp }) => rm(temp, { force: true })));
+    await Promise.all(staged.map(({ temp }) => removeQuietly(temp)));
     throw wrap(error, outDir, signal);
   }
   // Past this point the renames are quick and each is atomic; finishing them is better than a mix of old and new.
-  for (const { temp, target } of staged) await rename(temp, target);
+  let renamed = 0;
+  try {
+    for (const { temp, target } of staged) {
+      await rename(temp, target);
+      renamed++;
+    }
+  } catch (error) {
+    await Promise.all(staged.slice(renamed).map(({ temp }) => removeQuietly(temp)));
+    throw new OutputError(
+      `could not finish writing ${outDir}: ${describeSystemError(error)} (${renamed} of ${staged.length} files were replaced)`,
+      'Fix the cause and render again: the same input gives the same files.',
+      error,
+    );
+  }
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  return stat(path).then(
+    (stats) => stats.isDirectory(),
+    () => false,
+  );
+}
+
+/** Clean-up of what this writer staged; a failure here must not hide the error that led to it. */
+async function removeQuietly(path: string): Promise<void> {
+  await rm(path, { recursive: true, force: true }).catch(() => undefined);
 }
 
 async function writeAll(root: string, files: readonly FileToWrite[], signal: AbortSignal | undefined): Promise<void> {
@@ -76,7 +111,13 @@ async function writeAll(root: string, files: readonly FileToWrite[], signal: Abo
 const DIR_MODE = 0o755;
 
 async function makeDirs(path: string): Promise<void> {
-  const first = await mkdir(path, { recursive: true, mode: DIR_MODE });
+  const first = await mkdir(path, { recursive: true, mode: DIR_MODE }).catch((error: unknown) => {
+    // mkdir -p says EEXIST when a part of the path is a regular file; say what is wrong.
+    if (error instanceof Error && 'code' in error && error.code === 'EEXIST') {
+      throw Object.assign(new Error(`a part of ${path} is a file`), { code: 'ENOTDIR' });
+    }
+    throw error;
+  });
   if (first === undefined) return;
   // mkdir returns the first directory it created; every one from there down to `path` is new.
   for (let dir = path; ; dir = dirname(dir)) {
