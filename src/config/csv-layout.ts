@@ -79,10 +79,14 @@ export function csvToLayout(
       count: skus.workerDeviceCount,
     };
   }
+  // A SKU only for machines the lists have: an empty worker list must not also earn a warning about a SKU the user
+  // never wrote.
   const raw = {
     'machine-sku': {
-      [CSV_MASTER_SKU]: { mem: skus.masterMem, cpu: { vcore: skus.masterVcores } },
-      [CSV_WORKER_SKU]: workerSku,
+      ...(masterRows.length > 0
+        ? { [CSV_MASTER_SKU]: { mem: skus.masterMem, cpu: { vcore: skus.masterVcores } } }
+        : {}),
+      ...(workerRows.length > 0 ? { [CSV_WORKER_SKU]: workerSku } : {}),
     },
     'machine-list': rows.map((row) => ({
       hostname: row.hostname,
@@ -99,7 +103,8 @@ export function csvToLayout(
         return { file: row.file, line: row.line, column };
       }
     }
-    return { file: worker.file, line: 0, column: 0 };
+    // Findings about the list as a whole (no worker, empty groups) point at the start of the worker list.
+    return { file: worker.file, line: 1, column: 1 };
   };
   return { raw, locator: { file: master.file, locate }, findings };
 }

@@ -50,4 +50,17 @@ describe('OpenPAI v1.0 master.csv / worker.csv', () => {
       ['duplicate-ip', worker, 2, 10],
     ]);
   });
+
+  it('gives an empty worker list a located finding and no warning about a SKU nobody wrote', async () => {
+    const master = join(dir, 'm-only.csv');
+    const worker = join(dir, 'w-empty.csv');
+    writeFileSync(master, 'pai-master-01,10.0.0.10\n');
+    writeFileSync(worker, '');
+    const { configPath } = writeInputs(dir, 'unused: true\n', baseConfig());
+    const result = await validateCluster({ kind: 'csv', masterPath: master, workerPath: worker }, configPath);
+    expect([...result.errors, ...result.warnings].map((f) => [f.code, f.file, f.line > 0])).toEqual([
+      ['csv-empty', worker, true],
+      ['no-worker', worker, true],
+    ]);
+  });
 });
