@@ -1,12 +1,11 @@
 import { execFile, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { writeBigCluster } from '../support/big-layout.js';
 import { cliPath, repoRoot, runCli, type CliResult } from '../support/cli.js';
 import { tempDir } from '../support/fixtures.js';
-import { ownAddresses, writeSelfCluster } from '../support/self-cluster.js';
+import { ownAddresses, withSilentServer, writeSelfCluster } from '../support/self-cluster.js';
 
 // The CLI's front, on the built binary: option parsing (typed values, never NaN), usage errors (exit 2, with
 // "did you mean"), help and version, shell completion, and what happens when stdout goes away or fills up.
@@ -122,11 +121,8 @@ describe('typed option values', () => {
 
   it('takes 500ms as half a second: a machine that never sends an SSH banner is unreachable after the timeout', async () => {
     const [master] = ownAddresses();
-    const held: Socket[] = [];
-    const silent = createServer((socket) => held.push(socket));
-    await new Promise<void>((resolve) => silent.listen(0, master, resolve));
-    try {
-      const { layout, config } = writeSelfCluster(dir, 'banner', { port: (silent.address() as AddressInfo).port });
+    await withSilentServer(async (port) => {
+      const { layout, config } = writeSelfCluster(dir, 'banner', { port });
       const started = Date.now();
       const result = await cli([
         'check',
@@ -154,10 +150,7 @@ describe('typed option values', () => {
       expect(report.machines[0]).toMatchObject({ hostname: 'banner-master', reachable: false });
       expect(report.machines[0]?.checks.find((check) => check.id === 'ssh.connect')).toMatchObject({ status: 'fail' });
       expect(elapsed).toBeLessThan(15_000);
-    } finally {
-      for (const socket of held) socket.destroy();
-      silent.close();
-    }
+    }, master);
   });
 });
 

@@ -1,4 +1,4 @@
-import { PassThrough, Writable } from 'node:stream';
+import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createIoHost } from '../../src/cli/io/create-io-host.js';
 import { JsonHost } from '../../src/cli/io/json-host.js';
@@ -7,24 +7,7 @@ import { askOnTerminal } from '../../src/cli/io/prompt.js';
 import { TerminalHost } from '../../src/cli/io/terminal-host.js';
 import { InterruptedError } from '../../src/errors.js';
 import type { IoHost } from '../../src/ports/io-host.js';
-
-class FakeStream extends Writable {
-  readonly chunks: string[] = [];
-  constructor(
-    readonly isTTY: boolean,
-    readonly columns?: number,
-    readonly rows?: number,
-  ) {
-    super({ decodeStrings: false });
-  }
-  override _write(chunk: string, _encoding: string, callback: (error?: Error | null) => void): void {
-    this.chunks.push(String(chunk));
-    callback();
-  }
-  get text(): string {
-    return this.chunks.join('');
-  }
-}
+import { FakeStream } from '../support/fake-stream.js';
 
 const made: IoHost[] = [];
 function create(
@@ -34,7 +17,7 @@ function create(
 ): IoHost {
   const host = createIoHost({
     progress,
-    stdout: new FakeStream(false),
+    stdout: new FakeStream({ isTTY: false }),
     stderr,
     env,
     stdin: Object.assign(new PassThrough(), { isTTY: true }),
@@ -48,21 +31,23 @@ afterEach(async () => {
 
 describe('createIoHost', () => {
   it('draws live only when progress is auto and stderr is a terminal that reports its size', () => {
-    expect(create('auto', new FakeStream(true, 100, 40))).toBeInstanceOf(TerminalHost);
-    expect(create('auto', new FakeStream(true, 0, 0))).toBeInstanceOf(PlainHost);
-    expect(create('auto', new FakeStream(false))).toBeInstanceOf(PlainHost);
-    expect(create('auto', new FakeStream(true, 100, 40), { TERM: 'dumb' })).toBeInstanceOf(PlainHost);
+    expect(create('auto', new FakeStream({ isTTY: true, columns: 100, rows: 40 }))).toBeInstanceOf(TerminalHost);
+    expect(create('auto', new FakeStream({ isTTY: true, columns: 0, rows: 0 }))).toBeInstanceOf(PlainHost);
+    expect(create('auto', new FakeStream({ isTTY: false }))).toBeInstanceOf(PlainHost);
+    expect(create('auto', new FakeStream({ isTTY: true, columns: 100, rows: 40 }), { TERM: 'dumb' })).toBeInstanceOf(
+      PlainHost,
+    );
   });
   it('gives plain lines or JSON lines when asked, even on a terminal', () => {
-    expect(create('plain', new FakeStream(true, 100, 40))).toBeInstanceOf(PlainHost);
-    expect(create('json', new FakeStream(true, 100, 40))).toBeInstanceOf(JsonHost);
+    expect(create('plain', new FakeStream({ isTTY: true, columns: 100, rows: 40 }))).toBeInstanceOf(PlainHost);
+    expect(create('json', new FakeStream({ isTTY: true, columns: 100, rows: 40 }))).toBeInstanceOf(JsonHost);
   });
 });
 
 describe('askOnTerminal (@inquirer/prompts)', () => {
   const streams = () => ({
     input: Object.assign(new PassThrough(), { isTTY: true }),
-    output: new FakeStream(true, 80, 24),
+    output: new FakeStream({ isTTY: true, columns: 80, rows: 24 }),
   });
   it('asks on stderr and reads the answer from stdin, with the question text escaped', async () => {
     const io = streams();

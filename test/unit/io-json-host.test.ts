@@ -1,33 +1,12 @@
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { JsonHost, jsonLine } from '../../src/cli/io/json-host.js';
 import { OutputError, UsageError } from '../../src/errors.js';
-
-class FakeStream extends Writable {
-  readonly chunks: string[] = [];
-  isTTY: boolean;
-  constructor(
-    options: { isTTY?: boolean } = {},
-    readonly failWith?: string,
-  ) {
-    super({ decodeStrings: false });
-    this.isTTY = options.isTTY ?? false;
-  }
-  override _write(chunk: string, _encoding: string, callback: (error?: Error | null) => void): void {
-    if (this.failWith !== undefined)
-      return callback(Object.assign(new Error(`write ${this.failWith}`), { code: this.failWith }));
-    this.chunks.push(String(chunk));
-    callback();
-  }
-  get text(): string {
-    return this.chunks.join('');
-  }
-}
+import { FakeStream } from '../support/fake-stream.js';
 
 const T0 = Date.UTC(2025, 0, 2, 3, 4, 5, 600);
 
 function jsonHost(options: { stdoutFails?: string; stdoutTTY?: boolean } = {}) {
-  const stdout = new FakeStream({ isTTY: options.stdoutTTY ?? false }, options.stdoutFails);
+  const stdout = new FakeStream({ isTTY: options.stdoutTTY ?? false, failWith: options.stdoutFails });
   const stderr = new FakeStream({ isTTY: true });
   let clock = T0;
   const host = new JsonHost({ stdout, stderr, env: { TERM: 'xterm' }, now: () => clock });

@@ -1,28 +1,7 @@
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { PlainHost } from '../../src/cli/io/plain-host.js';
 import { OutputError, UsageError } from '../../src/errors.js';
-
-/** A writable that records what it is given; `failWith` makes every write fail with that errno code. */
-class FakeStream extends Writable {
-  readonly chunks: string[] = [];
-  isTTY: boolean;
-  failWith: string | undefined;
-  constructor(options: { isTTY?: boolean; failWith?: string } = {}) {
-    super({ decodeStrings: false });
-    this.isTTY = options.isTTY ?? false;
-    this.failWith = options.failWith;
-  }
-  override _write(chunk: string, _encoding: string, callback: (error?: Error | null) => void): void {
-    if (this.failWith !== undefined)
-      return callback(Object.assign(new Error(`write ${this.failWith}`), { code: this.failWith }));
-    this.chunks.push(String(chunk));
-    callback();
-  }
-  get text(): string {
-    return this.chunks.join('');
-  }
-}
+import { FakeStream } from '../support/fake-stream.js';
 
 function plainHost(
   options: {

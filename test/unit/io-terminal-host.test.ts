@@ -1,29 +1,11 @@
 /* eslint-disable no-control-regex -- the tests read the terminal escapes the display writes */
-import { PassThrough, Writable } from 'node:stream';
+import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { IoQuestion } from '../../src/ports/io-host.js';
 import type { PromptStreams } from '../../src/cli/io/prompt.js';
 import { TerminalHost } from '../../src/cli/io/terminal-host.js';
 import { UsageError } from '../../src/errors.js';
-
-/** A terminal-like writable: each write() is kept apart, so one redraw is one chunk. */
-class FakeTerminal extends Writable {
-  readonly chunks: string[] = [];
-  constructor(
-    readonly isTTY: boolean,
-    readonly columns?: number,
-    readonly rows?: number,
-  ) {
-    super({ decodeStrings: false });
-  }
-  override _write(chunk: string, _encoding: string, callback: (error?: Error | null) => void): void {
-    this.chunks.push(String(chunk));
-    callback();
-  }
-  get text(): string {
-    return this.chunks.join('');
-  }
-}
+import { FakeStream } from '../support/fake-stream.js';
 
 const HIDE = '\x1b[?25l';
 const SHOW = '\x1b[?25h';
@@ -47,8 +29,8 @@ interface Setup {
 
 const hosts: TerminalHost[] = [];
 function terminal(setup: Setup = {}) {
-  const stdout = new FakeTerminal(setup.stdoutTTY ?? false);
-  const stderr = new FakeTerminal(true, setup.columns ?? 60, setup.rows ?? 12);
+  const stdout = new FakeStream({ isTTY: setup.stdoutTTY ?? false });
+  const stderr = new FakeStream({ isTTY: true, columns: setup.columns ?? 60, rows: setup.rows ?? 12 });
   const stdin = Object.assign(new PassThrough(), { isTTY: setup.stdinTTY ?? false });
   const host = new TerminalHost({
     stdout,
