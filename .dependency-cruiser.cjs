@@ -7,7 +7,7 @@
 const folder = (dir) => `^src/${dir}/`;
 
 const layers = {
-  base: '^src/(errors|assets|cooperate)[.]ts$|^src/net/',
+  base: '^src/(errors|assets|cooperate)[.]ts$|^src/(net|fs)/',
   findings: folder('findings'),
   model: folder('model'),
   ports: folder('ports'),
@@ -109,7 +109,7 @@ module.exports = {
     {
       name: 'layer-base',
       comment:
-        'errors.ts, assets.ts, cooperate.ts and net/ are the base: they import only node builtins and each other.',
+        'errors.ts, assets.ts, cooperate.ts, net/ and fs/ are the base: they import only node builtins and each other.',
       severity: 'error',
       from: { path: layers.base },
       to: { dependencyTypesNot: ['core'], pathNot: layers.base },

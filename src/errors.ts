@@ -76,6 +76,7 @@ export class InterruptedError extends PaiDeployError {
  * Another pai-deploy run holds the work dir's lock. `holder` is what its lock file says, or undefined when the file
  * could not be read (then `lockChangedAt` says when it was last written).
  */
+/** A lock file (a work dir's, or an output directory's) held by another run. */
 export class WorkDirLockedError extends PaiDeployError {
   readonly lockPath: string;
   readonly holder: { pid: number; host: string; startedAt: string; action: string } | undefined;
@@ -83,18 +84,18 @@ export class WorkDirLockedError extends PaiDeployError {
   constructor(
     lockPath: string,
     holder: { pid: number; host: string; startedAt: string; action: string } | undefined,
-    options: { lockChangedAt?: string } = {},
+    options: { lockChangedAt?: string; subject?: string } = {},
   ) {
-    const dir = dirname(lockPath);
+    const subject = options.subject ?? `the work dir ${dirname(lockPath)}`;
     super(
       holder
-        ? `the work dir ${dir} is in use by pid ${holder.pid} on ${holder.host} (${holder.action}, started ${holder.startedAt})`
-        : `the work dir ${dir} is locked by an unreadable lock file${options.lockChangedAt ? ` (last written ${options.lockChangedAt})` : ''}`,
+        ? `${subject} is in use by pid ${holder.pid} on ${holder.host} (${holder.action}, started ${holder.startedAt})`
+        : `${subject} is locked by an unreadable lock file${options.lockChangedAt ? ` (last written ${options.lockChangedAt})` : ''}`,
       {
         exitCode: ExitCode.failed,
         hint: holder
           ? `Wait for that run to finish. If pid ${holder.pid} is no longer running on ${holder.host}, remove ${lockPath} and retry.`
-          : `Wait for any other pai-deploy run on this work dir to finish. If none is running, remove ${lockPath} and retry.`,
+          : `Wait for any other pai-deploy run on it to finish. If none is running, remove ${lockPath} and retry.`,
       },
     );
     this.lockPath = lockPath;

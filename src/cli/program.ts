@@ -145,7 +145,10 @@ export function buildProgram(dispatch: Dispatch, version: () => string): Command
           '  DIR/cluster-cfg/layout.yaml  OpenPAI layout\n' +
           '  DIR/cluster-cfg/config.yaml  OpenPAI config, as written\n' +
           '  DIR/cluster-cfg/services-configuration.yaml\n' +
-          'Files holding a secret are mode 0600. The same input always gives the same bytes.\n',
+          'Files holding a secret are mode 0600. The same input always gives the same bytes.\n' +
+          'An existing DIR is replaced in one step: a complete new DIR is staged beside it and swapped in under a\n' +
+          'lock, so a failure or Ctrl-C leaves the old DIR as it was; what else it held (kubespray writes\n' +
+          'inventory/credentials/ and inventory/artifacts/) is carried over.\n',
       ),
   )
     .addOption(

@@ -7,6 +7,11 @@ import { join, resolve } from 'node:path';
  */
 export interface WorkDir {
   root: string;
+  /**
+   * What render writes, as one directory (inventory/ and cluster-cfg/), so that it is replaced in one step; kubespray
+   * adds inventory/credentials/ and inventory/artifacts/, which later renders carry over.
+   */
+  rendered: string;
   inventory: string;
   clusterCfg: string;
   /** kubespray's credentials/ and artifacts/ (admin.conf) land in inventory/, as kubespray writes them there. */
@@ -22,13 +27,15 @@ export function paiDeployHome(env: NodeJS.ProcessEnv = process.env): string {
 
 export function workDirFor(clusterId: string, override?: string, env: NodeJS.ProcessEnv = process.env): WorkDir {
   const root = override ? resolve(override) : join(paiDeployHome(env), 'clusters', clusterId);
+  const rendered = join(root, 'rendered');
   return {
     root,
-    inventory: join(root, 'inventory'),
-    clusterCfg: join(root, 'cluster-cfg'),
-    artifacts: join(root, 'inventory', 'artifacts'),
+    rendered,
+    inventory: join(rendered, 'inventory'),
+    clusterCfg: join(rendered, 'cluster-cfg'),
+    artifacts: join(rendered, 'inventory', 'artifacts'),
     knownHosts: join(root, 'known_hosts'),
     logs: join(root, 'logs'),
-    kubeconfig: join(root, 'inventory', 'artifacts', 'admin.conf'),
+    kubeconfig: join(rendered, 'inventory', 'artifacts', 'admin.conf'),
   };
 }

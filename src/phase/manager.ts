@@ -288,6 +288,7 @@ class ActionRun<D> {
     const run = this;
     return {
       io: this.io,
+      action: this.action.name,
       signal,
       dryRun: this.options.dryRun,
       data: this.action.data,

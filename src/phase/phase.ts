@@ -36,6 +36,8 @@ export type PhaseOutputs = Record<string, string | number | boolean>;
 
 export interface PhaseContext<D = unknown> {
   readonly io: IoHost;
+  /** The running action's name (the user's verb: `render`, `deploy`), e.g. for locks that name their holder. */
+  readonly action: string;
   /** Aborted on the first SIGINT/SIGTERM/SIGHUP; pass it to every await that can take long. */
   readonly signal: AbortSignal;
   readonly dryRun: boolean;

@@ -2,6 +2,7 @@
  * The outside world as phases see it. Adapters live in src/infra/ (ssh2, dockerode, the file system); phase and
  * manager unit tests pass fakes. A connect is a value, never fields written into a report.
  */
+import type { IoHost } from './io-host.js';
 
 /** One command's outcome on a machine. exitCode is null when the command never finished. */
 export interface CommandResult {
@@ -112,9 +113,31 @@ export interface KubeConnectOptions {
   context?: string;
 }
 
+export interface ReplaceDirectoryOptions {
+  signal: AbortSignal;
+  /** The user's verb, written into the output's lock for whoever finds it held. */
+  action: string;
+  /** Where warnings go (a stale lock taken over, a directory restored after a killed run). */
+  io: IoHost;
+}
+
+export interface ReplacedDirectory {
+  /** Entries of the old directory that are not the written files and were carried over unchanged. */
+  kept: string[];
+}
+
 export interface Ports {
   /** Writes all files into `dir` or none (see src/infra/fs/atomic-write.ts); an abort leaves `dir` as it was. */
   writeFiles(dir: string, files: readonly FileToWrite[], signal: AbortSignal): Promise<void>;
+  /**
+   * Replaces the directory `dir` with `files` plus what else it held, in one step under a lock: any failure or
+   * interrupt leaves the old directory byte-identical or the new one complete (src/infra/fs/replace-directory.ts).
+   */
+  replaceDirectory(
+    dir: string,
+    files: readonly FileToWrite[],
+    options: ReplaceDirectoryOptions,
+  ): Promise<ReplacedDirectory>;
   /** SSH to machines, opened by the phases that touch them. */
   openHosts(options: RemoteHostsOptions): Promise<RemoteHosts>;
   devbox(): Promise<DevboxEngine>;

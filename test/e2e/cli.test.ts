@@ -180,7 +180,7 @@ describe('plan', () => {
     expect(result.stdout).toContain('kubespray release-2.11 @ 67167bd8d292');
     expect(result.stdout).toContain('1 master, 3 workers');
     expect(result.stdout).toMatch(/1\. cluster-configuration\n/);
-    expect(result.stdout).toContain(`${workDir}: write 5 files`);
+    expect(result.stdout).toContain(`${join(workDir, 'rendered')}: write 5 files`);
     expect(result.stdout).toMatch(/pai-gpu-01: connect over SSH as pai@10\.0\.0\.11:22/);
     expect(existsSync(workDir)).toBe(false);
   });

@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcessByStdio } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -9,6 +9,7 @@ import { writeBigCluster } from '../support/big-layout.js';
 import { cliPath, repoRoot } from '../support/cli.js';
 import { tempDir } from '../support/fixtures.js';
 import { ownAddresses, withSilentServer, writeSelfCluster } from '../support/self-cluster.js';
+import { snapshotTree } from '../support/tree.js';
 
 // Signals sent to the built CLI (bin/pai-deploy.js) while it works: the exit code says which signal stopped it
 // (130 SIGINT, 143 SIGTERM, 129 SIGHUP), it stops within a second or two, says "interrupted" and prints no stack
@@ -348,4 +349,65 @@ describe('SIGINT during check, with a machine that never answers', () => {
       expect(run.stderr(), 'no stack trace').not.toMatch(STACK_TRACE);
     }, master);
   });
+});
+
+describe('a signal at any moment of a render into an existing --out', () => {
+  it(
+    'leaves the old directory byte-identical or the new one complete, and nothing beside it',
+    { timeout: 120_000 },
+    async () => {
+      const root = join(dir, 'render-any-moment');
+      mkdirSync(join(root, 'inputs'), { recursive: true });
+      const cluster = writeBigCluster(join(root, 'inputs'), 20_000);
+      const render = (out: string, layout = cluster.layoutPath, config = cluster.configPath) =>
+        start(['render', '-l', layout, '-c', config, '--out', out]);
+      const oldRef = join(root, 'old-ref', 'out');
+      const newRef = join(root, 'new-ref', 'out');
+      expect((await render(oldRef, EXAMPLE_LAYOUT, EXAMPLE_CONFIG).exit).code).toBe(0);
+      // What kubespray adds to an inventory, which a render must carry over.
+      mkdirSync(join(oldRef, 'inventory', 'credentials'));
+      writeFileSync(join(oldRef, 'inventory', 'credentials', 'kube_user.creds'), 'kube-pass\n', { mode: 0o600 });
+      const startedAt = performance.now();
+      const reference = render(newRef);
+      expect((await reference.exit).code).toBe(0);
+      const fullRun = performance.now() - startedAt;
+      const oldTree = snapshotTree(oldRef);
+      const newTree = {
+        ...snapshotTree(newRef),
+        'inventory/credentials': oldTree['inventory/credentials'],
+        'inventory/credentials/kube_user.creds': oldTree['inventory/credentials/kube_user.creds'],
+      };
+      // One at a time: in parallel they slow each other down and the spread below would miss the end of the run.
+      const trials = 8;
+      const outcomes: string[] = [];
+      for (let trial = 0; trial < trials; trial++) {
+        outcomes.push(
+          await (async () => {
+            const parent = join(root, `trial-${trial}`);
+            mkdirSync(parent);
+            execFileSync('cp', ['-a', oldRef, join(parent, 'out')]);
+            const run = render(join(parent, 'out'));
+            // Spread over the whole run, from start-up to past the end (the last ones may find it finished).
+            await runningFor(run, Math.round(((trial + 1) / trials) * fullRun * 1.3));
+            run.child.kill('SIGTERM');
+            const exit = await run.exit;
+            // Killed by the signal itself (code null) when it came before Node ran pai-deploy's handlers.
+            expect([0, 143, null], run.stderr()).toContain(exit.code);
+            if (exit.code === null) expect(exit.signal).toBe('SIGTERM');
+            expect(run.stderr()).not.toContain('internal error');
+            expect(readdirSync(parent)).toEqual(['out']);
+            const tree = snapshotTree(join(parent, 'out'));
+            if (exit.code === 0) expect(tree).toEqual(newTree);
+            else expect([oldTree, newTree]).toContainEqual(tree);
+            return `${exit.code} ${JSON.stringify(tree) === JSON.stringify(oldTree) ? 'old' : 'new'}`;
+          })(),
+        );
+      }
+      const counts = outcomes.reduce<Record<string, number>>(
+        (acc, outcome) => ({ ...acc, [outcome]: (acc[outcome] ?? 0) + 1 }),
+        {},
+      );
+      console.log(`[signals] render 20k into an existing --out (${Math.round(fullRun)} ms): ${JSON.stringify(counts)}`);
+    },
+  );
 });

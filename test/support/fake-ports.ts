@@ -9,9 +9,9 @@ import type {
 } from '../../src/ports/ports.js';
 
 export interface FakePorts extends Ports {
-  /** Port calls, in order: `writeFiles <dir>`, `openHosts`, `devbox`, `kube <kubeconfig>`. */
+  /** Port calls, in order: `writeFiles <dir>`, `replaceDirectory <dir>`, `openHosts`, `devbox`, `kube <kubeconfig>`. */
   readonly calls: string[];
-  /** What writeFiles was given (kept in memory; nothing touches the disk unless the test passes its own writeFiles). */
+  /** What writeFiles and replaceDirectory were given (kept in memory; nothing touches the disk unless the test passes its own writeFiles). */
   readonly written: Array<{ dir: string; files: readonly FileToWrite[] }>;
 }
 
@@ -20,6 +20,7 @@ export interface ProvidedPorts {
   devbox?: DevboxEngine;
   kube?: KubeApi;
   writeFiles?: Ports['writeFiles'];
+  replaceDirectory?: Ports['replaceDirectory'];
 }
 
 /**
@@ -39,6 +40,13 @@ export function fakePorts(provided: ProvidedPorts = {}): FakePorts {
       if (signal.aborted) return Promise.reject(new Error('fake ports: writeFiles after the abort'));
       written.push({ dir, files });
       return Promise.resolve();
+    },
+    replaceDirectory(dir, files, options) {
+      calls.push(`replaceDirectory ${dir}`);
+      if (provided.replaceDirectory) return provided.replaceDirectory(dir, files, options);
+      if (options.signal.aborted) return Promise.reject(new Error('fake ports: replaceDirectory after the abort'));
+      written.push({ dir, files });
+      return Promise.resolve({ kept: [] });
     },
     openHosts(_options: RemoteHostsOptions): Promise<RemoteHosts> {
       calls.push('openHosts');

@@ -140,7 +140,7 @@ describe('the deploy action as a dry run (pai-deploy plan)', () => {
     expect(ports.calls).toEqual([]);
     expect(existsSync(workDir)).toBe(false);
     expect(result.dryRun.map((entry) => `${entry.phase} ${entry.target}`)).toEqual([
-      `render ${workDir}`,
+      `render ${join(workDir, 'rendered')}`,
       'check pai-master-01',
       'check pai-gpu-01',
       'check pai-gpu-02',
@@ -205,7 +205,7 @@ describe('resuming', () => {
       return { result, ports };
     };
     const first = await run(layoutPath);
-    expect(first.ports.written.map((write) => write.dir)).toEqual([workDir]);
+    expect(first.ports.written.map((write) => write.dir)).toEqual([join(workDir, 'rendered')]);
     const second = await run(layoutPath);
     expect(second.result.skipped).toEqual(['render']);
     expect(second.ports.written).toEqual([]);
@@ -213,6 +213,6 @@ describe('resuming', () => {
     changed['machine-list'][1]!['hostip'] = '10.0.0.99';
     const third = await run(writeInputs(dir, changed, baseConfig()).layoutPath);
     expect(third.result.skipped).toEqual([]);
-    expect(third.ports.written.map((write) => write.dir)).toEqual([workDir]);
+    expect(third.ports.written.map((write) => write.dir)).toEqual([join(workDir, 'rendered')]);
   });
 });

@@ -40,12 +40,15 @@ export async function runRender(flags: RenderFlags, env: CommandEnv): Promise<vo
         outDir: flags.out,
         dryRun,
         files: written,
+        ...(action.data.kept ? { kept: action.data.kept } : {}),
       }),
     );
   } else {
     const verb = dryRun ? 'would write' : 'wrote';
+    const kept = action.data.kept ?? [];
     await env.io.result(
-      `${verb} ${files.length} files to ${flags.out}:\n${files.map((file) => `  ${file.path}`).join('\n')}\n`,
+      `${verb} ${files.length} files to ${flags.out}:\n${files.map((file) => `  ${file.path}`).join('\n')}\n` +
+        (kept.length > 0 ? `kept what else it held:\n${kept.map((path) => `  ${path}`).join('\n')}\n` : ''),
     );
   }
 }

@@ -1,13 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, rename, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { describeSystemError, InterruptedError, OutputError } from '../../errors.js';
 import type { FileToWrite } from '../../ports/ports.js';
+import { makeDirs, removeQuietly, stopIfAborted } from './fs-helpers.js';
 
 /**
- * Writes all files or none. A new directory is built aside and renamed into place in one step. In an existing
- * directory (which kubespray also writes credentials/ and artifacts/ into, so it cannot be swapped wholesale) every
- * file is first staged as a temp file next to its target, then all are renamed; a failure while staging removes
+ * Writes all files or none, into a directory that holds other things too (config init into the user's directory,
+ * check reports into logs/); render's output, which pai-deploy owns whole, is swapped in one step instead
+ * (replace-directory.ts). A new directory is built aside and renamed into place in one step. In an existing
+ * directory every file is first staged as a temp file next to its target, then all are renamed; a failure while staging removes
  * the temp files and leaves the old files untouched. An abort (Ctrl-C) is seen between files: what was staged is
  * removed and the write rejects, so the caller's clean-ups run on a tree that is as it was.
  */
@@ -88,11 +90,6 @@ async function isDirectory(path: string): Promise<boolean> {
   );
 }
 
-/** Clean-up of what this writer staged; a failure here must not hide the error that led to it. */
-async function removeQuietly(path: string): Promise<void> {
-  await rm(path, { recursive: true, force: true }).catch(() => undefined);
-}
-
 async function writeAll(root: string, files: readonly FileToWrite[], signal: AbortSignal | undefined): Promise<void> {
   for (const file of files) {
     stopIfAborted(signal);
@@ -102,32 +99,6 @@ async function writeAll(root: string, files: readonly FileToWrite[], signal: Abo
     // The umask may have narrowed the mode; secrets must be exactly 0600, the rest readable.
     await chmod(target, file.mode);
   }
-}
-
-/**
- * Directories this writer creates are 0755 whatever the umask (under umask 000 they would be 0777, and anyone could
- * swap hosts.yml for their own); directories that already exist keep their mode.
- */
-const DIR_MODE = 0o755;
-
-async function makeDirs(path: string): Promise<void> {
-  const first = await mkdir(path, { recursive: true, mode: DIR_MODE }).catch((error: unknown) => {
-    // mkdir -p says EEXIST when a part of the path is a regular file; say what is wrong.
-    if (error instanceof Error && 'code' in error && error.code === 'EEXIST') {
-      throw Object.assign(new Error(`a part of ${path} is a file`), { code: 'ENOTDIR' });
-    }
-    throw error;
-  });
-  if (first === undefined) return;
-  // mkdir returns the first directory it created; every one from there down to `path` is new.
-  for (let dir = path; ; dir = dirname(dir)) {
-    await chmod(dir, DIR_MODE);
-    if (dir === first || dirname(dir) === dir) break;
-  }
-}
-
-function stopIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new InterruptedError('SIGINT');
 }
 
 function wrap(error: unknown, outDir: string, signal: AbortSignal | undefined): unknown {

@@ -9,14 +9,16 @@ export interface RenderData extends ValidateData {
   files?: RenderedFile[];
   /** Where they were (or would be) written. */
   renderedTo?: string;
+  /** Entries of the old output that are not pai-deploy's (kubespray's credentials/, a user's notes), carried over. */
+  kept?: string[];
 }
 
 /** Where to render: render's --out directory, or the cluster's work dir (claimed first: lock and state). */
 export type RenderTarget = { dir: string } | { workDir: WorkDir };
 
 /**
- * Renders the kubespray inventory and OpenPAI's cluster configuration and writes them all or none into the
- * directory `target` names.
+ * Renders the kubespray inventory and OpenPAI's cluster configuration and replaces the directory `target` names
+ * with them in one step (what else it held, such as kubespray's credentials, is carried over).
  */
 export function renderPhase<D extends RenderData>(target: (ctx: PhaseContext<D>) => RenderTarget): Phase<D> {
   let files: RenderedFile[] = [];
@@ -30,7 +32,7 @@ export function renderPhase<D extends RenderData>(target: (ctx: PhaseContext<D>)
       const where = target(ctx);
       // The work dir is claimed before the inputs are compared, so an unchanged render is skipped on a rerun.
       if ('workDir' in where) await ctx.useWorkDir(where.workDir);
-      dir = 'workDir' in where ? where.workDir.root : where.dir;
+      dir = 'workDir' in where ? where.workDir.rendered : where.dir;
       ctx.data.files = files;
       ctx.data.renderedTo = dir;
     },
@@ -40,12 +42,13 @@ export function renderPhase<D extends RenderData>(target: (ctx: PhaseContext<D>)
     }),
     async run(ctx) {
       const secret = files.filter((file) => file.mode === 0o600).length;
-      await ctx.wet(
+      const replaced = await ctx.wet(
         dir,
         `write ${files.length} files (${secret} of them 0600): ${files.map((file) => file.path).join(', ')}`,
-        () => ctx.ports.writeFiles(dir, files, ctx.signal),
+        () => ctx.ports.replaceDirectory(dir, files, { signal: ctx.signal, action: ctx.action, io: ctx.io }),
       );
-      ctx.setOutputs({ dir, files: files.length });
+      if (replaced) ctx.data.kept = replaced.kept;
+      ctx.setOutputs({ dir, files: files.length, ...(replaced ? { kept: replaced.kept.length } : {}) });
     },
   };
 }
