@@ -913,8 +913,8 @@ export class YamlConstruction {
       const c = text.charCodeAt(at);
       if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d || c === 0x5d || c === 0x7d || c === 0x2c) at++;
       else if (c === 0x23) {
-        const eol = text.indexOf('\n', at);
-        at = eol === -1 ? text.length : eol;
+        // A comment runs to the line break: LF, or a lone CR in a CR-only file.
+        while (at < text.length && text.charCodeAt(at) !== 0x0a && text.charCodeAt(at) !== 0x0d) at++;
       } else return at;
     }
     return from;
@@ -928,9 +928,9 @@ export class YamlConstruction {
   }
 
   private lineOf(offset: number): string {
-    let line = 1;
-    for (let at = this.text.indexOf('\n'); at !== -1 && at < offset; at = this.text.indexOf('\n', at + 1)) line++;
-    return `line ${line}`;
+    // Line breaks as YAML counts them: LF, CRLF, a lone CR.
+    const breaks = this.text.slice(0, offset).match(/\r\n?|\n/g);
+    return `line ${(breaks?.length ?? 0) + 1}`;
   }
 
   private problem(code: string, offset: number, message: string, fatal: boolean): void {

@@ -298,8 +298,10 @@ class LineIndex {
 
   private lineStarts(): number[] {
     if (!this.starts) {
+      // YAML's line breaks: LF, CRLF and a lone CR (classic Mac files; PyYAML and js-yaml both break lines there).
       const starts = [0];
-      for (let at = this.text.indexOf('\n'); at !== -1; at = this.text.indexOf('\n', at + 1)) starts.push(at + 1);
+      const breaks = /\r\n?|\n/g;
+      for (let match = breaks.exec(this.text); match; match = breaks.exec(this.text)) starts.push(breaks.lastIndex);
       this.starts = starts;
     }
     return this.starts;

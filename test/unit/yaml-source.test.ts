@@ -233,6 +233,33 @@ describe('positions', () => {
     expect(at(source, ['machine-list', 0, 'hostip'])).toBe('4:13');
   });
 
+  it('counts lines the same in LF, CRLF and CR-only files: every position, every syntax finding', () => {
+    const documents = [
+      'a: &x 1\nb: *x\nc: "q"\nd:\ne: | # note\n  text\nf: &m\n  g: 1\nh: !!str 5\ni:\n  - \n  -   x\nk: [1, {l: m}]\n',
+      '# a comment\nmachine-sku:\n  a: {mem: 1Gi}\nmachine-list:\n  - hostname: x # trailing\n    hostip: 1\n',
+      'a: 1\nb: 2\na: 3\n',
+      'a:\n  b: [1,\n  c\n',
+      'a: 1\n---\nb: 2\n',
+      'a:\n\tb: 1\n',
+    ];
+    for (const lf of documents) {
+      const positions = (text: string) => {
+        const source = read(text);
+        return {
+          at: paths(source.value).map(
+            (path) => `${JSON.stringify(path)} ${at(source, path, 'key')} ${at(source, path)}`,
+          ),
+          syntax: source.syntaxFindings.map(
+            (finding) => `${finding.code} ${finding.line}:${finding.column} ${finding.message}`,
+          ),
+        };
+      };
+      const expected = positions(lf);
+      expect(positions(lf.replaceAll('\n', '\r\n')), JSON.stringify(lf)).toEqual(expected);
+      expect(positions(lf.replaceAll('\n', '\r')), JSON.stringify(lf)).toEqual(expected);
+    }
+  });
+
   it("agrees with the shipped examples' line numbers", () => {
     const text = readFileSync(new URL('../../examples/layout.yaml', import.meta.url), 'utf8');
     const source = read(text);
