@@ -69,7 +69,11 @@ function writeCluster(name, machines) {
     JSON.stringify({
       'machine-sku': {
         cpu: { mem: '512Mi', cpu: { vcore: 1 } },
-        gpu: { mem: '512Mi', cpu: { vcore: 1 }, 'computing-device': { type: 'nvidia.com/gpu', count: 2 } },
+        gpu: {
+          mem: '512Mi',
+          cpu: { vcore: 1 },
+          'computing-device': { type: 'nvidia.com/gpu', model: 'V100', count: 2 },
+        },
       },
       'machine-list': list,
     }),

@@ -22,6 +22,12 @@ export interface ClusterInputFlags {
 }
 
 export function csvSkus(flags: ClusterInputFlags): CsvSkuOptions {
+  if (flags.workerDevice !== undefined && flags.workerDeviceModel === undefined) {
+    throw new UsageError(
+      '--worker-device needs --worker-device-model: OpenPAI requires a model for every computing device',
+      'Add e.g. --worker-device-model V100 (it is informational; the nvidia-smi name is a good choice).',
+    );
+  }
   return {
     masterMem: flags.masterMem ?? defaultCsvSkus.masterMem,
     masterVcores: flags.masterVcores ?? defaultCsvSkus.masterVcores,

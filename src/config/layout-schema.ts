@@ -22,7 +22,10 @@ const flag = (text: string) => z.union([z.boolean(), z.string()]).optional().met
 export const computingDeviceSchema = z
   .looseObject({
     type: z.string().meta(d('the device plugin resource name, vendor/resource, e.g. nvidia.com/gpu.')),
-    model: z.union([z.string(), z.number()]).optional().meta(d('an informational model name such as V100.')),
+    // Only informational, but OpenPAI's layout schema (validate_layout_schema.py) requires it.
+    model: z
+      .union([z.string(), z.number()])
+      .meta(d('the device model, e.g. model: V100 (informational, but OpenPAI requires it).')),
     count: z.number().int().min(1).meta(d('the number of devices per machine, a whole number of at least 1.')),
   })
   .meta(d('computing-device is a mapping with type (e.g. nvidia.com/gpu), model and count.'));

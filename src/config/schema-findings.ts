@@ -23,6 +23,7 @@ export function reportSchemaIssues(
     const hint = hintFor(path);
     switch (issue.code) {
       case 'invalid_type':
+      case 'invalid_union':
         if (value === undefined) {
           sink.error(
             'missing-field',
@@ -34,15 +35,16 @@ export function reportSchemaIssues(
           sink.error(
             'empty-value',
             { file, path },
-            `has no value (expected ${describeExpected(issue.expected)})`,
+            issue.code === 'invalid_type'
+              ? `has no value (expected ${describeExpected(issue.expected)})`
+              : 'has no value',
             hint,
           );
+        } else if (issue.code === 'invalid_union') {
+          sink.error('wrong-type', { file, path }, `${what} is not allowed here`, hint);
         } else {
           sink.error('wrong-type', { file, path }, `expected ${describeExpected(issue.expected)}, found ${what}`, hint);
         }
-        break;
-      case 'invalid_union':
-        sink.error('wrong-type', { file, path }, `${what} is not allowed here`, hint);
         break;
       case 'invalid_value':
         sink.error(

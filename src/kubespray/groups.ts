@@ -5,6 +5,11 @@ export interface KubesprayGroups {
   'kube-node': string[];
   etcd: string[];
   'calico-rr': string[];
+  /**
+   * OpenPAI's inventory group of all workers, devices or not: its own playbooks (set-host-daemon-port-range.yml, the
+   * GPU driver installs) target `gpu`, so the rendered inventory keeps it for admins who still run them.
+   */
+  gpu: string[];
   /** One group per computing-device type, named from the type (nvidia.com/gpu → nvidia_com_gpu). */
   devices: Map<string, string[]>;
 }
@@ -35,6 +40,7 @@ export function kubesprayGroups(layout: Layout): KubesprayGroups {
     etcd: masterNames.slice(0, 1),
     'kube-node': ordered.filter((machine) => machine.master || machine.worker).map((machine) => machine.hostname),
     'calico-rr': [],
+    gpu: ordered.filter((machine) => machine.worker).map((machine) => machine.hostname),
     devices,
   };
 }

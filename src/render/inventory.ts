@@ -20,6 +20,7 @@ export function renderHostsYml(input: ClusterSpec): string {
     etcd: { hosts: members(groups.etcd) },
     'k8s-cluster': { children: { 'kube-master': null, 'kube-node': null } },
     'calico-rr': { hosts: members(groups['calico-rr']) },
+    gpu: { hosts: members(groups.gpu) },
   };
   for (const [group, names] of [...groups.devices.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
     children[group] = { hosts: members(names) };

@@ -13,7 +13,7 @@ const DEVICE_TYPE_PATTERN =
 /** Beyond any single machine (the largest servers hold a few TiB): a typo or an exponent gone wrong. */
 const MAX_MACHINE_MEMORY = 64 * 2 ** 40;
 
-/** The groups of the rendered inventory (kubespray 2.11's and Ansible's implicit ones). */
+/** The groups of the rendered inventory (kubespray 2.11's, OpenPAI's `gpu`, and Ansible's implicit ones). */
 const INVENTORY_GROUPS: ReadonlySet<string> = new Set([
   'all',
   'ungrouped',
@@ -22,6 +22,7 @@ const INVENTORY_GROUPS: ReadonlySet<string> = new Set([
   'etcd',
   'k8s-cluster',
   'calico-rr',
+  'gpu',
 ]);
 
 /** OpenPAI's layout rules (validate_layout_schema.py) and the host-naming rules kubespray and Kubernetes enforce. */

@@ -263,11 +263,33 @@ describe('config init and import-csv', () => {
       'nvidia.com/gpu',
       '--worker-device-count',
       '8',
+      '--worker-device-model',
+      'V100',
     ]);
     expect(result.code).toBe(0);
     const layout = parse(readFileSync(out, 'utf8'));
     expect(layout['machine-list']).toHaveLength(3);
-    expect(layout['machine-sku']['worker-sku']['computing-device']).toEqual({ type: 'nvidia.com/gpu', count: 8 });
+    expect(layout['machine-sku']['worker-sku']['computing-device']).toEqual({
+      type: 'nvidia.com/gpu',
+      model: 'V100',
+      count: 8,
+    });
+    // OpenPAI's layout schema requires a model: a device without one is refused before anything is written.
+    const noModel = await runCli([
+      'config',
+      'import-csv',
+      '--master-csv',
+      master,
+      '--worker-csv',
+      worker,
+      '-o',
+      join(dir, 'no-model.yaml'),
+      '--worker-device',
+      'nvidia.com/gpu',
+    ]);
+    expect(noModel.code).toBe(2);
+    expect(noModel.stderr).toContain('--worker-device needs --worker-device-model');
+    expect(existsSync(join(dir, 'no-model.yaml'))).toBe(false);
     expect((await runCli(['validate', '-l', out, '-c', 'examples/config.yaml'])).code).toBe(0);
     expect(
       (await runCli(['validate', '--master-csv', master, '--worker-csv', worker, '-c', 'examples/config.yaml'])).code,

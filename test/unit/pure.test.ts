@@ -112,7 +112,14 @@ describe('kubespray group assertions on an inventory', () => {
     );
     return sink.findings.map((finding) => finding.code);
   };
-  const groups = { 'kube-master': ['m'], 'kube-node': ['m', 'w'], etcd: ['m'], 'calico-rr': [], devices: new Map() };
+  const groups = {
+    'kube-master': ['m'],
+    'kube-node': ['m', 'w'],
+    etcd: ['m'],
+    'calico-rr': [],
+    gpu: ['w'],
+    devices: new Map(),
+  };
   it('accepts OpenPAI groups', () => expect(run(groups)).toEqual([]));
   it('rejects an even etcd group', () => expect(run({ ...groups, etcd: ['m', 'w'] })).toEqual(['etcd-even']));
   it('rejects empty groups', () => expect(run({ ...groups, 'kube-node': [] })).toEqual(['kubespray-empty-group']));

@@ -97,6 +97,13 @@ const cases: Record<string, RuleCase> = {
       machine(l, 1)['hostname'] = 'etcd';
     },
   },
+  "hostname that names OpenPAI's gpu group": {
+    code: 'hostname-is-group',
+    file: 'layout',
+    layout: (l) => {
+      machine(l, 2)['hostname'] = 'gpu';
+    },
+  },
   'empty memory': {
     code: 'invalid-quantity',
     file: 'layout',
@@ -312,6 +319,14 @@ const cases: Record<string, RuleCase> = {
     file: 'layout',
     layout: (l) => {
       delete machine(l, 2)['hostip'];
+    },
+  },
+  // OpenPAI's validate_layout_schema.py requires model (informational only); the union type must still say "missing".
+  'computing device without a model': {
+    code: 'missing-field',
+    file: 'layout',
+    layout: (l) => {
+      delete (sku(l, 'gpu-sku')['computing-device'] as Record<string, unknown>)['model'];
     },
   },
   'empty machine list': {
@@ -812,7 +827,7 @@ describe('rules accept what they should', () => {
   it('accepts two device types with hived enabled', () =>
     clean({
       layout: (l) => {
-        sku(l, 'cpu-sku')['computing-device'] = { type: 'amd.com/gpu', count: 2 };
+        sku(l, 'cpu-sku')['computing-device'] = { type: 'amd.com/gpu', model: 'MI50', count: 2 };
       },
     }));
   it('accepts a service range inside neither pods nor machines', () =>

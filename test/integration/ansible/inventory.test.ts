@@ -51,7 +51,7 @@ await describeWithInfra('rendered inventory read by real Ansible', ansibleMissin
     layout['machine-sku']['amd-sku'] = {
       mem: '64Gi',
       cpu: { vcore: 16 },
-      'computing-device': { type: 'amd.com/gpu', count: 2 },
+      'computing-device': { type: 'amd.com/gpu', model: 'MI50', count: 2 },
     };
     layout['machine-list'].push({
       hostname: 'pai-amd-01',
@@ -72,6 +72,8 @@ await describeWithInfra('rendered inventory read by real Ansible', ansibleMissin
     expect(groups.get('etcd')).toEqual(['pai-master-01']);
     expect(groups.get('kube-node')).toEqual(['pai-master-01', 'pai-gpu-01', 'pai-gpu-02', 'pai-cpu-01', 'pai-amd-01']);
     expect(groups.get('calico-rr')).toEqual([]);
+    // OpenPAI's own group of all workers (its set-host-daemon-port-range.yml and driver playbooks target it).
+    expect(groups.get('gpu')).toEqual(['pai-gpu-01', 'pai-gpu-02', 'pai-cpu-01', 'pai-amd-01']);
     expect(groups.get('nvidia_com_gpu')).toEqual(['pai-gpu-01', 'pai-gpu-02']);
     expect(groups.get('amd_com_gpu')).toEqual(['pai-amd-01']);
 
