@@ -45,7 +45,7 @@ function checkDockerCache(cache: DockerCache, sink: FindingSink): void {
     sink.error(
       'docker-cache-incomplete',
       { file: 'config', path: ['enable_docker_cache'] },
-      `the docker cache uses Azure storage (docker_cache_storage_backend ${cache.backendSet ? 'is azure' : 'defaults to azure'}) but ${String(key)} is not set`,
+      `the docker cache uses Azure storage (docker_cache_storage_backend ${cache.backendSet ? 'is azure' : 'defaults to azure'}) but ${String(key)} has no value (missing or empty)`,
       `Set ${String(key)}, or set docker_cache_storage_backend: filesystem to keep the cache on the master.`,
     );
   }
