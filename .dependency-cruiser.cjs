@@ -48,7 +48,8 @@ const allowed = {
   // config → ports is type-only; see config-imports-ports-types-only below.
   config: ['ports', 'model', 'findings', 'base'],
   // kubespray reads the normalized kubespray overrides from config; it knows nothing of openpai.
-  kubespray: ['config', 'model', 'findings', 'base'],
+  // kubespray → ports is type-only (a planned container run is a ContainerRunSpec); see the rule below.
+  kubespray: ['config', 'ports', 'model', 'findings', 'base'],
   // openpai may read kubespray facts (not the other way round).
   openpai: ['kubespray', 'config', 'model', 'findings', 'base'],
   rules: ['kubespray', 'openpai', 'config', 'ports', 'model', 'findings', 'base'],
@@ -115,6 +116,13 @@ module.exports = {
       to: { dependencyTypesNot: ['core'], pathNot: layers.base },
     },
     ...layerRules,
+    {
+      name: 'kubespray-imports-ports-types-only',
+      comment: 'kubespray/ plans runs in the ports\' terms but never runs anything: type-only imports of ports/.',
+      severity: 'error',
+      from: { path: layers.kubespray },
+      to: { path: layers.ports, dependencyTypesNot: ['type-only'] },
+    },
     {
       name: 'config-imports-ports-types-only',
       comment: 'config/ may name the port interfaces but must not run the outside world: type-only imports of ports/.',

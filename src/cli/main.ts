@@ -35,7 +35,11 @@ export async function main(argv: readonly string[], run: CliRun): Promise<number
     (load: () => Promise<Handler>) =>
     async (...args: unknown[]) => {
       const command = args.at(-1) as Command;
-      const positional = args.slice(0, -2).filter((arg): arg is string => typeof arg === 'string');
+      // Variadic arguments (`kubespray run -- --tags x`) arrive as one array.
+      const positional = args
+        .slice(0, -2)
+        .flatMap((arg) => (Array.isArray(arg) ? (arg as unknown[]) : [arg]))
+        .filter((arg): arg is string => typeof arg === 'string');
       const flags = command.optsWithGlobals<{ progress: ProgressMode; verbose?: boolean }>();
       // Loaded only when a command runs: --help and --version need no I/O host.
       const { createIoHost } = await import('./io/create-io-host.js');

@@ -313,6 +313,76 @@ export function buildProgram(dispatch: Dispatch, version: () => string): Command
     )
     .action(dispatch(async () => (await import('./commands/ssh-setup-keys.js')).runSshSetupKeys));
 
+  const kubespray = program
+    .command('kubespray')
+    .description('run the pinned kubespray release-2.11 in a dev-box container')
+    .addHelpText(
+      'after',
+      examples(
+        'pai-deploy kubespray run -l layout.yaml -c config.yaml --kubespray-dir ./kubespray',
+        'pai-deploy kubespray run -l layout.yaml -c config.yaml --kubespray-dir ./kubespray --dry-run',
+      ),
+    );
+  const playbookCommand = (name: string, summary: string, details: string) =>
+    inputOptions(
+      kubespray
+        .command(name)
+        .summary(summary)
+        .description(`${summary}.\n\n${details}`)
+        .argument(
+          '[ansible-args...]',
+          'arguments after -- go to ansible-playbook unchanged (e.g. -- --tags preinstall -vvv)',
+        ),
+    )
+      .addOption(workDirOption())
+      .addOption(
+        new Option('--kubespray-dir <dir>', 'a kubespray release-2.11 checkout or unpacked tarball').argParser(path),
+      )
+      .option('--allow-unpinned-kubespray', 'run a kubespray tree other than the pinned commit (a loud warning)')
+      .addOption(new Option('--devbox-image <image>', 'the dev-box image (Ansible 2.7.x, Python <= 3.7, ssh, rsync)'))
+      .addOption(new Option('--devbox-network <name>', "the dev-box container's docker network").default('host'))
+      .addOption(new Option('--forks <n>', 'parallel Ansible connections').argParser(positiveInteger).default(20))
+      .option('--dry-run', 'print the container, mounts and command it would run; change nothing');
+  playbookCommand(
+    'run',
+    'install Kubernetes on every machine (kubespray cluster.yml)',
+    'Validates and renders into the work dir, then runs cluster.yml in a fresh dev-box container with the ' +
+      "inventory, the work dir's known_hosts (from `check`) and the SSH key mounted read-only. Progress shows play, " +
+      "task and hosts; the full output goes to the work dir's logs/. On success the admin kubeconfig is copied to " +
+      'kube/config.\n',
+  )
+    .addHelpText(
+      'after',
+      examples(
+        'pai-deploy kubespray run -l layout.yaml -c config.yaml --kubespray-dir ./kubespray',
+        'pai-deploy kubespray run --kubespray-dir ./kubespray -- --tags preinstall -vvv',
+      ),
+    )
+    .action(dispatch(async () => (await import('./commands/kubespray.js')).runKubesprayRun));
+  playbookCommand('scale', 'add machines to the cluster (kubespray scale.yml)', 'Runs scale.yml, limited to --limit.\n')
+    .addOption(limitOption())
+    .addHelpText('after', examples('pai-deploy kubespray scale --kubespray-dir ./kubespray --limit pai-worker-05'))
+    .action(dispatch(async () => (await import('./commands/kubespray.js')).runKubesprayScale));
+  playbookCommand(
+    'remove-node',
+    'drain and remove machines from the cluster (kubespray remove-node.yml)',
+    'Runs remove-node.yml with node=<hosts> and its confirmation variable set.\n',
+  )
+    .addOption(new Option('--hosts <names>', 'the machines to remove, comma-separated').argParser(list))
+    .addHelpText(
+      'after',
+      examples('pai-deploy kubespray remove-node --kubespray-dir ./kubespray --hosts pai-worker-03'),
+    )
+    .action(dispatch(async () => (await import('./commands/kubespray.js')).runKubesprayRemoveNode));
+  playbookCommand(
+    'reset',
+    'remove Kubernetes from every machine (kubespray reset.yml)',
+    'Asks for the cluster id first, unless --yes.\n',
+  )
+    .option('--yes', 'do not ask for the cluster id')
+    .addHelpText('after', examples('pai-deploy kubespray reset --kubespray-dir ./kubespray --yes'))
+    .action(dispatch(async () => (await import('./commands/kubespray.js')).runKubesprayReset));
+
   const config = program
     .command('config')
     .description('write, convert and describe layout.yaml and config.yaml')

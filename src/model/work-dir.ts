@@ -7,14 +7,14 @@ import { join, resolve } from 'node:path';
  */
 export interface WorkDir {
   root: string;
-  /**
-   * What render writes, as one directory (inventory/ and cluster-cfg/), so that it is replaced in one step; kubespray
-   * adds inventory/credentials/ and inventory/artifacts/, which later renders carry over.
-   */
+  /** What render writes, as one directory (inventory/ and cluster-cfg/), so that it is replaced in one step. */
   rendered: string;
   inventory: string;
   clusterCfg: string;
-  /** kubespray's credentials/ and artifacts/ (admin.conf) land in inventory/, as kubespray writes them there. */
+  /**
+   * kubespray's artifacts (admin.conf, kubectl): the runner points artifacts_dir (and credentials_dir) into the
+   * cluster's kubespray-state/, not the inventory's directory, which every render replaces.
+   */
   artifacts: string;
   knownHosts: string;
   logs: string;
@@ -33,9 +33,9 @@ export function workDirFor(clusterId: string, override?: string, env: NodeJS.Pro
     rendered,
     inventory: join(rendered, 'inventory'),
     clusterCfg: join(rendered, 'cluster-cfg'),
-    artifacts: join(rendered, 'inventory', 'artifacts'),
+    artifacts: join(root, 'kubespray-state', 'artifacts'),
     knownHosts: join(root, 'known_hosts'),
     logs: join(root, 'logs'),
-    kubeconfig: join(rendered, 'inventory', 'artifacts', 'admin.conf'),
+    kubeconfig: join(root, 'kube', 'config'),
   };
 }

@@ -65,8 +65,43 @@ export interface RemoteHosts {
 }
 
 /** The dev-box's container engine (dockerode). */
+export interface ContainerMount {
+  /** A path on the admin's machine. */
+  source: string;
+  /** Where it appears in the container. */
+  target: string;
+  readOnly: boolean;
+}
+
+/** One run of a command in a fresh dev-box container; the container is removed afterwards, whatever happens. */
+export interface ContainerRunSpec {
+  image: string;
+  name: string;
+  labels: Record<string, string>;
+  mounts: ContainerMount[];
+  /** Never a secret: the environment is visible in `docker inspect`. */
+  env: Record<string, string>;
+  workingDir: string;
+  command: string[];
+  /** The docker network: `host` for real clusters (the machines are reached as from the admin's machine). */
+  network: string;
+}
+
+export interface ContainerRunOptions {
+  /** Each line of the container's output, as it comes. */
+  onLine(line: string, stream: 'stdout' | 'stderr'): void;
+  /** Aborting stops the container (SIGTERM, then SIGKILL after a grace period) and removes it. */
+  signal: AbortSignal;
+}
+
 export interface DevboxEngine {
   version(signal: AbortSignal): Promise<{ version: string; apiVersion: string }>;
+  imageExists(image: string, signal: AbortSignal): Promise<boolean>;
+  /** Runs the command to its end; resolves with its exit code, rejects when aborted (after the clean-up). */
+  run(spec: ContainerRunSpec, options: ContainerRunOptions): Promise<{ exitCode: number }>;
+  /** Names of the containers (running or not) that carry all of these labels: a run that was killed leaves one. */
+  containersLabelled(labels: Record<string, string>, signal: AbortSignal): Promise<string[]>;
+  removeContainer(name: string): Promise<void>;
 }
 
 export interface SshLogin {

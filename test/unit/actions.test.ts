@@ -8,6 +8,7 @@ import { runAction } from '../../src/phase/manager.js';
 import type { CheckPhaseOptions } from '../../src/phase/phases/check.js';
 import type { ConnectResult, RemoteHosts, RemoteSession } from '../../src/ports/ports.js';
 import { FakeIoHost } from '../support/fake-io.js';
+import { fakeDevbox } from '../support/fake-devbox.js';
 import { fakePorts } from '../support/fake-ports.js';
 import { baseConfig, baseLayout, tempDir, writeInputs } from '../support/fixtures.js';
 
@@ -170,7 +171,7 @@ describe('the deploy action as a dry run (pai-deploy plan)', () => {
     );
     const ports = fakePorts({
       hosts,
-      devbox: { version: () => Promise.resolve({ version: '28.2.2', apiVersion: '1.50' }) },
+      devbox: fakeDevbox(),
     });
     await expect(
       runAction(action, { io: new FakeIoHost(), ports, signal: new AbortController().signal, dryRun: false }),

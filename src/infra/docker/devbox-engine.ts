@@ -1,18 +1,148 @@
-import type { DevboxEngine } from '../../ports/ports.js';
+import { PassThrough } from 'node:stream';
+import type Dockerode from 'dockerode';
+import { InterruptedError, PaiDeployError } from '../../errors.js';
+import type { ContainerRunOptions, ContainerRunSpec, DevboxEngine } from '../../ports/ports.js';
 
 interface VersionCall {
   // dockerode accepts an abortSignal here although its type declarations do not say so (lib/docker.js, version()).
   version(options: { abortSignal: AbortSignal }): Promise<{ Version: string; ApiVersion: string }>;
 }
 
+/** Seconds docker gives the container between SIGTERM and SIGKILL when a run is stopped. */
+const STOP_GRACE_SECONDS = 10;
+
 /** The DevboxEngine port over dockerode, talking to the engine DOCKER_HOST (or the local socket) names. */
 export async function openDevboxEngine(): Promise<DevboxEngine> {
   const Docker = (await import('dockerode')).default;
-  const docker = new Docker() as unknown as VersionCall;
+  const docker = new Docker();
   return {
     async version(signal) {
-      const version = await docker.version({ abortSignal: signal });
+      const version = await (docker as unknown as VersionCall).version({ abortSignal: signal });
       return { version: version.Version, apiVersion: version.ApiVersion };
     },
+    async imageExists(image) {
+      try {
+        await docker.getImage(image).inspect();
+        return true;
+      } catch (error) {
+        if (statusOf(error) === 404) return false;
+        throw error;
+      }
+    },
+    run: (spec, options) => runContainer(docker, spec, options),
+    async containersLabelled(labels) {
+      const found = await docker.listContainers({
+        all: true,
+        filters: { label: Object.entries(labels).map(([key, value]) => `${key}=${value}`) },
+      });
+      return found.map((container) => (container.Names[0] ?? container.Id).replace(/^\//, ''));
+    },
+    async removeContainer(name) {
+      await docker
+        .getContainer(name)
+        .remove({ force: true })
+        .catch((error: unknown) => {
+          if (statusOf(error) !== 404) throw error;
+        });
+    },
   };
+}
+
+async function runContainer(
+  docker: Dockerode,
+  spec: ContainerRunSpec,
+  options: ContainerRunOptions,
+): Promise<{ exitCode: number }> {
+  if (options.signal.aborted) throw abortReason(options.signal);
+  const container = await docker.createContainer({
+    name: spec.name,
+    Image: spec.image,
+    Cmd: spec.command,
+    WorkingDir: spec.workingDir,
+    Env: Object.entries(spec.env).map(([key, value]) => `${key}=${value}`),
+    Labels: spec.labels,
+    Tty: false,
+    AttachStdout: true,
+    AttachStderr: true,
+    StopTimeout: STOP_GRACE_SECONDS,
+    HostConfig: {
+      NetworkMode: spec.network,
+      Mounts: spec.mounts.map((mount) => ({
+        Type: 'bind' as const,
+        Source: mount.source,
+        Target: mount.target,
+        ReadOnly: mount.readOnly,
+      })),
+      // No restart, no privileges: the container only runs ansible-playbook.
+      RestartPolicy: { Name: '' },
+    },
+  });
+  let stopping: Promise<unknown> | undefined;
+  const stop = () => {
+    stopping ??= container.stop({ t: STOP_GRACE_SECONDS }).catch(() => undefined);
+  };
+  try {
+    const stream = await container.attach({ stream: true, stdout: true, stderr: true });
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    docker.modem.demuxStream(stream, stdout, stderr);
+    const ended = Promise.all([
+      forEachLine(stdout, (line) => options.onLine(line, 'stdout')),
+      forEachLine(stderr, (line) => options.onLine(line, 'stderr')),
+    ]);
+    stream.on('end', () => {
+      stdout.end();
+      stderr.end();
+    });
+    options.signal.addEventListener('abort', stop, { once: true });
+    await container.start();
+    const result = (await container.wait()) as { StatusCode: number };
+    // The output may trail the exit by a moment; wait for it, but not for ever.
+    await Promise.race([ended, new Promise((resolve) => setTimeout(resolve, 2_000))]);
+    if (options.signal.aborted) throw abortReason(options.signal);
+    return { exitCode: result.StatusCode };
+  } catch (error) {
+    if (options.signal.aborted) throw abortReason(options.signal);
+    throw new PaiDeployError(`the dev-box container ${spec.name} failed: ${messageOf(error)}`, {
+      hint: 'Check that the Docker engine runs and the dev-box image exists (pai-deploy devbox build).',
+      cause: error,
+    });
+  } finally {
+    options.signal.removeEventListener('abort', stop);
+    if (stopping) await stopping;
+    await container.remove({ force: true }).catch(() => undefined);
+  }
+}
+
+/** Calls `onLine` for every line of the stream (a last line without a newline too); resolves at its end. */
+function forEachLine(stream: NodeJS.ReadableStream, onLine: (line: string) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let rest = '';
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk: string) => {
+      const text = rest + chunk;
+      const lines = text.split('\n');
+      rest = lines.pop() ?? '';
+      for (const line of lines) onLine(line.endsWith('\r') ? line.slice(0, -1) : line);
+    });
+    stream.on('end', () => {
+      if (rest) onLine(rest);
+      resolve();
+    });
+    stream.on('error', reject);
+  });
+}
+
+function abortReason(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new InterruptedError('SIGINT');
+}
+
+function statusOf(error: unknown): number | undefined {
+  return typeof error === 'object' && error !== null && 'statusCode' in error && typeof error.statusCode === 'number'
+    ? error.statusCode
+    : undefined;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

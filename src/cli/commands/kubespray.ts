@@ -1,0 +1,80 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { kubesprayAction } from '../../actions/kubespray.js';
+import { PaiDeployError, UsageError } from '../../errors.js';
+import { DEVBOX_IMAGE } from '../../kubespray/devbox.js';
+import type { PlaybookName } from '../../kubespray/playbook-run.js';
+import { runAction } from '../../phase/manager.js';
+import { clusterSources, type ClusterInputFlags } from '../cluster-inputs.js';
+import { stdoutStyle, type CommandEnv } from '../command-env.js';
+import { formatFindings } from '../format/findings.js';
+
+export interface KubesprayFlags extends ClusterInputFlags {
+  workDir?: string;
+  kubesprayDir?: string;
+  allowUnpinnedKubespray?: boolean;
+  devboxImage?: string;
+  devboxNetwork: string;
+  forks: number;
+  hosts?: string[];
+  limit?: string[];
+  yes?: boolean;
+  dryRun?: boolean;
+}
+
+/** The four playbook commands share everything but the playbook and its host list. */
+export function kubesprayCommand(playbook: PlaybookName) {
+  return async (flags: KubesprayFlags, env: CommandEnv, passThrough: string[]): Promise<void> => {
+    const verb = `kubespray ${playbook === 'cluster' ? 'run' : playbook}`;
+    const hosts = playbook === 'remove-node' ? flags.hosts : playbook === 'scale' ? flags.limit : undefined;
+    if (playbook === 'remove-node' && (hosts ?? []).length === 0)
+      throw new UsageError(`${verb}: --hosts is required (the machines to remove, e.g. --hosts pai-worker-03)`);
+    if (flags.kubesprayDir === undefined) {
+      throw new UsageError(
+        `${verb}: --kubespray-dir is required in this version (a checkout of kubespray release-2.11)`,
+        'git clone -b release-2.11 https://github.com/kubernetes-sigs/kubespray and pass its directory.',
+      );
+    }
+    // Absolute: it becomes a bind mount's source.
+    const kubesprayDir = resolve(env.cwd, flags.kubesprayDir);
+    if (!existsSync(join(kubesprayDir, 'cluster.yml')))
+      throw new UsageError(`${verb}: ${kubesprayDir} is not a kubespray checkout (it has no cluster.yml)`);
+    const action = kubesprayAction(
+      clusterSources(verb, flags, env),
+      {
+        report: async (validation) => {
+          if (!validation.valid || validation.warnings.length > 0)
+            await env.io.result(formatFindings(validation, stdoutStyle(env)));
+        },
+      },
+      {
+        request: { playbook, ...(hosts ? { hosts } : {}), passThrough },
+        workDirOverride: flags.workDir,
+        env: env.env,
+        kubesprayDir,
+        image: flags.devboxImage ?? DEVBOX_IMAGE,
+        network: flags.devboxNetwork,
+        forks: flags.forks,
+        confirmReset: flags.yes !== true,
+      },
+    );
+    const result = await runAction(action, {
+      io: env.io,
+      ports: env.ports,
+      signal: env.signal,
+      dryRun: flags.dryRun === true,
+    });
+    if (flags.dryRun === true) {
+      await env.io.result(result.dryRun.map((entry) => `would ${entry.description} on ${entry.target}\n`).join(''));
+      return;
+    }
+    const done = action.data.kubespray;
+    if (!done) throw new PaiDeployError(`${verb}: the playbook did not run`);
+    await env.io.result(`${verb}: done; log ${done.log}${done.kubeconfig ? `\nkubeconfig: ${done.kubeconfig}` : ''}\n`);
+  };
+}
+
+export const runKubesprayRun = kubesprayCommand('cluster');
+export const runKubesprayScale = kubesprayCommand('scale');
+export const runKubesprayRemoveNode = kubesprayCommand('remove-node');
+export const runKubesprayReset = kubesprayCommand('reset');

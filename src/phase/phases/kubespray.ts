@@ -1,0 +1,272 @@
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { readAsset } from '../../assets.js';
+import { PaiDeployError, UsageError } from '../../errors.js';
+import {
+  applyEvent,
+  emptyProgress,
+  hostCounters,
+  parseEventLine,
+  type HostFailure,
+  type PlaybookProgress,
+} from '../../kubespray/ansible-events.js';
+import { rewriteKubeconfig } from '../../kubespray/kubeconfig.js';
+import { planPlaybookRun, runnerPaths, type PlaybookRequest, type PlaybookRun } from '../../kubespray/playbook-run.js';
+import type { WorkDir } from '../../model/work-dir.js';
+import type { Phase, PhaseContext } from '../phase.js';
+import { requireCluster, type ValidateData } from './validate.js';
+
+export interface KubesprayData extends ValidateData {
+  kubespray?: { progress: PlaybookProgress; log: string; kubeconfig?: string };
+}
+
+export interface KubesprayPhaseOptions {
+  request: PlaybookRequest;
+  /** The kubespray checkout to run (verified by the caller or by the source phase). */
+  kubesprayDir: () => string;
+  image: string;
+  network: string;
+  forks: number;
+  /** reset.yml wipes the cluster: ask for its id first (a terminal is needed; `--yes` skips the question). */
+  confirmReset: boolean;
+  now?: () => Date;
+}
+
+/** A playbook that ended with failed or unreachable hosts: the task, each host and the cause, and the log. */
+export class PlaybookFailedError extends PaiDeployError {
+  readonly failures: HostFailure[];
+  constructor(playbook: string, exitCode: number, failures: HostFailure[], log: string) {
+    const lines = failures.slice(0, 10).map((failure) => {
+      const where = failure.role ? `${failure.task} (role ${failure.role})` : failure.task;
+      return `  ${failure.host}: ${failure.kind === 'unreachable' ? 'unreachable' : 'failed'} in "${where}": ${failure.cause}`;
+    });
+    if (failures.length > 10) lines.push(`  … and ${failures.length - 10} more`);
+    super(
+      failures.length > 0
+        ? `kubespray ${playbook}.yml failed on ${new Set(failures.map((failure) => failure.host)).size} host(s):\n${lines.join('\n')}`
+        : `kubespray ${playbook}.yml failed (ansible-playbook exit code ${exitCode}) before any host reported a failure`,
+      {
+        hint: `The full Ansible output is in ${log}. Fix the cause and run again: kubespray continues where it can.`,
+      },
+    );
+    this.failures = failures;
+  }
+}
+
+/** Progress lines at most this often: a kubespray run prints thousands of results. */
+const UPDATE_EVERY_MS = 200;
+
+/**
+ * Runs one kubespray playbook in a fresh dev-box container: the overlay and the run's files written, the container
+ * started with the work dir's inventory, state and known_hosts mounted, live progress from the event callback, the
+ * full output in logs/, and on success of cluster.yml the admin kubeconfig copied into the work dir.
+ */
+export function kubesprayPhase<D extends KubesprayData>(options: KubesprayPhaseOptions): Phase<D> {
+  let planned: PlaybookRun | undefined;
+  return {
+    id: 'kubespray',
+    title: `Run kubespray ${options.request.playbook}.yml in a dev-box container`,
+    async prepare(ctx) {
+      const { spec } = requireCluster(ctx.data);
+      const workDir = requireWorkDir(ctx);
+      planned = planPlaybookRun({
+        spec,
+        workDir,
+        kubesprayDir: options.kubesprayDir(),
+        image: options.image,
+        network: options.network,
+        forks: options.forks,
+        request: options.request,
+        token: randomBytes(6).toString('hex'),
+        startedAt: (options.now ?? (() => new Date()))(),
+      });
+    },
+    async run(ctx) {
+      const run = planned!;
+      const workDir = requireWorkDir(ctx);
+      const mounts = run.container.mounts
+        .map((mount) => `${mount.source} → ${mount.target}${mount.readOnly ? ' (ro)' : ''}`)
+        .join(', ');
+      if (ctx.dryRun) {
+        await ctx.wet('dev-box', `start container ${run.container.name} mounting ${mounts}`, async () => undefined);
+        await ctx.wet('dev-box', `run ${run.display}`, async () => undefined);
+        return;
+      }
+      if (options.request.playbook === 'reset' && options.confirmReset) await confirmReset(ctx);
+      const devbox = await ctx.ports.devbox();
+      await removeLeftovers(ctx, devbox, run);
+      if (!(await devbox.imageExists(run.container.image, ctx.signal))) {
+        throw new PaiDeployError(`the dev-box image ${run.container.image} is not on this Docker engine`, {
+          hint: 'Build it with `pai-deploy devbox build`, or name another with --devbox-image.',
+        });
+      }
+      const paths = runnerPaths(workDir);
+      for (const dir of ['fact-cache', 'credentials', 'artifacts'])
+        mkdirSync(join(paths.state, dir), { recursive: true, mode: 0o700 });
+      await ctx.ports.writeFiles(
+        paths.overlay,
+        [
+          ...run.overlayFiles,
+          {
+            path: 'callback_plugins/pai_deploy_events.py',
+            content: readAsset('kubespray-overlays/release-2.11/callback_plugins/pai_deploy_events.py'),
+            mode: 0o644,
+            description: 'the event callback',
+          },
+        ],
+        ctx.signal,
+      );
+      if (!existsSync(workDir.knownHosts)) {
+        throw new PaiDeployError(`${workDir.knownHosts} does not exist: the machines' host keys are not known yet`, {
+          hint: 'Run `pai-deploy check` first: it records the host keys Ansible then trusts.',
+        });
+      }
+      mkdirSync(workDir.logs, { recursive: true, mode: 0o700 });
+      const logPath = join(workDir.logs, run.logName);
+      const log = createWriteStream(logPath, { mode: 0o600, flags: 'wx' });
+      const progress = emptyProgress();
+      ctx.data.kubespray = { progress, log: logPath };
+      const span = ctx.io.span(`ansible-playbook ${options.request.playbook}.yml`, { phase: 'kubespray' });
+      let lastUpdate = 0;
+      try {
+        if (run.secrets) {
+          await ctx.ports.writeFiles(
+            paths.secrets,
+            [{ path: 'vars.yml', content: run.secrets, mode: 0o600, description: 'passwords for this run' }],
+            ctx.signal,
+          );
+        }
+        log.write(`# ${run.display}\n`);
+        const token = run.container.env['PAI_DEPLOY_EVENT_TOKEN']!;
+        const { exitCode } = await devbox.run(run.container, {
+          signal: ctx.signal,
+          onLine(line, stream) {
+            const event = parseEventLine(line, token);
+            if (!event) {
+              log.write(stream === 'stderr' ? `[stderr] ${line}\n` : `${line}\n`);
+              return;
+            }
+            applyEvent(progress, event);
+            ctx.io.notify({
+              level: 'debug',
+              code: 'kubespray.event',
+              phase: 'kubespray',
+              text: event.event,
+              data: { event },
+            });
+            const now = Date.now();
+            if (now - lastUpdate >= UPDATE_EVERY_MS || event.event === 'failed' || event.event === 'unreachable') {
+              lastUpdate = now;
+              span.update(progressLine(progress));
+            }
+          },
+        });
+        if (exitCode !== 0) {
+          span.end('failed', progressLine(progress));
+          throw new PlaybookFailedError(options.request.playbook, exitCode, progress.failures, logPath);
+        }
+        span.end('ok', recapLine(progress));
+      } catch (error) {
+        if (!(error instanceof PlaybookFailedError)) span.end('failed', progressLine(progress));
+        throw error;
+      } finally {
+        // The passwords exist only while the run does.
+        rmSync(paths.secrets, { recursive: true, force: true });
+        await new Promise<void>((resolve) => log.end(resolve));
+      }
+      const outputs: Record<string, string | number> = { log: logPath, hosts: progress.hosts.size };
+      if (options.request.playbook === 'cluster') {
+        const kubeconfig = await copyKubeconfig(ctx, workDir);
+        ctx.data.kubespray.kubeconfig = kubeconfig;
+        outputs['kubeconfig'] = kubeconfig;
+      }
+      ctx.setOutputs(outputs);
+    },
+  };
+}
+
+async function confirmReset(ctx: PhaseContext<KubesprayData>): Promise<void> {
+  const id = requireCluster(ctx.data).spec.config.clusterId;
+  const answer = await ctx.io.request<string>({
+    kind: 'input',
+    code: 'kubespray.reset-confirm',
+    text: `reset.yml removes Kubernetes from every machine of cluster "${id}"; type the cluster id to go on`,
+    flag: '--yes',
+  });
+  if (answer.trim() !== id) {
+    throw new UsageError(
+      `"${answer.trim()}" is not the cluster id "${id}": nothing was reset`,
+      'Type the id exactly, or pass --yes.',
+    );
+  }
+}
+
+function requireWorkDir(ctx: PhaseContext<KubesprayData>): WorkDir {
+  if (!ctx.workDir) throw new Error('internal: the kubespray phase needs the work dir claimed by the render phase');
+  return ctx.workDir;
+}
+
+async function removeLeftovers(
+  ctx: PhaseContext<KubesprayData>,
+  devbox: Awaited<ReturnType<PhaseContext['ports']['devbox']>>,
+  run: PlaybookRun,
+): Promise<void> {
+  const labels = {
+    'pai-deploy.cluster': run.container.labels['pai-deploy.cluster']!,
+    'pai-deploy.work-dir': run.container.labels['pai-deploy.work-dir']!,
+  };
+  for (const name of await devbox.containersLabelled(labels, ctx.signal)) {
+    // The work dir's lock is ours, so a container of this cluster is a leftover of a run that was killed.
+    await devbox.removeContainer(name);
+    ctx.io.notify({
+      level: 'warn',
+      code: 'kubespray.leftover-container',
+      phase: 'kubespray',
+      text: `removed the container ${name}, left by an earlier run of this cluster that did not finish`,
+    });
+  }
+}
+
+/** admin.conf → the work dir's kube/config (0600), the server rewritten to the master when it says localhost. */
+async function copyKubeconfig(ctx: PhaseContext<KubesprayData>, workDir: WorkDir): Promise<string> {
+  const source = join(workDir.artifacts, 'admin.conf');
+  if (!existsSync(source)) {
+    throw new PaiDeployError(`kubespray finished but wrote no ${source}`, {
+      hint: 'kubeconfig_localhost must stay true in openpai.yml (pai-deploy renders it so): check openpai_kubespray_extra_var.',
+    });
+  }
+  const master = requireCluster(ctx.data).spec.layout.machines.find((machine) => machine.master);
+  const { text, servers } = rewriteKubeconfig(readFileSync(source, 'utf8'), master?.ip ?? '127.0.0.1');
+  await ctx.ports.writeFiles(
+    join(workDir.root, 'kube'),
+    [{ path: 'config', content: text, mode: 0o600, description: 'admin kubeconfig' }],
+    ctx.signal,
+  );
+  ctx.io.notify({
+    level: 'info',
+    code: 'kubespray.kubeconfig',
+    phase: 'kubespray',
+    text: `kubeconfig for ${servers.join(', ')} in ${workDir.kubeconfig}`,
+  });
+  return workDir.kubeconfig;
+}
+
+function progressLine(progress: PlaybookProgress): string {
+  const counts = hostCounters(progress);
+  const task = progress.task ? progress.task.task : 'starting';
+  const bad = [
+    counts.failed ? `${counts.failed} failed` : '',
+    counts.unreachable ? `${counts.unreachable} unreachable` : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
+  return `${progress.play ?? ''} › ${task} — ${counts.hosts} hosts, ${counts.changed} changed${bad ? `, ${bad}` : ''} (task ${progress.tasksStarted})`;
+}
+
+function recapLine(progress: PlaybookProgress): string {
+  const stats = Object.values(progress.stats ?? {});
+  const sum = (key: 'ok' | 'changed' | 'failures' | 'unreachable') =>
+    stats.reduce((total, host) => total + host[key], 0);
+  return `${stats.length} hosts: ${sum('ok')} ok, ${sum('changed')} changed, ${sum('failures')} failed, ${sum('unreachable')} unreachable; ${progress.tasksStarted} tasks`;
+}
