@@ -383,6 +383,25 @@ export function buildProgram(dispatch: Dispatch, version: () => string): Command
     .addHelpText('after', examples('pai-deploy kubespray reset --kubespray-dir ./kubespray --yes'))
     .action(dispatch(async () => (await import('./commands/kubespray.js')).runKubesprayReset));
 
+  program
+    .command('k8s')
+    .description("the finished cluster's Kubernetes access")
+    .command('set-env')
+    .summary("merge the cluster's admin kubeconfig into ~/.kube/config as a named context")
+    .description(
+      "merge the cluster's admin kubeconfig (the work dir's kube/config, from `kubespray run`) into your kubeconfig " +
+        "($KUBECONFIG's first file, else ~/.kube/config) as a cluster, user and context named after the cluster " +
+        'id; other contexts are left alone, the previous file is kept as a backup.',
+    )
+    .addOption(workDirOption())
+    .addOption(new Option('--cluster-id <id>', 'the cluster (names its work dir and the context)').default('pai'))
+    .addOption(new Option('--kubeconfig <file>', 'the kubeconfig to merge into').argParser(path))
+    .addOption(new Option('--context <name>', 'the context name (default: the cluster id)'))
+    .option('--use', 'make it the current context')
+    .option('--dry-run', 'say what would change; write nothing')
+    .addHelpText('after', examples('pai-deploy k8s set-env --cluster-id pai --use', 'kubectl --context pai get nodes'))
+    .action(dispatch(async () => (await import('./commands/k8s-set-env.js')).runK8sSetEnv));
+
   const config = program
     .command('config')
     .description('write, convert and describe layout.yaml and config.yaml')

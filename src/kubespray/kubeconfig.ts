@@ -1,4 +1,4 @@
-import { isMap, isScalar, isSeq, parseDocument } from 'yaml';
+import { isMap, isScalar, isSeq, parseDocument, stringify } from 'yaml';
 
 export class KubeconfigError extends Error {}
 
@@ -30,4 +30,67 @@ export function rewriteKubeconfig(text: string, masterIp: string): { text: strin
     servers.push(String(server.value));
   }
   return { text: document.toString(), servers };
+}
+
+interface Named {
+  name: string;
+  [key: string]: unknown;
+}
+
+interface KubeconfigShape {
+  clusters?: Named[];
+  users?: Named[];
+  contexts?: Named[];
+  'current-context'?: string;
+  [key: string]: unknown;
+}
+
+/**
+ * Merges the cluster's admin kubeconfig into a user's kubeconfig under one name, as kubectl names things: a
+ * cluster and a context called `name`, a user `name-admin`. Entries of other names are kept as they are; entries of
+ * these names are replaced (a rerun updates them). current-context changes only when `use` is set.
+ */
+export function mergeKubeconfig(
+  existing: string | undefined,
+  admin: string,
+  name: string,
+  use: boolean,
+): { text: string; replaced: boolean } {
+  const source = parseKubeconfig(admin, 'the admin kubeconfig');
+  const target: KubeconfigShape = existing?.trim()
+    ? parseKubeconfig(existing, 'the kubeconfig to merge into')
+    : { apiVersion: 'v1', kind: 'Config', preferences: {}, clusters: [], users: [], contexts: [] };
+  const currentName = source['current-context'];
+  const context = source.contexts?.find((entry) => entry.name === currentName) ?? source.contexts?.[0];
+  const contextBody = (context?.['context'] ?? {}) as { cluster?: string; user?: string };
+  const cluster = source.clusters?.find((entry) => entry.name === contextBody.cluster) ?? source.clusters?.[0];
+  const user = source.users?.find((entry) => entry.name === contextBody.user) ?? source.users?.[0];
+  if (!cluster || !user) throw new KubeconfigError('the admin kubeconfig has no cluster or no user');
+  const userName = `${name}-admin`;
+  let replaced = false;
+  const put = (list: Named[] | undefined, entry: Named): Named[] => {
+    const others = (list ?? []).filter((item) => item.name !== entry.name);
+    if (others.length !== (list ?? []).length) replaced = true;
+    return [...others, entry];
+  };
+  target.clusters = put(target.clusters, { ...cluster, name });
+  target.users = put(target.users, { ...user, name: userName });
+  target.contexts = put(target.contexts, { name, context: { cluster: name, user: userName } });
+  if (use || !target['current-context']) target['current-context'] = name;
+  return { text: stringify(target), replaced };
+}
+
+function parseKubeconfig(text: string, what: string): KubeconfigShape {
+  const document = parseDocument(text);
+  if (document.errors.length > 0) throw new KubeconfigError(`${what} is not YAML: ${document.errors[0]!.message}`);
+  const value: unknown = document.toJS();
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new KubeconfigError(`${what} is not a kubeconfig (not a mapping)`);
+  for (const key of ['clusters', 'users', 'contexts'] as const) {
+    const list = (value as KubeconfigShape)[key];
+    if (list !== undefined && list !== null && !Array.isArray(list))
+      throw new KubeconfigError(`${what}: ${key} is not a list`);
+    if (list === null) (value as KubeconfigShape)[key] = [];
+  }
+  return value as KubeconfigShape;
 }

@@ -445,3 +445,39 @@ await describeWithInfra('check on a terminal', scriptUnavailable, () => {
     expect(screen).not.toMatch(/\x1b\[\d+A/);
   });
 });
+
+describe('k8s set-env', () => {
+  it("merges the work dir's kubeconfig into the user's after a backup, 0600, other contexts kept", async () => {
+    const home = join(dir, 'set-env-home');
+    const workDir = join(home, '.pai-deploy', 'clusters', 'lab1');
+    mkdirSync(join(workDir, 'kube'), { recursive: true });
+    writeFileSync(
+      join(workDir, 'kube', 'config'),
+      'apiVersion: v1\nkind: Config\nclusters:\n- name: cluster.local\n  cluster: {server: "https://10.0.0.10:6443"}\n' +
+        'users:\n- name: kubernetes-admin\n  user: {client-key-data: S0VZ}\ncontexts:\n- name: admin@cluster.local\n' +
+        '  context: {cluster: cluster.local, user: kubernetes-admin}\ncurrent-context: admin@cluster.local\n',
+    );
+    mkdirSync(join(home, '.kube'));
+    const mine =
+      'apiVersion: v1\nkind: Config\nclusters: []\nusers: []\ncontexts:\n- name: mine\n  context: {}\ncurrent-context: mine\n';
+    writeFileSync(join(home, '.kube', 'config'), mine);
+    const env = { HOME: home, PAI_DEPLOY_HOME: join(home, '.pai-deploy'), KUBECONFIG: '' };
+    const dry = await runCli(['k8s', 'set-env', '--cluster-id', 'lab1', '--dry-run'], { env });
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toContain(`would add context "lab1" in ${join(home, '.kube', 'config')}`);
+    expect(readFileSync(join(home, '.kube', 'config'), 'utf8')).toBe(mine);
+    const result = await runCli(['k8s', 'set-env', '--cluster-id', 'lab1', '--use'], { env });
+    expect(result.code).toBe(0);
+    const merged = parse(readFileSync(join(home, '.kube', 'config'), 'utf8'));
+    expect(merged['current-context']).toBe('lab1');
+    expect(merged.contexts.map((context: { name: string }) => context.name)).toEqual(['mine', 'lab1']);
+    expect(merged.clusters[0].cluster.server).toBe('https://10.0.0.10:6443');
+    expect(statSync(join(home, '.kube', 'config')).mode & 0o777).toBe(0o600);
+    const backups = readdirSync(join(home, '.kube')).filter((name) => name.startsWith('config.pai-deploy-backup-'));
+    expect(backups).toHaveLength(1);
+    expect(readFileSync(join(home, '.kube', backups[0]!), 'utf8')).toBe(mine);
+    const missing = await runCli(['k8s', 'set-env', '--cluster-id', 'nope'], { env });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('is written by `pai-deploy kubespray run`');
+  });
+});

@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { kubesprayAction } from '../../src/actions/kubespray.js';
 import { writeFilesAtomically } from '../../src/infra/fs/atomic-write.js';
 import { eventMarker } from '../../src/kubespray/ansible-events.js';
-import { KubeconfigError, rewriteKubeconfig } from '../../src/kubespray/kubeconfig.js';
+import { KubeconfigError, mergeKubeconfig, rewriteKubeconfig } from '../../src/kubespray/kubeconfig.js';
+import { parse } from 'yaml';
 import type { PlaybookName } from '../../src/kubespray/playbook-run.js';
 import { runAction } from '../../src/phase/manager.js';
 import { PlaybookFailedError } from '../../src/phase/phases/kubespray.js';
@@ -256,5 +257,60 @@ describe('the kubeconfig rewrite', () => {
     expect(() => rewriteKubeconfig('a: [', '10.0.0.1')).toThrow(KubeconfigError);
     expect(() => rewriteKubeconfig('kind: Config\n', '10.0.0.1')).toThrow(/names no cluster/);
     expect(() => rewriteKubeconfig('clusters:\n- cluster: {server: "not a url"}\n', '10.0.0.1')).toThrow(/not a URL/);
+  });
+});
+
+describe('merging into a user kubeconfig', () => {
+  const mine = `apiVersion: v1
+kind: Config
+clusters:
+- name: other
+  cluster: {server: "https://other:6443"}
+users:
+- name: me
+  user: {token: abc}
+contexts:
+- name: other
+  context: {cluster: other, user: me}
+current-context: other
+`;
+  it('adds a cluster, user and context of one name, keeps the others and the current context', () => {
+    const { text, replaced } = mergeKubeconfig(mine, ADMIN_CONF, 'pai', false);
+    expect(replaced).toBe(false);
+    const merged = parse(text) as {
+      clusters: Array<{ name: string }>;
+      users: Array<{ name: string }>;
+      contexts: Array<{ name: string; context: unknown }>;
+      'current-context': string;
+    };
+    expect(merged.clusters.map((entry) => entry.name)).toEqual(['other', 'pai']);
+    expect(merged.users.map((entry) => entry.name)).toEqual(['me', 'pai-admin']);
+    expect(merged.contexts.find((entry) => entry.name === 'pai')?.context).toEqual({
+      cluster: 'pai',
+      user: 'pai-admin',
+    });
+    expect(merged['current-context']).toBe('other');
+    expect(text).toContain('token: abc');
+    expect(text).toContain('client-key-data: S0VZ');
+  });
+
+  it('replaces its own entries on a rerun, switches with use, and starts a file that does not exist', () => {
+    const once = mergeKubeconfig(mine, ADMIN_CONF, 'pai', false).text;
+    const twice = mergeKubeconfig(once, ADMIN_CONF.replace('127.0.0.1', '10.9.9.9'), 'pai', true);
+    expect(twice.replaced).toBe(true);
+    const merged = parse(twice.text) as {
+      clusters: Array<{ name: string; cluster: { server: string } }>;
+      'current-context': string;
+    };
+    expect(merged.clusters.filter((entry) => entry.name === 'pai').map((entry) => entry.cluster.server)).toEqual([
+      'https://10.9.9.9:6443',
+    ]);
+    expect(merged['current-context']).toBe('pai');
+    expect(
+      (parse(mergeKubeconfig(undefined, ADMIN_CONF, 'pai', false).text) as { 'current-context': string })[
+        'current-context'
+      ],
+    ).toBe('pai');
+    expect(() => mergeKubeconfig('clusters: 5\n', ADMIN_CONF, 'pai', false)).toThrow(/clusters is not a list/);
   });
 });
