@@ -21,7 +21,7 @@ describe('README', () => {
   it('has a row in the command table for every command the CLI declares, and none it does not', () => {
     const declared = leaves(program).map((path) => path.join(' '));
     for (const command of declared) expect(readme, command).toContain(`| \`pai-deploy ${command}`);
-    const rows = [...readme.matchAll(/^\| `pai-deploy ([a-z-]+(?: [a-z-]+)?)/gm)].map((match) => match[1]!);
+    const rows = [...readme.matchAll(/^\| `pai-deploy ([a-z0-9-]+(?: [a-z0-9-]+)?)/gm)].map((match) => match[1]!);
     for (const row of rows)
       expect(
         declared.some((command) => row === command || row.startsWith(`${command} `)),
