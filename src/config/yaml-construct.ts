@@ -48,6 +48,8 @@ export interface Problem {
 
 const { COLLECTION_STYLE, EVENT_ID, getScalarValue, SCALAR_STYLE } = jsYaml;
 const DONE_EVENT: Event = { type: EVENT_ID.POP };
+/** A UTF-16 surrogate without its pair: only a \u escape in a double-quoted string produces one. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 const SCALAR = 0;
 const SEQ = 1;
@@ -334,6 +336,15 @@ export class YamlConstruction {
       }
     }
     const value = done.value;
+    if (typeof value === 'string' && LONE_SURROGATE.test(value)) {
+      // Only an escape ("\ud800") makes one; libyaml (Ansible's parser) refuses it, and no file can carry it back.
+      this.problem(
+        'yaml-bad-value',
+        offset === -1 ? this.lastEnd : offset,
+        'the string holds a lone UTF-16 surrogate (an escape like \\ud800 without its pair), which Ansible cannot read',
+        true,
+      );
+    }
     if (typeof value === 'string') {
       done.keyText = value;
     } else if (asKey || event.anchorStart !== -1) {

@@ -160,6 +160,26 @@ function prepare(file: string, bytes: Buffer): { source: YamlSource } | { text: 
       }),
     };
   }
+  // PyYAML's reader refuses these raw anywhere in the file (C0 controls but tab/LF/CR, DEL, C1 but NEL, U+FFFE/F):
+  // "unacceptable character: control characters are not allowed". Escapes in double quotes are fine.
+  // eslint-disable-next-line no-control-regex -- finding control characters is the point
+  const refused = stripped.search(/[\u0001-\u0008\u000b\u000c\u000e-\u001f\u007f-\u0084\u0086-\u009f\ufffe\uffff]/);
+  if (refused !== -1) {
+    const position = new LineIndex(stripped).position(refused);
+    const code = stripped.charCodeAt(refused).toString(16).toUpperCase().padStart(4, '0');
+    return {
+      source: failedSource(file, {
+        severity: 'error',
+        code: 'yaml-unacceptable-character',
+        file,
+        line: position.line,
+        column: position.column,
+        path: '',
+        message: `the raw character U+${code} at line ${position.line} is refused by PyYAML and Ansible ("control characters are not allowed")`,
+        hint: `Remove it, or write it as an escape ("\\u${code.toLowerCase()}") inside a double-quoted string.`,
+      }),
+    };
+  }
   // YAML 1.1 counts NEL, LINE SEPARATOR and PARAGRAPH SEPARATOR as line breaks, YAML 1.2 (js-yaml) as ordinary
   // characters; PyYAML would split the line there, so the value read here could differ from OpenPAI's.
   const lineBreak = stripped.search(/[\u0085\u2028\u2029]/);

@@ -39,7 +39,8 @@ export function doubleQuoted(value: string): string {
 }
 
 // eslint-disable-next-line no-control-regex -- escaping control characters is the point
-const AWKWARD = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff]/g;
+// U+FFFE and U+FFFF too: PyYAML's and libyaml's readers refuse them raw ("unacceptable character #xfffe").
+const AWKWARD = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]/g;
 
 const NAMED: Record<string, string> = {
   '\0': '\\0',
@@ -80,7 +81,7 @@ export function quoteStrings(node: unknown): void {
  * (quoteStrings), the characters it leaves raw there become escapes. Only valid for such output.
  */
 export function escapeRawInQuoted(text: string): string {
-  return text.replace(/[\u007f-\u009f\u2028\u2029]/g, yamlEscape);
+  return text.replace(/[\u007f-\u009f\u2028\u2029\ufffe\uffff]/g, yamlEscape);
 }
 
 function emitBlock(value: PlainValue, indent: number, lines: string[]): void {

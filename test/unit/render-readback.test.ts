@@ -71,6 +71,9 @@ const PIECES = [
   '\u2029',
   '\ufeff',
   '\ufffd',
+  // Only as escapes (the input is double-quoted): PyYAML and libyaml refuse them raw.
+  '\ufffe',
+  '\uffff',
   'é',
   'ß',
   '中文',

@@ -420,6 +420,10 @@ describe('files that are not valid YAML become findings with a position, never e
     ['a bad escape', 'a: "\\q"\n', 'yaml-bad-dq-escape', 1],
     ['a key without a colon', 'a: 1\nb\nc: 2\n', 'yaml-', 3],
     ['a line separator PyYAML reads as a line break', 'a: x\u2028y\n', 'yaml-unicode-line-break', 1],
+    ['a raw U+FFFE (PyYAML: "unacceptable character")', 'a: 1\nb: "x\ufffe"\n', 'yaml-unacceptable-character', 2],
+    ['a raw C1 control', 'a: 1\n\nb: x\u0090\n', 'yaml-unacceptable-character', 3],
+    ['a raw DEL in a comment', '# \u007f\na: 1\n', 'yaml-unacceptable-character', 1],
+    ['a lone surrogate escape (libyaml refuses it)', 'a: 1\nb: "x\\ud800"\n', 'yaml-bad-value', 2],
   ])('%s', (_name, text, code, line) => {
     const source = read(text);
     expect(source.value).toBeUndefined();
