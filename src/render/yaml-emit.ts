@@ -38,8 +38,8 @@ export function doubleQuoted(value: string): string {
   return `"${value.replace(/["\\]/g, (char) => `\\${char}`).replace(AWKWARD, yamlEscape)}"`;
 }
 
-// eslint-disable-next-line no-control-regex -- escaping control characters is the point
 // U+FFFE and U+FFFF too: PyYAML's and libyaml's readers refuse them raw ("unacceptable character #xfffe").
+// eslint-disable-next-line no-control-regex -- escaping control characters is the point
 const AWKWARD = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]/g;
 
 const NAMED: Record<string, string> = {
