@@ -5,6 +5,15 @@
 export const kubesprayRelease = {
   branch: 'release-2.11',
   commit: '67167bd8d292b67e9c8bceccbc8fb230d05bd2ba',
+  /**
+   * The commit's git tree id: what a plain directory (an unpacked tarball) must hash to (src/infra/git/tree-id.ts).
+   * Recorded from the real repository, `git --git-dir=<mirror of github.com/kubernetes-sigs/kubespray> rev-parse
+   * 67167bd8d292b67e9c8bceccbc8fb230d05bd2ba^{tree}` (git 2.39), and checked on `git archive <commit> | tar -x`
+   * (kubespray 2.11 has no .gitattributes, so the archive is the commit's tree): tree-id.ts and `git add -A --force
+   * && git write-tree` both give it. Without --force git's own `*.spec` rule drops the tracked
+   * contrib/packaging/rpm/kubespray.spec and gives f59b30ada3c9 instead.
+   */
+  treeId: '601ecad9c76cd8d0edc5c73a0a43e649f1a36085',
   describe: 'v2.11.2 + #5926 (scale.yml cgroup-driver fix)',
 } as const;
 
