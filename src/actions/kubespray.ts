@@ -2,6 +2,7 @@ import type { PlaybookRequest } from '../kubespray/playbook-run.js';
 import { workDirFor } from '../model/work-dir.js';
 import type { Action } from '../phase/phase.js';
 import { kubesprayPhase, type KubesprayData } from '../phase/phases/kubespray.js';
+import { kubespraySourcePhase } from '../phase/phases/kubespray-source.js';
 import { renderPhase, type RenderData } from '../phase/phases/render.js';
 import { requireCluster, validatePhase, type ClusterSources, type ValidateOptions } from '../phase/phases/validate.js';
 
@@ -11,7 +12,11 @@ export interface KubesprayActionOptions {
   request: PlaybookRequest;
   workDirOverride: string | undefined;
   env: NodeJS.ProcessEnv;
-  kubesprayDir: string;
+  /** --kubespray-dir, or undefined to clone the pinned commit into the work dir. */
+  kubesprayDir: string | undefined;
+  /** Where that clone comes from. */
+  kubesprayCloneFrom: string;
+  allowUnpinned: boolean;
   image: string;
   network: string;
   forks: number;
@@ -36,9 +41,13 @@ export function kubesprayAction(
       renderPhase((ctx) => ({
         workDir: workDirFor(requireCluster(ctx.data).spec.config.clusterId, options.workDirOverride, options.env),
       })),
+      kubespraySourcePhase({
+        dir: options.kubesprayDir,
+        cloneFrom: options.kubesprayCloneFrom,
+        allowUnpinned: options.allowUnpinned,
+      }),
       kubesprayPhase({
         request: options.request,
-        kubesprayDir: () => options.kubesprayDir,
         image: options.image,
         network: options.network,
         forks: options.forks,

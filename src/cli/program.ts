@@ -336,7 +336,13 @@ export function buildProgram(dispatch: Dispatch, version: () => string): Command
     )
       .addOption(workDirOption())
       .addOption(
-        new Option('--kubespray-dir <dir>', 'a kubespray release-2.11 checkout or unpacked tarball').argParser(path),
+        new Option(
+          '--kubespray-dir <dir>',
+          'a kubespray release-2.11 checkout or unpacked tarball (default: the pinned commit, cloned into the work dir)',
+        ).argParser(path),
+      )
+      .addOption(
+        new Option('--kubespray-clone <url>', 'where to clone the pinned commit from (a URL or a local mirror)'),
       )
       .option('--allow-unpinned-kubespray', 'run a kubespray tree other than the pinned commit (a loud warning)')
       .addOption(new Option('--devbox-image <image>', 'the dev-box image (Ansible 2.7.x, Python <= 3.7, ssh, rsync)'))
@@ -386,6 +392,7 @@ export function buildProgram(dispatch: Dispatch, version: () => string): Command
   program
     .command('k8s')
     .description("the finished cluster's Kubernetes access")
+    .addHelpText('after', examples('pai-deploy k8s set-env --cluster-id pai --use'))
     .command('set-env')
     .summary("merge the cluster's admin kubeconfig into ~/.kube/config as a named context")
     .description(

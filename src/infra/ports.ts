@@ -9,6 +9,7 @@ export function realPorts(): Ports {
       (await import('./fs/replace-directory.js')).replaceDirectory(dir, files, options),
     openHosts: async (options) => (await import('./ssh/remote-hosts.js')).openRemoteHosts(options),
     devbox: async () => (await import('./docker/devbox-engine.js')).openDevboxEngine(),
+    kubesprayTrees: async () => (await import('./git/kubespray-trees.js')).openKubesprayTrees(),
     kube: async (options) => (await import('./kube/kube-api.js')).openKubeApi(options),
   };
 }

@@ -3,6 +3,8 @@
  * for scale.yml's kubelet cgroup driver (kubespray-2.11.md §1).
  */
 export const kubesprayRelease = {
+  /** Where `kubespray run` clones the pinned commit from when neither --kubespray-dir nor --kubespray-clone is given. */
+  repository: 'https://github.com/kubernetes-sigs/kubespray.git',
   branch: 'release-2.11',
   commit: '67167bd8d292b67e9c8bceccbc8fb230d05bd2ba',
   /**

@@ -3,6 +3,7 @@
  * manager unit tests pass fakes. A connect is a value, never fields written into a report.
  */
 import type { IoHost } from './io-host.js';
+import type { KubesprayTrees } from './kubespray-source.js';
 
 /** One command's outcome on a machine. exitCode is null when the command never finished. */
 export interface CommandResult {
@@ -176,5 +177,7 @@ export interface Ports {
   /** SSH to machines, opened by the phases that touch them. */
   openHosts(options: RemoteHostsOptions): Promise<RemoteHosts>;
   devbox(): Promise<DevboxEngine>;
+  /** Inspects and clones kubespray trees (git, and git's tree ids for plain directories). */
+  kubesprayTrees(): Promise<KubesprayTrees>;
   kube(options: KubeConnectOptions): Promise<KubeApi>;
 }

@@ -1,3 +1,4 @@
+import type { KubesprayTrees } from '../../src/ports/kubespray-source.js';
 import type {
   DevboxEngine,
   FileToWrite,
@@ -21,6 +22,7 @@ export interface ProvidedPorts {
   kube?: KubeApi;
   writeFiles?: Ports['writeFiles'];
   replaceDirectory?: Ports['replaceDirectory'];
+  kubesprayTrees?: KubesprayTrees;
 }
 
 /**
@@ -47,6 +49,12 @@ export function fakePorts(provided: ProvidedPorts = {}): FakePorts {
       if (options.signal.aborted) return Promise.reject(new Error('fake ports: replaceDirectory after the abort'));
       written.push({ dir, files });
       return Promise.resolve({ kept: [] });
+    },
+    kubesprayTrees() {
+      calls.push('kubesprayTrees');
+      return provided.kubesprayTrees
+        ? Promise.resolve(provided.kubesprayTrees)
+        : Promise.reject(new Error('fake ports: no KubesprayTrees given to this test'));
     },
     openHosts(_options: RemoteHostsOptions): Promise<RemoteHosts> {
       calls.push('openHosts');

@@ -9,6 +9,7 @@ import { parse } from 'yaml';
 import type { PlaybookName } from '../../src/kubespray/playbook-run.js';
 import { runAction } from '../../src/phase/manager.js';
 import { PlaybookFailedError } from '../../src/phase/phases/kubespray.js';
+import type { KubesprayTrees } from '../../src/ports/kubespray-source.js';
 import type { ContainerRunSpec } from '../../src/ports/ports.js';
 import { FakeIoHost } from '../support/fake-io.js';
 import { fakeDevbox } from '../support/fake-devbox.js';
@@ -47,6 +48,9 @@ interface Setup {
   images?: string[];
   answers?: unknown[];
   confirmReset?: boolean;
+  allowUnpinned?: boolean;
+  /** Whether the fake tree inspection calls the kubespray dir pinned. */
+  pinned?: boolean;
 }
 
 async function runPlaybook(setup: Setup) {
@@ -69,7 +73,24 @@ async function runPlaybook(setup: Setup) {
       return setup.script(spec, spec.env['PAI_DEPLOY_EVENT_TOKEN']!);
     },
   });
-  const ports = fakePorts({ devbox, writeFiles: writeFilesAtomically });
+  const kubesprayTrees: KubesprayTrees = {
+    inspect: (inspected, options) => {
+      const pinned = setup.pinned ?? true;
+      if (!pinned && !options.allowUnpinned)
+        return Promise.reject(new Error(`${inspected} is not the pinned kubespray`));
+      return Promise.resolve({
+        kind: 'directory',
+        dir: inspected,
+        pinned,
+        describe: pinned ? 'the pinned tree' : 'a plain directory with tree 1234',
+        treeId: pinned ? options.pinned.treeId : '1234',
+        files: 1,
+        bytes: 10,
+      });
+    },
+    clone: () => Promise.reject(new Error('fake trees: no clone in this test')),
+  };
+  const ports = fakePorts({ devbox, writeFiles: writeFilesAtomically, kubesprayTrees });
   const io = new FakeIoHost();
   io.answers.push(...(setup.answers ?? []));
   const action = kubesprayAction(
@@ -80,6 +101,8 @@ async function runPlaybook(setup: Setup) {
       workDirOverride: workDir,
       env: {},
       kubesprayDir,
+      kubesprayCloneFrom: '/nowhere',
+      allowUnpinned: setup.allowUnpinned ?? false,
       image: IMAGE,
       network: 'host',
       forks: 5,
@@ -211,6 +234,26 @@ describe('the kubespray phase', () => {
       phases: Record<string, { status: string }>;
     };
     expect(state.phases['kubespray']?.status).toBe('failed');
+  });
+
+  it('refuses an unpinned tree, and runs one with a loud warning when allowed', async () => {
+    const refused = await runPlaybook({ name: 'unpinned', pinned: false, script: () => ({ lines: [], exitCode: 0 }) });
+    expect(String(refused.outcome)).toContain('is not the pinned kubespray');
+    expect(refused.devbox.runs).toEqual([]);
+    const allowed = await runPlaybook({
+      name: 'unpinned-allowed',
+      pinned: false,
+      allowUnpinned: true,
+      script: (spec) => {
+        writeFileSync(
+          join(spec.mounts.find((mount) => mount.target === '/pai/state')!.source, 'artifacts', 'admin.conf'),
+          ADMIN_CONF,
+        );
+        return { lines: [], exitCode: 0 };
+      },
+    });
+    expect(allowed.outcome).toBeUndefined();
+    expect(allowed.io.withCode('kubespray.unpinned')[0]?.text).toMatch(/^RUNNING AN UNPINNED KUBESPRAY .*tree 1234/);
   });
 
   it('says how to get the dev-box image when the engine does not have it', async () => {

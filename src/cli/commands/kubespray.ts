@@ -1,8 +1,8 @@
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { kubesprayAction } from '../../actions/kubespray.js';
 import { PaiDeployError, UsageError } from '../../errors.js';
 import { DEVBOX_IMAGE } from '../../kubespray/devbox.js';
+import { kubesprayRelease } from '../../kubespray/release-2.11.js';
 import type { PlaybookName } from '../../kubespray/playbook-run.js';
 import { runAction } from '../../phase/manager.js';
 import { clusterSources, type ClusterInputFlags } from '../cluster-inputs.js';
@@ -12,6 +12,7 @@ import { formatFindings } from '../format/findings.js';
 export interface KubesprayFlags extends ClusterInputFlags {
   workDir?: string;
   kubesprayDir?: string;
+  kubesprayClone?: string;
   allowUnpinnedKubespray?: boolean;
   devboxImage?: string;
   devboxNetwork: string;
@@ -29,16 +30,8 @@ export function kubesprayCommand(playbook: PlaybookName) {
     const hosts = playbook === 'remove-node' ? flags.hosts : playbook === 'scale' ? flags.limit : undefined;
     if (playbook === 'remove-node' && (hosts ?? []).length === 0)
       throw new UsageError(`${verb}: --hosts is required (the machines to remove, e.g. --hosts pai-worker-03)`);
-    if (flags.kubesprayDir === undefined) {
-      throw new UsageError(
-        `${verb}: --kubespray-dir is required in this version (a checkout of kubespray release-2.11)`,
-        'git clone -b release-2.11 https://github.com/kubernetes-sigs/kubespray and pass its directory.',
-      );
-    }
     // Absolute: it becomes a bind mount's source.
-    const kubesprayDir = resolve(env.cwd, flags.kubesprayDir);
-    if (!existsSync(join(kubesprayDir, 'cluster.yml')))
-      throw new UsageError(`${verb}: ${kubesprayDir} is not a kubespray checkout (it has no cluster.yml)`);
+    const kubesprayDir = flags.kubesprayDir === undefined ? undefined : resolve(env.cwd, flags.kubesprayDir);
     const action = kubesprayAction(
       clusterSources(verb, flags, env),
       {
@@ -52,6 +45,8 @@ export function kubesprayCommand(playbook: PlaybookName) {
         workDirOverride: flags.workDir,
         env: env.env,
         kubesprayDir,
+        kubesprayCloneFrom: flags.kubesprayClone ?? kubesprayRelease.repository,
+        allowUnpinned: flags.allowUnpinnedKubespray === true,
         image: flags.devboxImage ?? DEVBOX_IMAGE,
         network: flags.devboxNetwork,
         forks: flags.forks,

@@ -18,13 +18,13 @@ import type { Phase, PhaseContext } from '../phase.js';
 import { requireCluster, type ValidateData } from './validate.js';
 
 export interface KubesprayData extends ValidateData {
+  /** The verified kubespray tree (set by the kubespray-source phase). */
+  kubesprayDir?: string;
   kubespray?: { progress: PlaybookProgress; log: string; kubeconfig?: string };
 }
 
 export interface KubesprayPhaseOptions {
   request: PlaybookRequest;
-  /** The kubespray checkout to run (verified by the caller or by the source phase). */
-  kubesprayDir: () => string;
   image: string;
   network: string;
   forks: number;
@@ -73,7 +73,7 @@ export function kubesprayPhase<D extends KubesprayData>(options: KubesprayPhaseO
       planned = planPlaybookRun({
         spec,
         workDir,
-        kubesprayDir: options.kubesprayDir(),
+        kubesprayDir: requireKubesprayDir(ctx),
         image: options.image,
         network: options.network,
         forks: options.forks,
@@ -200,6 +200,11 @@ async function confirmReset(ctx: PhaseContext<KubesprayData>): Promise<void> {
       'Type the id exactly, or pass --yes.',
     );
   }
+}
+
+function requireKubesprayDir(ctx: PhaseContext<KubesprayData>): string {
+  if (!ctx.data.kubesprayDir) throw new Error('internal: the kubespray phase runs after the kubespray-source phase');
+  return ctx.data.kubesprayDir;
 }
 
 function requireWorkDir(ctx: PhaseContext<KubesprayData>): WorkDir {
