@@ -1,15 +1,16 @@
 import { kubesprayRelease } from '../kubespray/release-2.11.js';
 import { DEVBOX_IMAGE } from '../kubespray/devbox.js';
-import { kubesprayGroups } from '../kubespray/groups.js';
 import { workDirFor } from '../model/work-dir.js';
 import { planServices } from '../openpai/service-catalog.js';
 import type { Action } from '../phase/phase.js';
 import { checkPhase, type CheckData, type CheckPhaseOptions } from '../phase/phases/check.js';
+import { kubesprayPhase, type KubesprayData } from '../phase/phases/kubespray.js';
+import { kubespraySourcePhase } from '../phase/phases/kubespray-source.js';
 import { notBuiltPhase } from '../phase/phases/not-built.js';
 import { renderPhase, type RenderData } from '../phase/phases/render.js';
 import { requireCluster, validatePhase, type ClusterSources, type ValidateOptions } from '../phase/phases/validate.js';
 
-export type DeployData = RenderData & CheckData;
+export type DeployData = RenderData & CheckData & KubesprayData;
 
 export interface DeployOptions {
   workDirOverride: string | undefined;
@@ -19,7 +20,7 @@ export interface DeployOptions {
 
 /**
  * The whole deployment: validate → render into the work dir → pre-flight checks → kubespray → OpenPAI services.
- * `pai-deploy plan` is its dry run; the kubespray and services phases are not built yet and say so when run.
+ * `pai-deploy plan` is its dry run; the services phase is not built yet and says so when run.
  */
 export function deployAction(
   sources: ClusterSources,
@@ -35,10 +36,14 @@ export function deployAction(
         workDir: workDirFor(requireCluster(ctx.data).spec.config.clusterId, options.workDirOverride, options.env),
       })),
       checkPhase(options.check),
-      notBuiltPhase<DeployData>('kubespray', 'Install Kubernetes with kubespray in a dev-box container', (data) => ({
-        target: 'dev-box',
-        description: `run kubespray ${kubesprayRelease.branch} @ ${kubesprayRelease.commit.slice(0, 12)} cluster.yml on ${kubesprayGroups(requireCluster(data).spec.layout)['kube-node'].length} machines in ${DEVBOX_IMAGE}`,
-      })),
+      kubespraySourcePhase({ dir: undefined, cloneFrom: kubesprayRelease.repository, allowUnpinned: false }),
+      kubesprayPhase({
+        request: { playbook: 'cluster', passThrough: [] },
+        image: DEVBOX_IMAGE,
+        network: 'host',
+        forks: 20,
+        confirmReset: true,
+      }),
       notBuiltPhase<DeployData>(
         'services',
         'Label nodes, push the configuration and start OpenPAI services',

@@ -202,13 +202,14 @@ describe('plan', () => {
       'validate',
       'render',
       'check',
+      'kubespray-source',
       'kubespray',
       'services',
     ]);
     const notBuilt = plan.phases.filter((p: PlannedPhase) =>
       p.steps.some((step) => step.description.endsWith('[not built yet]')),
     );
-    expect(notBuilt.map((p: PlannedPhase) => p.id)).toEqual(['kubespray', 'services']);
+    expect(notBuilt.map((p: PlannedPhase) => p.id)).toEqual(['services']);
     expect(existsSync(home)).toBe(false);
   });
 });

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkAction } from '../../src/actions/check.js';
@@ -6,6 +6,7 @@ import { deployAction } from '../../src/actions/deploy.js';
 import { InterruptedError } from '../../src/errors.js';
 import { runAction } from '../../src/phase/manager.js';
 import type { CheckPhaseOptions } from '../../src/phase/phases/check.js';
+import type { KubesprayTrees } from '../../src/ports/kubespray-source.js';
 import type { ConnectResult, RemoteHosts, RemoteSession } from '../../src/ports/ports.js';
 import { FakeIoHost } from '../support/fake-io.js';
 import { fakeDevbox } from '../support/fake-devbox.js';
@@ -146,13 +147,15 @@ describe('the deploy action as a dry run (pai-deploy plan)', () => {
       'check pai-gpu-01',
       'check pai-gpu-02',
       'check pai-cpu-01',
+      'kubespray-source dev-box',
+      'kubespray dev-box',
       'kubespray dev-box',
       'services cluster',
     ]);
     expect(action.data.files?.map((file) => file.path)).toContain('inventory/hosts.yml');
   });
 
-  it('fails plainly when run for real at a phase that is not built', async () => {
+  it('run for real, stops plainly at the first phase that cannot go on, with the state saying where', async () => {
     const { layoutPath, configPath } = writeInputs(dir, baseLayout(), baseConfig());
     const workDir = join(dir, 'deploy-work');
     const hosts: RemoteHosts = {
@@ -169,17 +172,33 @@ describe('the deploy action as a dry run (pai-deploy plan)', () => {
       { report: async () => undefined },
       { workDirOverride: workDir, env: {}, check: checkOptions(workDir) },
     );
-    const ports = fakePorts({
-      hosts,
-      devbox: fakeDevbox(),
-    });
+    const kubesprayTrees: KubesprayTrees = {
+      inspect: (inspected, options) =>
+        Promise.resolve({
+          kind: 'git',
+          dir: inspected,
+          pinned: true,
+          describe: 'pinned',
+          commit: options.pinned.commit,
+          treeId: options.pinned.treeId,
+          branch: undefined,
+          modified: [],
+        }),
+      clone: (_source, dest, options) => {
+        mkdirSync(dest, { recursive: true });
+        return Promise.resolve({ dir: dest, commit: options.commit, treeId: 't', shallow: true });
+      },
+    };
+    const ports = fakePorts({ hosts, devbox: fakeDevbox({ images: [] }), kubesprayTrees });
     await expect(
       runAction(action, { io: new FakeIoHost(), ports, signal: new AbortController().signal, dryRun: false }),
-    ).rejects.toThrow(/kubespray phase is not built/);
+    ).rejects.toThrow(/the dev-box image .* is not on this Docker engine/);
+    expect(ports.calls).toContain('kubesprayTrees');
     const state = JSON.parse(readFileSync(join(workDir, 'state.json'), 'utf8')) as {
       phases: Record<string, { status: string }>;
     };
     expect(state.phases['render']?.status).toBe('done');
+    expect(state.phases['kubespray-source']?.status).toBe('done');
     expect(state.phases['kubespray']?.status).toBe('failed');
   });
 });

@@ -23,6 +23,16 @@ export function kubespraySourcePhase<D extends KubesprayData>(options: Kubespray
     id: 'kubespray-source',
     title: `Kubespray ${kubesprayRelease.branch} @ ${kubesprayRelease.commit.slice(0, 12)}`,
     async run(ctx) {
+      if (ctx.dryRun) {
+        // The plan contacts nothing: it says what would be verified or cloned.
+        const dir = options.dir ?? join(ctx.workDir?.root ?? '<work dir>', 'kubespray');
+        const pin = `kubespray ${kubesprayRelease.commit} (tree ${kubesprayRelease.treeId.slice(0, 12)})`;
+        const what =
+          options.dir !== undefined || existsSync(dir) ? `verify ${dir} is ${pin}` : `clone ${pin} into ${dir}`;
+        await ctx.wet('dev-box', what, async () => undefined);
+        ctx.data.kubesprayDir = dir;
+        return;
+      }
       const trees = await ctx.ports.kubesprayTrees();
       const pinned = { ...kubesprayRelease };
       let dir = options.dir;
