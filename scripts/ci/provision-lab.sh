@@ -4,7 +4,11 @@
 #  - a running Docker engine, left running for the tests after this script exits
 #    (log: $PAI_DEPLOY_CACHE/lab/dockerd.log);
 #  - the lab's images, built offline with debootstrap; rootfs tarballs are cached under
-#    $PAI_DEPLOY_CACHE/lab/rootfs/ so a fresh engine re-imports them without re-running debootstrap.
+#    $PAI_DEPLOY_CACHE/lab/rootfs/ so a fresh engine re-imports them without re-running debootstrap;
+#  - the Python 3.7 images (kubespray targets and the Ansible 2.7 dev box devbox27): they copy pyenv's CPython
+#    3.7.16 (${PYENV_ROOT:-~/.pyenv}), fetch wheels with its pip into $PAI_DEPLOY_CACHE/lab/wheels/, and build
+#    devbox27 with the product's devbox/Dockerfile and buildDevboxImage, so node_modules must be installed (npm ci,
+#    which .ci/run does first).
 # Package clients are used as configured on the machine (no mirror or registry is named here).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -31,6 +35,11 @@ if [ "${#missing[@]}" -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -q
   apt-get install -y -q "${missing[@]}"
+fi
+
+if [ ! -d node_modules/tsx ]; then
+  echo "provision-lab: node_modules/tsx is missing: run npm ci first (the lab builds devbox27 with pai-deploy's code)" >&2
+  exit 1
 fi
 
 started=$(date +%s)
