@@ -75,6 +75,9 @@ async function runContainer(
       })),
       // No restart, no privileges: the container only runs ansible-playbook.
       RestartPolicy: { Name: '' },
+      // ansible-playbook as PID 1 would ignore SIGTERM (the kernel drops default-action signals to a namespace's
+      // init) and `docker stop` would wait for the SIGKILL; docker's init forwards the signal to it.
+      Init: true,
     },
   });
   let stopping: Promise<unknown> | undefined;
