@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Docker from 'dockerode';
@@ -128,6 +128,11 @@ await describeWithInfra('kubespray runner against lab machines', devbox27Availab
     const deadline = Date.now() + 120_000;
     while (!stderr.includes('Slow task') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
     expect(stderr).toContain('Slow task');
+    // While it runs: the password is in neither the container's configuration nor any process's command line.
+    const [running] = await docker.listContainers({ filters: { label: ['pai-deploy.cluster=ks'] } });
+    expect(running).toBeDefined();
+    expect(JSON.stringify(await docker.getContainer(running!.Id).inspect())).not.toContain(PASSWORD);
+    expect(execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })).not.toContain(PASSWORD);
     const second = await runCli(kubesprayArgs('run'));
     expect(second.code).toBe(1);
     expect(second.stderr).toMatch(/is in use by pid \d+/);
