@@ -3,6 +3,7 @@ import type { CommandEnv } from './command-env.js';
 import { defaultCsvSkus } from '../config/csv-layout.js';
 import { CHECK_DEFAULTS } from '../phase/phases/check-defaults.js';
 import { duration, list, path, positiveInteger } from './options.js';
+import { DEVBOX_IMAGE } from '../kubespray/devbox.js';
 
 /**
  * Every command, declared once: flags (typed, with defaults), help (generated from these declarations, with the
@@ -388,6 +389,43 @@ export function buildProgram(dispatch: Dispatch, version: () => string): Command
     .option('--yes', 'do not ask for the cluster id')
     .addHelpText('after', examples('pai-deploy kubespray reset --kubespray-dir ./kubespray --yes'))
     .action(dispatch(async () => (await import('./commands/kubespray.js')).runKubesprayReset));
+
+  const devbox = program
+    .command('devbox')
+    .description('the dev-box image kubespray runs in')
+    .addHelpText('after', examples('pai-deploy devbox build', 'pai-deploy devbox check --devbox-image my/devbox:2.7'));
+  devbox
+    .command('build')
+    .summary("build the dev-box image from devbox/Dockerfile (Ansible 2.7.12 and kubespray 2.11's pins)")
+    .description(
+      "build the dev-box image from pai-deploy's devbox/Dockerfile with the local Docker engine: Ubuntu 18.04's " +
+        "Python 3.6 by default, Ansible 2.7.12 and kubespray 2.11's pinned requirements in a venv, ssh, rsync, " +
+        "sshpass, git; then the image's tools are checked against the dev-box contract.",
+    )
+    .addOption(new Option('--tag <image>', 'the tag to build').default(DEVBOX_IMAGE))
+    .addOption(
+      new Option(
+        '--base <image>',
+        'the base image (a prepared one with ssh, rsync and Python <= 3.7 needs no apt-get)',
+      ),
+    )
+    .addOption(new Option('--python <path>', 'the Python in the base the Ansible venv is made with'))
+    .option('--dry-run', 'say what would be built')
+    .addHelpText(
+      'after',
+      examples('pai-deploy devbox build', 'pai-deploy devbox build --base ubuntu:18.04 --tag my/devbox:2.7'),
+    )
+    .action(dispatch(async () => (await import('./commands/devbox.js')).runDevboxBuild));
+  devbox
+    .command('check')
+    .summary('check that an image keeps the dev-box contract (Ansible 2.7.8+ not 2.8, Python <= 3.7, ssh, rsync)')
+    .addOption(new Option('--devbox-image <image>', 'the image to check').default(DEVBOX_IMAGE))
+    .addOption(formatOption(['text', 'json']))
+    .addHelpText(
+      'after',
+      examples('pai-deploy devbox check', 'pai-deploy devbox check --devbox-image my/devbox:2.7 --format json'),
+    )
+    .action(dispatch(async () => (await import('./commands/devbox.js')).runDevboxCheck));
 
   program
     .command('k8s')

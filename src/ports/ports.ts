@@ -95,8 +95,31 @@ export interface ContainerRunOptions {
   signal: AbortSignal;
 }
 
+export interface DevboxBuildRequest {
+  tag: string;
+  /** The build context directory (the Dockerfile is `Dockerfile` in it). */
+  contextDir: string;
+  buildArgs: Record<string, string>;
+  labels: Record<string, string>;
+  /** Each Dockerfile step as it starts (`step 3/7: RUN …`) and each output line. */
+  onProgress(line: string): void;
+  signal: AbortSignal;
+}
+
+/** What the dev-box's tools report, and what breaks the contract (Ansible 2.7.8+ not 2.8, Python <= 3.7, ssh, rsync). */
+export interface DevboxContract {
+  ok: boolean;
+  versions: Record<string, string>;
+  problems: string[];
+}
+
 export interface DevboxEngine {
   version(signal: AbortSignal): Promise<{ version: string; apiVersion: string }>;
+  build(request: DevboxBuildRequest): Promise<{ imageId: string; steps: number; cachedSteps: number; durationMs: number }>;
+  /** Runs the tools' --version in a throwaway container without network. */
+  inspect(image: string, signal: AbortSignal): Promise<DevboxContract>;
+  /** Pulls from a registry, reporting one percentage over all layers. */
+  pull(image: string, onProgress: (percent: number) => void, signal: AbortSignal): Promise<void>;
   imageExists(image: string, signal: AbortSignal): Promise<boolean>;
   /** Runs the command to its end; resolves with its exit code, rejects when aborted (after the clean-up). */
   run(spec: ContainerRunSpec, options: ContainerRunOptions): Promise<{ exitCode: number }>;

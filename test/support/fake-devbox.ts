@@ -20,6 +20,9 @@ export function fakeDevbox(script: FakeDevboxScript = {}): FakeDevbox {
   return {
     runs,
     version: () => Promise.resolve({ version: '28.2.2', apiVersion: '1.50' }),
+    build: () => Promise.reject(new Error('fake devbox: no builds')),
+    inspect: () => Promise.resolve({ ok: true, versions: { ansible: '2.7.12', python: '3.7.16' }, problems: [] }),
+    pull: () => Promise.reject(new Error('fake devbox: no registry')),
     imageExists: (image) => Promise.resolve((script.images ?? []).includes(image)),
     run(spec, options) {
       runs.push(spec);

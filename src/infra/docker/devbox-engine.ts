@@ -29,6 +29,38 @@ export async function openDevboxEngine(): Promise<DevboxEngine> {
         throw error;
       }
     },
+    async build(request) {
+      const { buildDevboxImage } = await import('./devbox-image.js');
+      const result = await buildDevboxImage(docker, {
+        tag: request.tag,
+        contextDir: request.contextDir,
+        buildArgs: request.buildArgs,
+        labels: request.labels,
+        signal: request.signal,
+        onProgress: (event) =>
+          request.onProgress(
+            event.type === 'step' ? `step ${event.step}/${event.steps}: ${event.instruction}` : event.line,
+          ),
+      });
+      return {
+        imageId: result.imageId,
+        steps: result.steps,
+        cachedSteps: result.cachedSteps,
+        durationMs: result.durationMs,
+      };
+    },
+    async inspect(image, signal) {
+      const { inspectDevbox } = await import('./devbox-image.js');
+      const inspection = await inspectDevbox(docker, image, signal);
+      const versions = Object.fromEntries(
+        Object.entries(inspection.versions).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
+      );
+      return { ok: inspection.ok, versions, problems: inspection.ok ? [] : inspection.problems };
+    },
+    async pull(image, onProgress, signal) {
+      const { pullImage } = await import('./devbox-image.js');
+      await pullImage(docker, image, (progress) => onProgress(progress.percent), signal);
+    },
     run: (spec, options) => runContainer(docker, spec, options),
     async containersLabelled(labels) {
       const found = await docker.listContainers({
