@@ -96,7 +96,9 @@ try {
       '--devbox-network',
       info.network,
     ]);
-  const first = viaCli();
+  // A first run renders the work dir the direct run mounts (and warms the caches of both).
+  const warm = viaCli();
+  if (warm.status !== 0) throw new Error(`pai-deploy kubespray run failed:\n${warm.stderr}`);
   const direct = () =>
     run('docker', [
       'run',
