@@ -256,9 +256,14 @@ describe('the kubespray phase', () => {
     expect(allowed.io.withCode('kubespray.unpinned')[0]?.text).toMatch(/^RUNNING AN UNPINNED KUBESPRAY .*tree 1234/);
   });
 
-  it('says how to get the dev-box image when the engine does not have it', async () => {
+  it('pulls a missing dev-box image, and says how to get one that cannot be pulled', async () => {
     const run = await runPlaybook({ name: 'no-image', images: [], script: () => ({ lines: [], exitCode: 0 }) });
-    expect(String(run.outcome)).toContain('the dev-box image test/devbox:2.7 is not on this Docker engine');
+    expect(String(run.outcome)).toContain(
+      'the dev-box image test/devbox:2.7 is not on this engine and could not be pulled: fake devbox: no registry',
+    );
+    expect(run.io.spans.map((span) => `${span.title} ${span.outcome}`)).toContain(
+      'Pull the dev-box image test/devbox:2.7 failed',
+    );
     expect(run.devbox.runs).toEqual([]);
   });
 

@@ -11,6 +11,7 @@ import {
   type HostFailure,
   type PlaybookProgress,
 } from '../../kubespray/ansible-events.js';
+import { DEVBOX_IMAGE } from '../../kubespray/devbox.js';
 import { rewriteKubeconfig } from '../../kubespray/kubeconfig.js';
 import { planPlaybookRun, runnerPaths, type PlaybookRequest, type PlaybookRun } from '../../kubespray/playbook-run.js';
 import type { WorkDir } from '../../model/work-dir.js';
@@ -97,9 +98,26 @@ export function kubesprayPhase<D extends KubesprayData>(options: KubesprayPhaseO
       const devbox = await ctx.ports.devbox();
       await removeLeftovers(ctx, devbox, run);
       if (!(await devbox.imageExists(run.container.image, ctx.signal))) {
-        throw new PaiDeployError(`the dev-box image ${run.container.image} is not on this Docker engine`, {
-          hint: 'Build it with `pai-deploy devbox build`, or name another with --devbox-image.',
-        });
+        // pai-deploy's own image is built on the machine, never published: pulling it could only find an impostor.
+        if (run.container.image === DEVBOX_IMAGE) {
+          throw new PaiDeployError(`the dev-box image ${run.container.image} is not on this Docker engine`, {
+            hint: 'Build it with `pai-deploy devbox build`, or name another with --devbox-image.',
+          });
+        }
+        const pulling = ctx.io.span(`Pull the dev-box image ${run.container.image}`, { phase: 'kubespray' });
+        try {
+          await devbox.pull(run.container.image, (percent) => pulling.update(`${percent}%`), ctx.signal);
+        } catch (error) {
+          pulling.end('failed');
+          throw new PaiDeployError(
+            `the dev-box image ${run.container.image} is not on this engine and could not be pulled: ${error instanceof Error ? error.message : String(error)}`,
+            {
+              hint: 'Pull or build it yourself (pai-deploy devbox build --tag ...), or name another with --devbox-image.',
+              cause: error,
+            },
+          );
+        }
+        pulling.end('ok');
       }
       const paths = runnerPaths(workDir);
       for (const dir of ['fact-cache', 'credentials', 'artifacts'])
