@@ -86,7 +86,7 @@ export function buildPlan(
       command:
         'ansible-playbook -i inventory/hosts.yml cluster.yml --become --become-user=root -e @inventory/openpai.yml',
     },
-    devboxImage: DEVBOX_IMAGE,
+    devboxImage: input.config.devboxImage ?? DEVBOX_IMAGE,
     files: files.map((file) => ({
       path: file.path,
       mode: file.mode.toString(8).padStart(4, '0'),

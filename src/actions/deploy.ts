@@ -1,5 +1,4 @@
 import { kubesprayRelease } from '../kubespray/release-2.11.js';
-import { DEVBOX_IMAGE } from '../kubespray/devbox.js';
 import { workDirFor } from '../model/work-dir.js';
 import { planServices } from '../openpai/service-catalog.js';
 import type { Action } from '../phase/phase.js';
@@ -39,7 +38,7 @@ export function deployAction(
       kubespraySourcePhase({ dir: undefined, cloneFrom: kubesprayRelease.repository, allowUnpinned: false }),
       kubesprayPhase({
         request: { playbook: 'cluster', passThrough: [] },
-        image: DEVBOX_IMAGE,
+        image: undefined,
         network: 'host',
         forks: 20,
         confirmReset: true,

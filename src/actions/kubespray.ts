@@ -17,7 +17,7 @@ export interface KubesprayActionOptions {
   /** Where that clone comes from. */
   kubesprayCloneFrom: string;
   allowUnpinned: boolean;
-  image: string;
+  image: string | undefined;
   network: string;
   forks: number;
   /** reset asks for the cluster id first (unless --yes). */

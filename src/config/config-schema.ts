@@ -37,6 +37,11 @@ export const configKeys = {
     default: 'pai',
     hint: '(pai-deploy) the OpenPAI cluster id, lowercase letters, digits and "-"; default pai.',
   },
+  devbox_image: {
+    // A docker image reference: [registry/]name[:tag][@digest], no spaces (it becomes an engine API argument).
+    schema: z.string().regex(/^[a-z0-9][a-z0-9._/:@-]*$/i),
+    hint: '(pai-deploy) the dev-box image kubespray runs in, e.g. my-registry/devbox:2.7 (Ansible 2.7.x, Python <= 3.7); default: the one `pai-deploy devbox build` makes.',
+  },
   docker_image_tag: {
     schema: z.string().min(1),
     hint: 'the OpenPAI release to deploy, e.g. docker_image_tag: v1.8.0.',

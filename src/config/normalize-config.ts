@@ -32,6 +32,7 @@ export function normalizeConfig(
   const extraVars = get('openpai_kubespray_extra_var') ?? {};
   return {
     clusterId: get('cluster_id') ?? 'pai',
+    devboxImage: get('devbox_image'),
     ssh: {
       user: get('user') ?? '',
       port: get('ssh_port') ?? 22,

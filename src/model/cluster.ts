@@ -86,6 +86,8 @@ export interface KubesprayOverride {
 export interface ClusterConfig {
   /** pai-deploy's cluster id (default "pai"): names the work dir and OpenPAI's cluster-id. */
   clusterId: string;
+  /** devbox_image: the image kubespray runs in, when config.yaml names one (--devbox-image wins). */
+  devboxImage: string | undefined;
   ssh: SshAccess;
   registry: RegistryConfig;
   /** qos-switch and enable_marketplace, from "true"/"false" strings or booleans. */

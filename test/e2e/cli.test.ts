@@ -482,3 +482,18 @@ describe('k8s set-env', () => {
     expect(missing.stderr).toContain('is written by `pai-deploy kubespray run`');
   });
 });
+
+describe('devbox_image in config.yaml', () => {
+  it('selects the image kubespray runs in (the plan shows it); a malformed one is a finding', async () => {
+    const config = join(dir, 'devbox-config.yaml');
+    writeFileSync(config, 'user: pai\npassword: x\ndocker_image_tag: v1.8.0\ndevbox_image: my-reg/devbox:2.7\n');
+    const plan = await runCli(['plan', '-l', 'examples/layout.yaml', '-c', config, '--format', 'json']);
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(JSON.parse(plan.stdout).plan.devboxImage).toBe('my-reg/devbox:2.7');
+    expect(plan.stdout).toContain('docker run --network host my-reg/devbox:2.7 ansible-playbook');
+    writeFileSync(config, 'user: pai\npassword: x\ndocker_image_tag: v1.8.0\ndevbox_image: "my image"\n');
+    const bad = await runCli(['validate', '-l', 'examples/layout.yaml', '-c', config]);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toContain('[invalid-format] devbox_image');
+  });
+});

@@ -1,7 +1,6 @@
 import { resolve } from 'node:path';
 import { kubesprayAction } from '../../actions/kubespray.js';
 import { PaiDeployError, UsageError } from '../../errors.js';
-import { DEVBOX_IMAGE } from '../../kubespray/devbox.js';
 import { kubesprayRelease } from '../../kubespray/release-2.11.js';
 import type { PlaybookName } from '../../kubespray/playbook-run.js';
 import { runAction } from '../../phase/manager.js';
@@ -47,7 +46,7 @@ export function kubesprayCommand(playbook: PlaybookName) {
         kubesprayDir,
         kubesprayCloneFrom: flags.kubesprayClone ?? kubesprayRelease.repository,
         allowUnpinned: flags.allowUnpinnedKubespray === true,
-        image: flags.devboxImage ?? DEVBOX_IMAGE,
+        image: flags.devboxImage,
         network: flags.devboxNetwork,
         forks: flags.forks,
         confirmReset: flags.yes !== true,

@@ -26,7 +26,8 @@ export interface KubesprayData extends ValidateData {
 
 export interface KubesprayPhaseOptions {
   request: PlaybookRequest;
-  image: string;
+  /** --devbox-image; else config.yaml's devbox_image; else pai-deploy's own image. */
+  image: string | undefined;
   network: string;
   forks: number;
   /** reset.yml wipes the cluster: ask for its id first (a terminal is needed; `--yes` skips the question). */
@@ -75,7 +76,7 @@ export function kubesprayPhase<D extends KubesprayData>(options: KubesprayPhaseO
         spec,
         workDir,
         kubesprayDir: requireKubesprayDir(ctx),
-        image: options.image,
+        image: options.image ?? spec.config.devboxImage ?? DEVBOX_IMAGE,
         network: options.network,
         forks: options.forks,
         request: options.request,
