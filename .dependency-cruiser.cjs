@@ -118,7 +118,7 @@ module.exports = {
     ...layerRules,
     {
       name: 'kubespray-imports-ports-types-only',
-      comment: 'kubespray/ plans runs in the ports\' terms but never runs anything: type-only imports of ports/.',
+      comment: "kubespray/ plans runs in the ports' terms but never runs anything: type-only imports of ports/.",
       severity: 'error',
       from: { path: layers.kubespray },
       to: { path: layers.ports, dependencyTypesNot: ['type-only'] },

@@ -115,7 +115,9 @@ export interface DevboxContract {
 
 export interface DevboxEngine {
   version(signal: AbortSignal): Promise<{ version: string; apiVersion: string }>;
-  build(request: DevboxBuildRequest): Promise<{ imageId: string; steps: number; cachedSteps: number; durationMs: number }>;
+  build(
+    request: DevboxBuildRequest,
+  ): Promise<{ imageId: string; steps: number; cachedSteps: number; durationMs: number }>;
   /** Runs the tools' --version in a throwaway container without network. */
   inspect(image: string, signal: AbortSignal): Promise<DevboxContract>;
   /** Pulls from a registry, reporting one percentage over all layers. */
