@@ -225,11 +225,13 @@ export function hostCounters(progress: PlaybookProgress): {
   let unreachable = 0;
   let ok = 0;
   let changed = 0;
-  for (const counts of progress.hosts.values()) {
+  for (const [host, counts] of progress.hosts) {
+    // kubespray's version gate and the like run on the controller: not a machine of the cluster.
+    if (host === 'localhost') continue;
     if (counts.unreachable > 0) unreachable++;
     else if (counts.failed > 0) failed++;
     else ok++;
     if (counts.changed > 0) changed++;
   }
-  return { hosts: progress.hosts.size, ok, changed, failed, unreachable };
+  return { hosts: ok + failed + unreachable, ok, changed, failed, unreachable };
 }

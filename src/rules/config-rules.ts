@@ -69,10 +69,17 @@ function checkHostPortRange({ start, end, startSet }: ClusterConfig['hostDaemonP
   }
 }
 
+/**
+ * Ansible's own connection and behaviour variables (ansible_python_interpreter, ansible_become_method, …): not
+ * kubespray's, but Ansible reads them, so they have an effect. A real run showed ansible_python_interpreter is what
+ * Python 3.7 targets need.
+ */
+const ANSIBLE_VARIABLE = /^ansible_[a-z0-9_]+$/;
+
 function checkExtraVars(extra: Readonly<Record<string, unknown>>, vars: EffectiveVars, sink: FindingSink): void {
   const known = kubesprayKnownVars();
   for (const name of Object.keys(extra)) {
-    if (known.has(name)) continue;
+    if (known.has(name) || ANSIBLE_VARIABLE.test(name)) continue;
     const suggestion = didYouMean(name, known);
     sink.warning(
       'unknown-kubespray-var',

@@ -49,6 +49,7 @@ interface Setup {
   answers?: unknown[];
   confirmReset?: boolean;
   allowUnpinned?: boolean;
+  passThrough?: string[];
   /** Whether the fake tree inspection calls the kubespray dir pinned. */
   pinned?: boolean;
 }
@@ -97,7 +98,7 @@ async function runPlaybook(setup: Setup) {
     { layout: { kind: 'yaml', path: layoutPath }, configPath },
     { report: async () => undefined },
     {
-      request: { playbook: setup.playbook ?? 'cluster', passThrough: ['--tags', 'preinstall'] },
+      request: { playbook: setup.playbook ?? 'cluster', passThrough: setup.passThrough ?? ['-e', 'extra=1'] },
       workDirOverride: workDir,
       env: {},
       kubesprayDir,
@@ -158,7 +159,7 @@ describe('the kubespray phase', () => {
     const [spec] = run.devbox.runs;
     expect(spec!.image).toBe(IMAGE);
     expect(spec!.command.slice(0, 4)).toEqual(['ansible-playbook', '-i', '/pai/inventory/hosts.yml', 'cluster.yml']);
-    expect(spec!.command.slice(-2)).toEqual(['--tags', 'preinstall']);
+    expect(spec!.command.slice(-2)).toEqual(['-e', 'extra=1']);
     expect(spec!.mounts.filter((mount) => !mount.readOnly).map((mount) => mount.target)).toEqual(['/pai/state']);
     expect(spec!.labels['pai-deploy.cluster']).toBe('pai');
     // The log holds Ansible's text, not the events.
@@ -234,6 +235,19 @@ describe('the kubespray phase', () => {
       phases: Record<string, { status: string }>;
     };
     expect(state.phases['kubespray']?.status).toBe('failed');
+  });
+
+  it('fetches no kubeconfig after a run narrowed by --tags (kubespray writes none), and says so', async () => {
+    const run = await runPlaybook({
+      name: 'partial',
+      passThrough: ['--tags=preinstall'],
+      script: () => ({ lines: [], exitCode: 0 }),
+    });
+    expect(run.outcome).toBeUndefined();
+    expect(run.io.withCode('kubespray.partial-run')[0]?.text).toBe(
+      'a partial run (--tags=preinstall): no kubeconfig fetched',
+    );
+    expect(existsSync(join(run.workDir, 'kube', 'config'))).toBe(false);
   });
 
   it('refuses an unpinned tree, and runs one with a loud warning when allowed', async () => {

@@ -842,6 +842,12 @@ describe('rules accept what they should', () => {
         Object.assign(extraVars(c), { download_run_once: true, helm_enabled: false, kube_proxy_mode: 'iptables' });
       },
     }));
+  it("accepts Ansible's own variables (ansible_python_interpreter for Python 3.7 targets)", () =>
+    clean({
+      config: (c) => {
+        Object.assign(extraVars(c), { ansible_python_interpreter: '/opt/python3.7/bin/python3.7' });
+      },
+    }));
   it('accepts kubelet_max_pods that fits the node prefix', () =>
     clean({
       config: (c) => {

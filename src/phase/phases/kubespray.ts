@@ -195,7 +195,14 @@ export function kubesprayPhase<D extends KubesprayData>(options: KubesprayPhaseO
         await new Promise<void>((resolve) => log.end(resolve));
       }
       const outputs: Record<string, string | number> = { log: logPath, hosts: progress.hosts.size };
-      if (options.request.playbook === 'cluster') {
+      if (options.request.playbook === 'cluster' && narrowing(options.request.passThrough)) {
+        ctx.io.notify({
+          level: 'info',
+          code: 'kubespray.partial-run',
+          phase: 'kubespray',
+          text: `a partial run (${narrowing(options.request.passThrough)}): no kubeconfig fetched`,
+        });
+      } else if (options.request.playbook === 'cluster') {
         const kubeconfig = await copyKubeconfig(ctx, workDir);
         ctx.data.kubespray.kubeconfig = kubeconfig;
         outputs['kubeconfig'] = kubeconfig;
@@ -219,6 +226,27 @@ async function confirmReset(ctx: PhaseContext<KubesprayData>): Promise<void> {
       'Type the id exactly, or pass --yes.',
     );
   }
+}
+
+/** ansible-playbook arguments that run less than the whole playbook (kubespray then writes no admin.conf). */
+const NARROWING = new Set([
+  '-t',
+  '--tags',
+  '--skip-tags',
+  '-l',
+  '--limit',
+  '-C',
+  '--check',
+  '--start-at-task',
+  '--step',
+  '--list-tasks',
+  '--list-hosts',
+  '--list-tags',
+  '--syntax-check',
+]);
+
+function narrowing(args: readonly string[]): string | undefined {
+  return args.find((arg) => NARROWING.has(arg.split('=')[0]!));
 }
 
 function requireKubesprayDir(ctx: PhaseContext<KubesprayData>): string {
