@@ -5,6 +5,7 @@ import { kubesprayAction } from '../../src/actions/kubespray.js';
 import { writeFilesAtomically } from '../../src/infra/fs/atomic-write.js';
 import { eventMarker } from '../../src/kubespray/ansible-events.js';
 import { KubeconfigError, mergeKubeconfig, rewriteKubeconfig } from '../../src/kubespray/kubeconfig.js';
+import { removeNodeFixes } from '../../src/kubespray/openpai-fixes.js';
 import { parse } from 'yaml';
 import type { PlaybookName } from '../../src/kubespray/playbook-run.js';
 import { runAction } from '../../src/phase/manager.js';
@@ -374,5 +375,55 @@ current-context: other
       ],
     ).toBe('pai');
     expect(() => mergeKubeconfig('clusters: 5\n', ADMIN_CONF, 'pai', false)).toThrow(/clusters is not a list/);
+  });
+});
+
+describe("OpenPAI's remove-node fixes", () => {
+  // Shaped like kubespray 2.11's files (written for this test): plays with roles, a "Delete node" task.
+  const playbook = `---
+- hosts: localhost
+  gather_facts: no
+  tasks: [{name: gate, assert: {that: ["true"]}}]
+- hosts: "{{ node | default('kube-node') }}"
+  gather_facts: no
+  roles:
+    - { role: kubespray-defaults }
+    - { role: reset, tags: reset }
+- hosts: kube-master
+  roles: [{ role: remove-node/post-remove }]
+`;
+  const tasks = `---
+- name: Set node IP
+  set_fact: {node_ip: "{{ ip }}"}
+
+- name: Delete node
+  command: "kubectl delete node {{ inventory_hostname }}"
+  run_once: true
+  ignore_errors: yes
+`;
+  const [playbookFix, tasksFix] = removeNodeFixes;
+
+  it('turn fact gathering on for the reset play and drop run_once from "Delete node", changing nothing else', () => {
+    const fixedPlaybook = playbookFix!.apply(playbook);
+    expect(
+      'text' in fixedPlaybook &&
+        (parse(fixedPlaybook.text) as Array<{ gather_facts?: unknown }>).map((play) => play.gather_facts),
+    ).toEqual(['no', true, undefined]);
+    const fixedTasks = tasksFix!.apply(tasks);
+    const list = 'text' in fixedTasks ? (parse(fixedTasks.text) as Array<Record<string, unknown>>) : [];
+    expect(list.map((task) => ['run_once' in task, task['ignore_errors']])).toEqual([
+      [false, undefined],
+      [false, 'yes'],
+    ]);
+  });
+
+  it('are not applied to files of another shape, saying why', () => {
+    expect(playbookFix!.apply('- hosts: all\n  tasks: []\n')).toEqual({
+      skipped: 'remove-node.yml has no play with the reset role',
+    });
+    expect(tasksFix!.apply(tasks.replace('  run_once: true\n', ''))).toEqual({
+      skipped: 'the "Delete node" task has no run_once',
+    });
+    expect(tasksFix!.apply('a: 1\n')).toEqual({ skipped: 'post-remove/tasks/main.yml is not a list' });
   });
 });

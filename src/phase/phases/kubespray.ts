@@ -13,6 +13,8 @@ import {
 } from '../../kubespray/ansible-events.js';
 import { DEVBOX_IMAGE } from '../../kubespray/devbox.js';
 import { rewriteKubeconfig } from '../../kubespray/kubeconfig.js';
+import { removeNodeFixes } from '../../kubespray/openpai-fixes.js';
+import { IN_CONTAINER } from '../../kubespray/runner-layout.js';
 import { planPlaybookRun, runnerPaths, type PlaybookRequest, type PlaybookRun } from '../../kubespray/playbook-run.js';
 import type { WorkDir } from '../../model/work-dir.js';
 import type { Phase, PhaseContext } from '../phase.js';
@@ -90,7 +92,14 @@ export function kubesprayPhase<D extends KubesprayData>(options: KubesprayPhaseO
       const mounts = run.container.mounts
         .map((mount) => `${mount.source} → ${mount.target}${mount.readOnly ? ' (ro)' : ''}`)
         .join(', ');
+      const fixes = options.request.playbook === 'remove-node' ? planFixes(ctx, requireKubesprayDir(ctx)) : [];
       if (ctx.dryRun) {
+        for (const fix of fixes)
+          await ctx.wet(
+            'dev-box',
+            `mount OpenPAI's fix of ${fix.path} over the original (${fix.why})`,
+            async () => undefined,
+          );
         await ctx.wet('dev-box', `start container ${run.container.name} mounting ${mounts}`, async () => undefined);
         await ctx.wet('dev-box', `run ${run.display}`, async () => undefined);
         return;
@@ -136,6 +145,20 @@ export function kubesprayPhase<D extends KubesprayData>(options: KubesprayPhaseO
         ],
         ctx.signal,
       );
+      if (fixes.length > 0) {
+        await ctx.ports.writeFiles(
+          join(paths.overlay, 'fixes'),
+          fixes.map((fix) => ({ path: fix.path, content: fix.text, mode: 0o644, description: `fixed ${fix.path}` })),
+          ctx.signal,
+        );
+        for (const fix of fixes) {
+          run.container.mounts.push({
+            source: join(paths.overlay, 'fixes', fix.path),
+            target: `${IN_CONTAINER.kubespray}/${fix.path}`,
+            readOnly: true,
+          });
+        }
+      }
       if (!existsSync(workDir.knownHosts)) {
         throw new PaiDeployError(`${workDir.knownHosts} does not exist: the machines' host keys are not known yet`, {
           hint: 'Run `pai-deploy check` first: it records the host keys Ansible then trusts.',
@@ -247,6 +270,27 @@ const NARROWING = new Set([
 
 function narrowing(args: readonly string[]): string | undefined {
   return args.find((arg) => NARROWING.has(arg.split('=')[0]!));
+}
+
+/** OpenPAI's fixes for remove-node (src/kubespray/openpai-fixes.ts), on copies of the tree's files. */
+function planFixes(
+  ctx: PhaseContext<KubesprayData>,
+  kubesprayDir: string,
+): Array<{ path: string; text: string; why: string }> {
+  const planned: Array<{ path: string; text: string; why: string }> = [];
+  for (const fix of removeNodeFixes) {
+    const file = join(kubesprayDir, fix.path);
+    const result = existsSync(file) ? fix.apply(readFileSync(file, 'utf8')) : { skipped: `${fix.path} does not exist` };
+    if ('text' in result) planned.push({ path: fix.path, text: result.text, why: fix.why });
+    else
+      ctx.io.notify({
+        level: 'warn',
+        code: 'kubespray.fix-not-applied',
+        phase: 'kubespray',
+        text: `OpenPAI's fix of ${fix.path} was not applied: ${result.skipped}`,
+      });
+  }
+  return planned;
 }
 
 function requireKubesprayDir(ctx: PhaseContext<KubesprayData>): string {
