@@ -158,10 +158,22 @@ await describeWithInfra('kubespray runner against lab machines', devbox27Availab
     expect(
       (await lab.exec('gpu-1', 'test -e /etc/pai-deploy-fixture/scale && echo yes || echo no')).stdout.trim(),
     ).toBe('no');
-    const remove = await runCli(kubesprayArgs('remove-node', ['--hosts', 'cpu-1']));
+    // Two nodes at once: only OpenPAI's fixes (facts for the reset play, no run_once on "Delete node") make the
+    // fixture's remove-node.yml succeed and delete both.
+    const remove = await runCli(kubesprayArgs('remove-node', ['--hosts', 'gpu-1,cpu-1']));
     expect(remove.code, remove.stderr).toBe(0);
-    expect((await lab.exec('cpu-1', 'test -e /etc/pai-deploy-fixture && echo yes || echo no')).stdout.trim()).toBe(
-      'no',
+    expect(remove.stderr).not.toContain('was not applied');
+    for (const hostname of ['gpu-1', 'cpu-1']) {
+      expect((await lab.exec(hostname, 'test -e /etc/pai-deploy-fixture && echo yes || echo no')).stdout.trim()).toBe(
+        'no',
+      );
+    }
+    expect(
+      (await lab.exec('master', 'ls /etc/pai-deploy-fixture-deleted')).stdout.split(/\s+/).filter(Boolean),
+    ).toEqual(['cpu-1', 'gpu-1']);
+    // The user's tree is untouched: the fixed copies were mounted over it.
+    expect(readFileSync(join(FIXTURE, 'roles/remove-node/post-remove/tasks/main.yml'), 'utf8')).toContain(
+      'run_once: true',
     );
     const refused = await runCli(kubesprayArgs('reset'));
     expect(refused.code).toBe(2);
