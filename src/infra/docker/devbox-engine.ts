@@ -133,7 +133,8 @@ async function runContainer(
     await container.start();
     const result = (await container.wait()) as { StatusCode: number };
     // The output may trail the exit by a moment; wait for it, but not for ever.
-    await Promise.race([ended, new Promise((resolve) => setTimeout(resolve, 2_000))]);
+    // (The timer is unref'd: left pending after the output ended, it must not hold the process for 2 s.)
+    await Promise.race([ended, new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
     if (options.signal.aborted) throw abortReason(options.signal);
     return { exitCode: result.StatusCode };
   } catch (error) {
