@@ -402,6 +402,29 @@ export const evaluators: Record<string, Evaluator> = {
       : problem('br_netfilter not loaded', 'the br_netfilter module is not loaded');
   },
 
+  // Seen on the real kubespray 2.11 tree: without `python` on PATH, bootstrap-os apt-installs python-minimal, and
+  // Ansible 2.7's modules fail on Python 3.8+ or without apt bindings (apt_pkg) for the interpreter.
+  'kubespray.python': (_t, machine) => {
+    const lines = (fact(machine, 'python-on-path')?.stdout ?? '').split('\n');
+    const value = (key: string) =>
+      lines
+        .find((line) => line.startsWith(`${key}=`))
+        ?.slice(key.length + 1)
+        .trim() ?? '';
+    const path = value('path');
+    if (!path)
+      return problem('no python on PATH', 'there is no `python` on PATH (kubespray would install python-minimal)');
+    const version = value('version');
+    const [major, minor] = version.split('.').map(Number);
+    if (major === undefined || minor === undefined || Number.isNaN(minor))
+      return problem(`${path}: version unknown`, `${path} does not run`);
+    if (major > 3 || (major === 3 && minor > 7))
+      return problem(`${path} is Python ${version}`, `Ansible 2.7's modules need Python <= 3.7, ${path} is ${version}`);
+    if (value('apt') === 'no')
+      return problem(`${path} (${version}) without apt_pkg`, `${path} has no apt bindings (python-apt)`);
+    return pass(`${path} (Python ${version}${value('apt') === 'yes' ? ', apt bindings' : ''})`);
+  },
+
   'kubeadm.tools': (_t, machine) => {
     const present = (fact(machine, 'kube-tools')?.stdout ?? '')
       .split('\n')

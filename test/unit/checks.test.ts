@@ -94,6 +94,7 @@ function healthyFacts(): MachineFacts {
       ['ip-forward', ok('1\n')],
       ['br-netfilter', ok('loaded\n')],
       ['kube-tools', ok('conntrack\nsocat\nebtables\nipset\n')],
+      ['python-on-path', ok('path=/usr/bin/python\nversion=3.6\napt=yes\n')],
       ['k8s-leftovers', ok('')],
     ]),
   };
@@ -484,5 +485,31 @@ describe('the facts each check declares', () => {
     expect([...select('time.skew')]).toEqual(['clock']);
     expect([...select('docker.*')].sort()).toEqual(['daemon-json', 'docker-info', 'docker-path', 'runtime-paths']);
     expect(factsNeeded(checkCatalog()).size).toBe(factCatalog().length + 2);
+  });
+});
+
+describe('kubespray.python (from the run on the real kubespray 2.11 tree)', () => {
+  const withPython = (stdout: string) => {
+    const facts = healthyFacts();
+    facts.facts.set('python-on-path', ok(stdout));
+    return evaluateMachine(gpuTarget, facts, checkCatalog(), { ignore: [] }, options).checks.find(
+      (check) => check.id === 'kubespray.python',
+    )!;
+  };
+  it('passes a Python <= 3.7 with apt bindings, warns on none, 3.8+ or no apt_pkg', () => {
+    expect(withPython('path=/usr/bin/python\nversion=3.6\napt=yes\n')).toMatchObject({
+      status: 'pass',
+      observed: '/usr/bin/python (Python 3.6, apt bindings)',
+    });
+    expect(withPython('path=\n')).toMatchObject({ status: 'warn', observed: 'no python on PATH' });
+    expect(withPython('path=/usr/bin/python\nversion=3.11\napt=yes\n')).toMatchObject({
+      status: 'warn',
+      observed: '/usr/bin/python is Python 3.11',
+    });
+    expect(withPython('path=/opt/py/python\nversion=3.7\napt=no\n')).toMatchObject({
+      status: 'warn',
+      observed: '/opt/py/python (3.7) without apt_pkg',
+    });
+    expect(withPython('path=/usr/bin/python\nversion=3.6\napt=no\n').hint).toContain('python-minimal');
   });
 });
