@@ -103,6 +103,11 @@ export class WorkDirLockedError extends PaiDeployError {
   }
 }
 
+/** The `code` of a Node system error (ENOENT, EEXIST…), if the error has one. */
+export function systemErrorCode(error: unknown): string | undefined {
+  return error instanceof Error && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
+}
+
 export function describeSystemError(error: unknown): string {
   if (error instanceof Error && 'code' in error && typeof error.code === 'string') {
     switch (error.code) {

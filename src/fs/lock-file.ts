@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { link, open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { describeSystemError, OutputError, WorkDirLockedError } from '../errors.js';
+import { describeSystemError, OutputError, systemErrorCode, WorkDirLockedError } from '../errors.js';
 
 /** What a lock file says: who holds the work dir. */
 export interface LockHolder {
@@ -100,7 +100,7 @@ export async function acquireLockFile(path: string, options: LockFileOptions): P
       const again = await inspect(path);
       if (again !== undefined && judge(again) === 'stale') {
         await unlink(path).catch((error: unknown) => {
-          if (codeOf(error) !== 'ENOENT') throw lockIoError(path, error);
+          if (systemErrorCode(error) !== 'ENOENT') throw lockIoError(path, error);
         });
         const mine = await tryCreate(path, content);
         if (mine) {
@@ -162,7 +162,7 @@ async function tryCreate(path: string, content: string): Promise<{ ino: number; 
   try {
     handle = await open(path, 'wx', 0o600);
   } catch (error) {
-    if (codeOf(error) === 'EEXIST') return undefined;
+    if (systemErrorCode(error) === 'EEXIST') return undefined;
     throw lockIoError(path, error);
   }
   try {
@@ -186,7 +186,7 @@ async function inspect(path: string): Promise<SeenFile | undefined> {
   try {
     handle = await open(path, 'r');
   } catch (error) {
-    if (codeOf(error) === 'ENOENT') return undefined;
+    if (systemErrorCode(error) === 'ENOENT') return undefined;
     const stats = await stat(path).catch(() => undefined);
     return stats && { content: undefined, ino: stats.ino, dev: stats.dev, mtimeMs: stats.mtimeMs };
   }
@@ -270,7 +270,7 @@ export function isAlive(pid: number): boolean {
     process.kill(pid, 0);
     return true;
   } catch (error) {
-    return codeOf(error) !== 'ESRCH';
+    return systemErrorCode(error) !== 'ESRCH';
   }
 }
 
@@ -280,10 +280,6 @@ function lockIoError(path: string, error: unknown): OutputError {
     'Check that you can write to the directory that holds it.',
     error,
   );
-}
-
-function codeOf(error: unknown): string | undefined {
-  return error instanceof Error && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
 }
 
 function delay(ms: number): Promise<void> {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { describeSystemError, OutputError, PaiDeployError } from '../errors.js';
+import { describeSystemError, OutputError, PaiDeployError, systemErrorCode } from '../errors.js';
 import type { IoHost } from '../ports/io-host.js';
 import type { PhaseRecord } from './phase.js';
 
@@ -77,7 +77,7 @@ export async function readState(root: string, options: ReadStateOptions): Promis
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    if (codeOf(error) === 'ENOENT') return undefined;
+    if (systemErrorCode(error) === 'ENOENT') return undefined;
     return await setAside(path, describeSystemError(error), options);
   }
   let value: unknown;
@@ -175,8 +175,4 @@ async function syncDirectory(root: string): Promise<void> {
   } catch {
     // The file's content is already synced; only the rename's durability is at stake.
   }
-}
-
-function codeOf(error: unknown): string | undefined {
-  return error instanceof Error && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
 }

@@ -1,6 +1,6 @@
 import { chmod, mkdir, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { InterruptedError } from '../../errors.js';
+import { InterruptedError, systemErrorCode } from '../../errors.js';
 
 /**
  * Directories the writers create are 0755 whatever the umask (under umask 000 they would be 0777, and anyone could
@@ -17,7 +17,8 @@ export async function removeQuietly(path: string): Promise<void> {
 export async function makeDirs(path: string): Promise<void> {
   const first = await mkdir(path, { recursive: true, mode: NEW_DIR_MODE }).catch((error: unknown) => {
     // mkdir -p says EEXIST when a part of the path is a regular file; say what is wrong.
-    if (codeOf(error) === 'EEXIST') throw Object.assign(new Error(`a part of ${path} is a file`), { code: 'ENOTDIR' });
+    if (systemErrorCode(error) === 'EEXIST')
+      throw Object.assign(new Error(`a part of ${path} is a file`), { code: 'ENOTDIR' });
     throw error;
   });
   if (first === undefined) return;
@@ -30,8 +31,4 @@ export async function makeDirs(path: string): Promise<void> {
 
 export function stopIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new InterruptedError('SIGINT');
-}
-
-export function codeOf(error: unknown): string | undefined {
-  return error instanceof Error && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
 }

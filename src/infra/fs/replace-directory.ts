@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { renameSync } from 'node:fs';
 import { chmod, copyFile, link, lstat, mkdir, open, readdir, readlink, rm, stat, symlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { describeSystemError, InterruptedError, OutputError } from '../../errors.js';
+import { describeSystemError, InterruptedError, OutputError, systemErrorCode } from '../../errors.js';
 import { acquireLockFile } from '../../fs/lock-file.js';
 import type { FileToWrite, ReplaceDirectoryOptions, ReplacedDirectory } from '../../ports/ports.js';
-import { codeOf, makeDirs, NEW_DIR_MODE, removeQuietly, stopIfAborted } from './fs-helpers.js';
+import { makeDirs, NEW_DIR_MODE, removeQuietly, stopIfAborted } from './fs-helpers.js';
 
 /**
  * Replaces the directory `target` with one holding exactly `files`, plus every entry of the old directory that is
@@ -29,7 +29,7 @@ export async function replaceDirectory(
   const parent = dirname(target);
   const name = basename(target);
   const existing = await lstat(target).catch((error: unknown) => {
-    if (codeOf(error) === 'ENOENT') return undefined;
+    if (systemErrorCode(error) === 'ENOENT') return undefined;
     throw outputError(target, error);
   });
   if (existing && !existing.isDirectory()) {
@@ -195,7 +195,10 @@ async function carry(from: string, to: string, signal: AbortSignal): Promise<voi
   } else {
     await link(from, to).catch(async (error: unknown) => {
       // fs.protected_hardlinks refuses links to files of other users (EPERM); a file system may not have links.
-      if (!stats.isFile() || !['EPERM', 'EMLINK', 'ENOTSUP', 'EOPNOTSUPP', 'EXDEV'].includes(codeOf(error) ?? ''))
+      if (
+        !stats.isFile() ||
+        !['EPERM', 'EMLINK', 'ENOTSUP', 'EOPNOTSUPP', 'EXDEV'].includes(systemErrorCode(error) ?? '')
+      )
         throw error;
       await copyFile(from, to);
       await chmod(to, stats.mode & 0o7777);

@@ -6,11 +6,12 @@ import { basename, dirname, join, resolve } from 'node:path';
 import {
   describeSystemError,
   ExitCode,
-  type ExitCodeValue,
   InputFileError,
   InterruptedError,
   OutputError,
   PaiDeployError,
+  systemErrorCode,
+  type ExitCodeValue,
   UsageError,
 } from '../../errors.js';
 import type {
@@ -24,7 +25,7 @@ import type {
   PinnedKubespray,
   TreeVerdict,
 } from '../../ports/kubespray-source.js';
-import { codeOf, makeDirs, stopIfAborted } from '../fs/fs-helpers.js';
+import { makeDirs, stopIfAborted } from '../fs/fs-helpers.js';
 import { computeTreeId } from './tree-id.js';
 
 /**
@@ -310,7 +311,7 @@ async function resolveSource(source: string): Promise<string> {
 
 async function requireFreeDestination(dest: string): Promise<void> {
   const existing = await lstat(dest).catch((error: unknown) => {
-    if (codeOf(error) === 'ENOENT') return undefined;
+    if (systemErrorCode(error) === 'ENOENT') return undefined;
     throw new OutputError(`cannot use ${dest}: ${describeSystemError(error)}`, 'Choose another destination.', error);
   });
   if (existing === undefined) return;
@@ -434,7 +435,7 @@ function runGit(
         // retries while they close their files.
         reject(signal.reason instanceof Error ? signal.reason : new InterruptedError('SIGINT'));
       } else if (failed !== undefined) {
-        reject(codeOf(failed) === 'ENOENT' ? gitMissing(git, failed) : failed);
+        reject(systemErrorCode(failed) === 'ENOENT' ? gitMissing(git, failed) : failed);
       } else {
         resolvePromise({ code, stdout: Buffer.concat(stdout), stderr });
       }

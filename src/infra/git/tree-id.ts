@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { promisify } from 'node:util';
-import { describeSystemError, InputFileError } from '../../errors.js';
-import { codeOf, stopIfAborted } from '../fs/fs-helpers.js';
+import { describeSystemError, InputFileError, systemErrorCode } from '../../errors.js';
+import { stopIfAborted } from '../fs/fs-helpers.js';
 
 /** A directory's git tree id, and what went into it. */
 export interface TreeId {
@@ -161,7 +161,7 @@ export async function computeTreeId(dir: string, options: TreeIdOptions): Promis
     if (signal.aborted) stopIfAborted(signal);
     if (error instanceof InputFileError) throw error;
     const path = pathOf(error) ?? dir;
-    throw codeOf(error) === 'ELOOP' ? changedWhileReading(Buffer.from(path)) : unreadable(path, error);
+    throw systemErrorCode(error) === 'ELOOP' ? changedWhileReading(Buffer.from(path)) : unreadable(path, error);
   }
   return { treeId: top?.toString('hex') ?? EMPTY_TREE_ID, ...totals };
 }
