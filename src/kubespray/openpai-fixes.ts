@@ -1,4 +1,4 @@
-import { isMap, isSeq, parseDocument, type YAMLMap } from 'yaml';
+import { isMap, isSeq, parseDocument, type Document, type YAMLMap } from 'yaml';
 
 /**
  * The fixes OpenPAI had to patch into kubespray release-2.11 before `paictl node remove` worked (microsoft/pai
@@ -20,10 +20,9 @@ export const removeNodeFixes: readonly FileFix[] = [
       'the play that resets the removed nodes runs with gather_facts: no, and the reset role then lacks the facts ' +
       'it reads; OpenPAI turned fact gathering on for it',
     apply(text) {
-      const document = parseDocument(text);
-      const plays = document.contents;
-      if (document.errors.length > 0 || !isSeq(plays)) return { skipped: 'remove-node.yml is not a list of plays' };
-      const play = (plays.items as unknown[]).filter(isMap).find((item) => rolesOf(item).includes('reset'));
+      const { document, maps } = parseList(text);
+      if (!maps) return { skipped: 'remove-node.yml is not a list of plays' };
+      const play = maps.find((item) => rolesOf(item).includes('reset'));
       if (!play) return { skipped: 'remove-node.yml has no play with the reset role' };
       if (play.get('gather_facts') === true) return { skipped: 'the reset play gathers facts already' };
       play.set('gather_facts', true);
@@ -36,12 +35,9 @@ export const removeNodeFixes: readonly FileFix[] = [
       'its "Delete node" task has run_once: true, so removing several nodes deleted only the first from Kubernetes; ' +
       'OpenPAI removed the run_once',
     apply(text) {
-      const document = parseDocument(text);
-      const tasks = document.contents;
-      if (document.errors.length > 0 || !isSeq(tasks)) return { skipped: 'post-remove/tasks/main.yml is not a list' };
-      const task = (tasks.items as unknown[])
-        .filter(isMap)
-        .find((item) => /^Delete node$/i.test(String(item.get('name') ?? '')));
+      const { document, maps } = parseList(text);
+      if (!maps) return { skipped: 'post-remove/tasks/main.yml is not a list' };
+      const task = maps.find((item) => /^Delete node$/i.test(String(item.get('name') ?? '')));
       if (!task) return { skipped: 'post-remove has no "Delete node" task' };
       if (!task.has('run_once')) return { skipped: 'the "Delete node" task has no run_once' };
       task.delete('run_once');
@@ -49,6 +45,14 @@ export const removeNodeFixes: readonly FileFix[] = [
     },
   },
 ];
+
+/** A YAML file that is a list (plays, tasks), and its mapping items; maps undefined when it is not one. */
+function parseList(text: string): { document: Document; maps: Array<YAMLMap<unknown, unknown>> | undefined } {
+  const document = parseDocument(text);
+  const list = document.contents;
+  if (document.errors.length > 0 || !isSeq(list)) return { document, maps: undefined };
+  return { document, maps: (list.items as unknown[]).filter(isMap) };
+}
 
 function rolesOf(play: YAMLMap<unknown, unknown>): string[] {
   const roles = play.get('roles');

@@ -17,6 +17,7 @@ import { removeNodeFixes } from '../../kubespray/openpai-fixes.js';
 import { IN_CONTAINER } from '../../kubespray/runner-layout.js';
 import { planPlaybookRun, runnerPaths, type PlaybookRequest, type PlaybookRun } from '../../kubespray/playbook-run.js';
 import type { WorkDir } from '../../model/work-dir.js';
+import type { DevboxEngine } from '../../ports/ports.js';
 import type { Phase, PhaseContext } from '../phase.js';
 import { requireCluster, type ValidateData } from './validate.js';
 
@@ -107,28 +108,7 @@ export function kubesprayPhase<D extends KubesprayData>(options: KubesprayPhaseO
       if (options.request.playbook === 'reset' && options.confirmReset) await confirmReset(ctx);
       const devbox = await ctx.ports.devbox();
       await removeLeftovers(ctx, devbox, run);
-      if (!(await devbox.imageExists(run.container.image, ctx.signal))) {
-        // pai-deploy's own image is built on the machine, never published: pulling it could only find an impostor.
-        if (run.container.image === DEVBOX_IMAGE) {
-          throw new PaiDeployError(`the dev-box image ${run.container.image} is not on this Docker engine`, {
-            hint: 'Build it with `pai-deploy devbox build`, or name another with --devbox-image.',
-          });
-        }
-        const pulling = ctx.io.span(`Pull the dev-box image ${run.container.image}`, { phase: 'kubespray' });
-        try {
-          await devbox.pull(run.container.image, (percent) => pulling.update(`${percent}%`), ctx.signal);
-        } catch (error) {
-          pulling.end('failed');
-          throw new PaiDeployError(
-            `the dev-box image ${run.container.image} is not on this engine and could not be pulled: ${error instanceof Error ? error.message : String(error)}`,
-            {
-              hint: 'Pull or build it yourself (pai-deploy devbox build --tag ...), or name another with --devbox-image.',
-              cause: error,
-            },
-          );
-        }
-        pulling.end('ok');
-      }
+      await ensureImage(ctx, devbox, run.container.image);
       const paths = runnerPaths(workDir);
       for (const dir of ['fact-cache', 'credentials', 'artifacts'])
         mkdirSync(join(paths.state, dir), { recursive: true, mode: 0o700 });
@@ -235,6 +215,32 @@ export function kubesprayPhase<D extends KubesprayData>(options: KubesprayPhaseO
   };
 }
 
+/** The dev-box image on the engine: pulled with progress when missing, except pai-deploy's own (built, never pulled). */
+async function ensureImage(ctx: PhaseContext<KubesprayData>, devbox: DevboxEngine, image: string): Promise<void> {
+  if (!(await devbox.imageExists(image, ctx.signal))) {
+    // pai-deploy's own image is built on the machine, never published: pulling it could only find an impostor.
+    if (image === DEVBOX_IMAGE) {
+      throw new PaiDeployError(`the dev-box image ${image} is not on this Docker engine`, {
+        hint: 'Build it with `pai-deploy devbox build`, or name another with --devbox-image.',
+      });
+    }
+    const pulling = ctx.io.span(`Pull the dev-box image ${image}`, { phase: 'kubespray' });
+    try {
+      await devbox.pull(image, (percent) => pulling.update(`${percent}%`), ctx.signal);
+    } catch (error) {
+      pulling.end('failed');
+      throw new PaiDeployError(
+        `the dev-box image ${image} is not on this engine and could not be pulled: ${error instanceof Error ? error.message : String(error)}`,
+        {
+          hint: 'Pull or build it yourself (pai-deploy devbox build --tag ...), or name another with --devbox-image.',
+          cause: error,
+        },
+      );
+    }
+    pulling.end('ok');
+  }
+}
+
 async function confirmReset(ctx: PhaseContext<KubesprayData>): Promise<void> {
   const id = requireCluster(ctx.data).spec.config.clusterId;
   const answer = await ctx.io.request<string>({
@@ -305,7 +311,7 @@ function requireWorkDir(ctx: PhaseContext<KubesprayData>): WorkDir {
 
 async function removeLeftovers(
   ctx: PhaseContext<KubesprayData>,
-  devbox: Awaited<ReturnType<PhaseContext['ports']['devbox']>>,
+  devbox: DevboxEngine,
   run: PlaybookRun,
 ): Promise<void> {
   const labels = {
