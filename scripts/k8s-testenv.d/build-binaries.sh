@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Builds etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubectl and kwok with Go from the
-# module proxy configured in the environment, into ${PAI_DEPLOY_CACHE:-$HOME/.cache/pai-deploy}/k8s/<key>/bin.
+# Builds the binaries of one test control plane with Go from the module proxy configured in the environment, into
+# ${PAI_DEPLOY_CACHE:-$HOME/.cache/pai-deploy}/k8s/<key>/bin, where <key> names the pinned versions (versions.sh).
+#   build-binaries.sh [--version current|1.15]     (default: $K8S_TESTENV_VERSION, else current)
+# current: etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubectl and kwok.
+# 1.15:    the same without kubectl; Kubernetes itself is built by build-binaries-1.15.sh.
 # Idempotent: does nothing when every binary is already there. Prints the bin directory on the last line.
 set -euo pipefail
 
@@ -8,12 +11,37 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=versions.sh
 . "$here/versions.sh"
 
+log() { echo "[k8s-testenv build] $*" >&2; }
+usage() { echo "usage: $0 [--version current|1.15]   (default: \$K8S_TESTENV_VERSION, else current)" >&2; }
+
+selector=${K8S_TESTENV_VERSION:-current}
+while [ $# -gt 0 ]; do
+  case $1 in
+    --version) [ $# -ge 2 ] || { usage; exit 2; }; selector=$2; shift 2 ;;
+    --version=*) selector=${1#--version=}; shift ;;
+    -h | --help) usage; exit 0 ;;
+    *) log "ERROR: unknown argument $1"; usage; exit 2 ;;
+  esac
+done
+
+case $selector in
+  current)
+    binaries=(etcd kube-apiserver kube-controller-manager kube-scheduler kubectl kwok)
+    build_kubernetes_fn=build_kubernetes
+    ;;
+  1.15)
+    K8S_VERSION=$K8S_VERSION_1_15 ETCD_VERSION=$ETCD_VERSION_1_15 KWOK_VERSION=$KWOK_VERSION_1_15
+    binaries=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok)
+    build_kubernetes_fn=build_kubernetes_1_15
+    # shellcheck source=build-binaries-1.15.sh
+    . "$here/build-binaries-1.15.sh"
+    ;;
+  *) log "ERROR: unknown version '$selector' (known: current, 1.15)"; exit 2 ;;
+esac
+
 cache_root="${PAI_DEPLOY_CACHE:-$HOME/.cache/pai-deploy}/k8s"
 key="k8s-${K8S_VERSION}_etcd-${ETCD_VERSION}_kwok-${KWOK_VERSION}"
 bin_dir="$cache_root/$key/bin"
-binaries=(etcd kube-apiserver kube-controller-manager kube-scheduler kubectl kwok)
-
-log() { echo "[k8s-testenv build] $*" >&2; }
 
 all_present() {
   local b
@@ -45,7 +73,8 @@ if all_present; then
 fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/pai-deploy-k8s-build.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+# The module cache is read-only; make copies taken from it removable.
+trap 'chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"' EXIT
 staging_bin="$work/bin"
 mkdir -p "$staging_bin"
 log "$(go version); building $key in $work"
@@ -58,7 +87,22 @@ timed() {
   log "built $what in $((SECONDS - start))s"
 }
 
+# A binary of the same pinned version that another key's bin directory already has (etcd and kwok are shared
+# between versions) is copied instead of rebuilt. $1 = binary, $2 = glob the other key must match.
+reuse_cached() {
+  local name=$1 pattern=$2 dir
+  for dir in "$cache_root"/k8s-*; do
+    # shellcheck disable=SC2053 # $pattern is a glob on purpose
+    [[ $(basename "$dir") == $pattern && $dir != "$cache_root/$key" && -x $dir/bin/$name ]] || continue
+    cp "$dir/bin/$name" "$staging_bin/$name"
+    log "reused $name from $dir/bin"
+    return 0
+  done
+  return 1
+}
+
 build_etcd() {
+  reuse_cached etcd "*_etcd-${ETCD_VERSION}_kwok-*" && return 0
   # etcd's own go.mod has replace lines, so `go install` refuses it; a throwaway main module works.
   mkdir -p "$work/etcd" && cd "$work/etcd"
   go mod init pai-deploy.invalid/etcdbin >/dev/null 2>&1
@@ -69,6 +113,7 @@ build_etcd() {
 }
 
 build_kwok() {
+  reuse_cached kwok "*_kwok-${KWOK_VERSION}" && return 0
   mkdir -p "$work/kwok" && cd "$work/kwok"
   go mod init pai-deploy.invalid/kwokbin >/dev/null 2>&1
   go get "sigs.k8s.io/kwok@${KWOK_VERSION}" >/dev/null
@@ -111,7 +156,7 @@ build_kubernetes() {
 total_start=$SECONDS
 timed "etcd ${ETCD_VERSION}" build_etcd
 timed "kwok ${KWOK_VERSION}" build_kwok
-timed "kubernetes ${K8S_VERSION}" build_kubernetes
+timed "kubernetes ${K8S_VERSION}" "$build_kubernetes_fn"
 for b in "${binaries[@]}"; do [ -x "$staging_bin/$b" ] || { log "ERROR: $b was not built"; exit 1; }; done
 rm -rf "$bin_dir" && mv "$staging_bin" "$bin_dir"
 log "all binaries built in $((SECONDS - total_start))s into $bin_dir"
