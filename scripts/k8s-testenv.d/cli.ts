@@ -1,33 +1,59 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { BUILD_SCRIPT, lookupBinaries } from './binaries.js';
+import {
+  BUILD_SCRIPT,
+  K8S_TESTENV_VERSIONS,
+  lookupBinaries,
+  parseK8sTestEnvVersion,
+  readPinnedVersions,
+  type K8sTestEnvVersion,
+} from './binaries.js';
+import { parseFeatureGates } from './control-plane.js';
 import { numberedNodes, type TestNodeSpec } from './nodes.js';
 import { defaultStateRoot, down, listStateDirs, up } from './testenv.js';
+
+const pins = (version: K8sTestEnvVersion): string => {
+  const p = readPinnedVersions(version);
+  return `Kubernetes ${p.kubernetes}, etcd ${p.etcd}, kwok ${p.kwok}`;
+};
 
 const HELP = `Usage: scripts/k8s-testenv <command> [options]
 
 A throwaway Kubernetes control plane on loopback (etcd, kube-apiserver, kube-controller-manager,
 kube-scheduler) with kwok-simulated nodes whose pods become Running and Ready.
 
+Versions (--version V, else $K8S_TESTENV_VERSION, else current):
+  current  ${pins('current')}
+  1.15     ${pins('1.15')}
+           (what kubespray 2.11 installs: no /readyz or /livez, ServerSideApply off unless
+           --feature-gates ServerSideApply=true; no kubectl is built for it)
+
 Commands:
-  up [--nodes N] [--nodes-file FILE] [--gpus-per-node G] [--keep-on-failure] [--no-build]
+  up [--version V] [--nodes N] [--nodes-file FILE] [--gpus-per-node G] [--feature-gates GATES]
+     [--keep-on-failure] [--no-build]
         Start an environment in a new state directory and print JSON on stdout:
-        {"kubeconfig": PATH, "nodes": [NAMES], "stateDir": DIR, "server": URL}
-        --nodes N          N nodes named pai-worker-001... (default 1)
-        --nodes-file FILE  JSON array of {name, cpu?, memory?, gpu?, pods?, labels?, address?}
-        --gpus-per-node G  nvidia.com/gpu allocatable for --nodes nodes (default 0)
+        {"kubeconfig": PATH, "nodes": [NAMES], "stateDir": DIR, "server": URL, "version": V,
+         "kubernetesVersion": "v1.x.y"}
+        --nodes N              N nodes named pai-worker-001... (default 1)
+        --nodes-file FILE      JSON array of {name, cpu?, memory?, gpu?, pods?, labels?, address?}
+        --gpus-per-node G      nvidia.com/gpu allocatable for --nodes nodes (default 0)
+        --feature-gates GATES  Gate=true|false,... for kube-apiserver, -controller-manager and -scheduler
         Builds the binaries first when they are missing (unless --no-build).
   down [STATE_DIR] [--all]
         Stop every process of an environment and delete its state directory. STATE_DIR defaults to
         $PAI_DEPLOY_K8S_TESTENV, else the only environment under the state root. --all stops all of them.
   list  Print the state directories of running environments.
-  build Build and cache the binaries if missing; print their directory.
-  bin   Print the binary directory in use, or why there is none (exit 1).
+  build [--version V]
+        Build and cache the binaries of a version if missing; print their directory.
+  bin [--version V]
+        Print the binary directory of a version, or why there is none (exit 1).
 
 Environment:
+  K8S_TESTENV_VERSION           version when --version is not given (${K8S_TESTENV_VERSIONS.join(', ')}; default current)
   PAI_DEPLOY_K8S_BIN / KUBEBUILDER_ASSETS  directory with etcd, kube-apiserver, kube-controller-manager,
-                                           kube-scheduler and kwok (checked in this order, before the cache)
+                                kube-scheduler and kwok of the current version (checked in this order, before the cache)
+  PAI_DEPLOY_K8S_BIN_1_15       the same for 1.15
   PAI_DEPLOY_CACHE              cache root (default ~/.cache/pai-deploy); binaries in k8s/<versions>/bin
   PAI_DEPLOY_K8S_TESTENV_ROOT   parent of state directories (default: ${defaultStateRoot()})
   PAI_DEPLOY_K8S_TESTENV        state directory used by 'down' when none is given
@@ -44,12 +70,12 @@ async function main(argv: string[]): Promise<number> {
       for (const dir of listStateDirs()) process.stdout.write(`${dir}\n`);
       return 0;
     case 'build': {
-      const dir = build();
+      const dir = build(versionOption(rest));
       if (dir !== null) process.stdout.write(`${dir}\n`);
       return dir === null ? 1 : 0;
     }
     case 'bin': {
-      const lookup = lookupBinaries();
+      const lookup = lookupBinaries(versionOption(rest));
       if (lookup.found) process.stdout.write(`${lookup.dir}\n`);
       else process.stderr.write(`${lookup.reason}\n`);
       return lookup.found ? 0 : 1;
@@ -70,23 +96,29 @@ async function runUp(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
     options: {
+      version: { type: 'string' },
       nodes: { type: 'string' },
       'nodes-file': { type: 'string' },
       'gpus-per-node': { type: 'string' },
+      'feature-gates': { type: 'string' },
       'keep-on-failure': { type: 'boolean', default: false },
       'no-build': { type: 'boolean', default: false },
     },
   });
+  const version = selectedVersion(values.version);
   const nodes = nodeSpecs(values.nodes, values['nodes-file'], values['gpus-per-node']);
-  let lookup = lookupBinaries();
+  const featureGates = parseFeatureGates(values['feature-gates'] ?? '');
+  let lookup = lookupBinaries(version);
   if (!lookup.found && !values['no-build']) {
     process.stderr.write(`${lookup.reason}; building them now\n`);
-    if (build() === null) return 1;
-    lookup = lookupBinaries();
+    if (build(version) === null) return 1;
+    lookup = lookupBinaries(version);
   }
   if (!lookup.found) throw new Error(lookup.reason);
   const state = await up({
     nodes,
+    version,
+    featureGates,
     binDir: lookup.dir,
     keepOnFailure: values['keep-on-failure'],
     log: (message) => process.stderr.write(`[k8s-testenv] ${message}\n`),
@@ -96,6 +128,8 @@ async function runUp(args: string[]): Promise<number> {
     nodes: state.nodes,
     stateDir: state.stateDir,
     server: state.server,
+    version: state.version,
+    kubernetesVersion: state.kubernetesVersion,
   };
   process.stdout.write(`${JSON.stringify(output, null, 2)}\n`);
   return 0;
@@ -143,9 +177,24 @@ async function runDown(args: string[]): Promise<number> {
   return 0;
 }
 
+/** --version V, else K8S_TESTENV_VERSION, else current. */
+function selectedVersion(flag: string | undefined): K8sTestEnvVersion {
+  if (flag !== undefined) return parseK8sTestEnvVersion(flag, '--version');
+  return parseK8sTestEnvVersion(process.env['K8S_TESTENV_VERSION'], 'K8S_TESTENV_VERSION');
+}
+
+/** `--version V` as the only option of `build` and `bin`. */
+function versionOption(args: string[]): K8sTestEnvVersion {
+  const { values } = parseArgs({ args, options: { version: { type: 'string' } } });
+  return selectedVersion(values.version);
+}
+
 /** Runs build-binaries.sh (progress on stderr); returns the binary directory or null on failure. */
-function build(): string | null {
-  const result = spawnSync('bash', [BUILD_SCRIPT], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+function build(version: K8sTestEnvVersion): string | null {
+  const result = spawnSync('bash', [BUILD_SCRIPT, '--version', version], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    encoding: 'utf8',
+  });
   if (result.status !== 0) return null;
   return result.stdout.trim().split('\n').pop() ?? '';
 }

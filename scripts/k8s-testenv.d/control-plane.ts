@@ -11,14 +11,47 @@ import {
   tailOfLog,
   type StartedProcess,
 } from './processes.js';
-import { STAGES_DIR } from './binaries.js';
+import { STAGES_DIR, type K8sTestEnvVersion } from './binaries.js';
 
 /** Kubespray's defaults (kube_service_addresses, kube_pods_subnet), so addresses look like a real cluster's. */
 export const SERVICE_CIDR = '10.233.0.0/18';
 export const KUBERNETES_SERVICE_IP = '10.233.0.1';
 export const POD_CIDR = '10.233.64.0/18';
 
+/**
+ * What differs between the versions' control planes (checked against each binary's --help). Every flag the
+ * components get otherwise exists in both 1.15 and current with the same meaning.
+ */
+interface VersionProfile {
+  /** Answers 200 once kube-apiserver serves: 1.15 has neither /readyz nor /livez, only /healthz. */
+  healthPath: string;
+  apiserver: string[];
+  controllerManager: string[];
+  scheduler: string[];
+}
+
+const PROFILES: Record<K8sTestEnvVersion, VersionProfile> = {
+  current: { healthPath: '/readyz', apiserver: [], controllerManager: [], scheduler: [] },
+  '1.15': {
+    healthPath: '/healthz',
+    // The unauthenticated port, 127.0.0.1:8080 by default until it went away in 1.24: fixed (so two environments
+    // would collide) and open to anything on the machine.
+    apiserver: ['--insecure-port=0'],
+    // Their insecure HTTP ports, 10252 and 10251 on all interfaces by default, went away in 1.24 too.
+    controllerManager: ['--port=0'],
+    scheduler: ['--port=0'],
+  },
+};
+
+/** The path that tells whether a version's kube-apiserver serves. */
+export function apiserverHealthPath(version: K8sTestEnvVersion): string {
+  return PROFILES[version].healthPath;
+}
+
 export interface ComponentContext {
+  version: K8sTestEnvVersion;
+  /** --feature-gates of kube-apiserver, kube-controller-manager and kube-scheduler (as kubespray sets them). */
+  featureGates: Record<string, boolean>;
   binDir: string;
   stateDir: string;
   pki: Pki;
@@ -88,9 +121,12 @@ export async function startApiserver(
       // which endpoint validation rejects (loopback).
       '--endpoint-reconciler-type=none',
       '--profiling=false',
+      ...PROFILES[ctx.version].apiserver,
+      ...featureGateFlags(ctx),
       '--v=1',
     ]);
-    await waitFor(started, timeoutMs, async () => (await probe(`${server}/readyz`, tls))?.status === 200);
+    const health = `${server}${PROFILES[ctx.version].healthPath}`;
+    await waitFor(started, timeoutMs, async () => (await probe(health, tls))?.status === 200);
     return { server };
   });
 }
@@ -108,6 +144,8 @@ export function startControllerManager(ctx: ComponentContext, kubeconfigPath: st
     // Simulated clusters create many objects at once; the default 20 QPS makes 1,000 nodes crawl.
     '--kube-api-qps=500',
     '--kube-api-burst=1000',
+    ...PROFILES[ctx.version].controllerManager,
+    ...featureGateFlags(ctx),
     '--v=1',
   ]);
 }
@@ -119,6 +157,8 @@ export function startScheduler(ctx: ComponentContext, kubeconfigPath: string): S
     '--secure-port=0',
     '--kube-api-qps=500',
     '--kube-api-burst=1000',
+    ...PROFILES[ctx.version].scheduler,
+    ...featureGateFlags(ctx),
     '--v=1',
   ]);
 }
@@ -133,6 +173,24 @@ export function startKwok(ctx: ComponentContext, kubeconfigPath: string): Starte
     `--cidr=${POD_CIDR}`,
     '--server-address=',
   ]);
+}
+
+/** `--feature-gates=A=true,B=false`, sorted; nothing when no gate is set. */
+export function featureGateFlags(ctx: Pick<ComponentContext, 'featureGates'>): string[] {
+  const gates = Object.entries(ctx.featureGates).sort(([a], [b]) => a.localeCompare(b));
+  return gates.length === 0 ? [] : [`--feature-gates=${gates.map(([gate, on]) => `${gate}=${on}`).join(',')}`];
+}
+
+/** Parses `A=true,B=false` (the flag's own syntax). */
+export function parseFeatureGates(text: string): Record<string, boolean> {
+  const gates: Record<string, boolean> = {};
+  for (const item of text.split(',').map((part) => part.trim())) {
+    if (item === '') continue;
+    const match = /^([A-Za-z][A-Za-z0-9]*)=(true|false)$/.exec(item);
+    if (!match) throw new Error(`--feature-gates: expected Gate=true|false, got "${item}"`);
+    gates[match[1] as string] = match[2] === 'true';
+  }
+  return gates;
 }
 
 function launch(ctx: ComponentContext, name: string, args: string[]): StartedProcess {

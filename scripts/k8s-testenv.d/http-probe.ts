@@ -11,24 +11,39 @@ export interface ClientTls {
 export interface ProbeResult {
   status: number;
   body: string;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+export interface RequestOptions {
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string;
+  timeoutMs?: number;
 }
 
 /** GET a URL once; null when nothing answers. */
 export function probe(url: string, tls?: ClientTls, timeoutMs = 2_000): Promise<ProbeResult | null> {
+  return send(url, { timeoutMs }, tls);
+}
+
+/** One HTTP(S) request with an optional client certificate; null when nothing answers. */
+export function send(url: string, options: RequestOptions = {}, tls?: ClientTls): Promise<ProbeResult | null> {
   return new Promise((resolve) => {
     const target = new URL(url);
-    const options = tls
-      ? { ca: readFileSync(tls.ca), cert: readFileSync(tls.cert), key: readFileSync(tls.key), timeout: timeoutMs }
-      : { timeout: timeoutMs };
-    const request = (target.protocol === 'https:' ? httpsRequest : httpRequest)(target, options, (response) => {
+    const timeout = options.timeoutMs ?? 2_000;
+    const common = { method: options.method ?? 'GET', headers: options.headers ?? {}, timeout };
+    const settings = tls
+      ? { ...common, ca: readFileSync(tls.ca), cert: readFileSync(tls.cert), key: readFileSync(tls.key) }
+      : common;
+    const request = (target.protocol === 'https:' ? httpsRequest : httpRequest)(target, settings, (response) => {
       let body = '';
       response.setEncoding('utf8');
       response.on('data', (chunk: string) => (body += chunk));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body, headers: response.headers }));
       response.on('error', () => resolve(null));
     });
     request.on('timeout', () => request.destroy());
     request.on('error', () => resolve(null));
-    request.end();
+    request.end(options.body);
   });
 }

@@ -12,7 +12,8 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { lookupBinaries } from './binaries.js';
+import { DEFAULT_K8S_TESTENV_VERSION, lookupBinaries, readPinnedVersions, type K8sTestEnvVersion } from './binaries.js';
+import type { ClientTls } from './http-probe.js';
 import {
   KUBERNETES_SERVICE_IP,
   assertAllAlive,
@@ -29,7 +30,14 @@ import { stopProcessGroup, type StartedProcess } from './processes.js';
 
 export interface UpOptions {
   nodes: TestNodeSpec[];
-  /** Directory holding the binaries; default: PAI_DEPLOY_K8S_BIN, KUBEBUILDER_ASSETS, then the build cache. */
+  /** Which control plane (versions.sh); default current. */
+  version?: K8sTestEnvVersion;
+  /**
+   * --feature-gates of kube-apiserver, kube-controller-manager and kube-scheduler; default none, i.e. the version's
+   * own defaults (on 1.15, like kubespray 2.11's, ServerSideApply is off; `{ ServerSideApply: true }` turns it on).
+   */
+  featureGates?: Record<string, boolean>;
+  /** Directory holding the version's binaries; default: lookupBinaries(version) (explicit variables, then the cache). */
   binDir?: string;
   /** Parent of the per-environment state directories; default: defaultStateRoot(). */
   stateRoot?: string;
@@ -41,7 +49,13 @@ export interface UpOptions {
 /** What `up` leaves behind in `<stateDir>/state.json`; `down` needs only this. */
 export interface TestEnvState {
   stateDir: string;
+  version: K8sTestEnvVersion;
+  /** The pinned Kubernetes release of `version`, e.g. v1.15.12. */
+  kubernetesVersion: string;
+  featureGates: Record<string, boolean>;
   kubeconfigPath: string;
+  /** The admin client certificate and the CA, for raw requests. */
+  clientTls: ClientTls;
   server: string;
   nodes: string[];
   processes: StartedProcess[];
@@ -60,14 +74,20 @@ export function defaultStateRoot(): string {
 /** Starts etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok, then creates Ready kwok nodes. */
 export async function up(options: UpOptions): Promise<TestEnvState> {
   const log = options.log ?? (() => undefined);
-  const binDir = options.binDir ?? resolveBinDir();
+  const version = options.version ?? DEFAULT_K8S_TESTENV_VERSION;
+  const featureGates = { ...options.featureGates };
+  const binDir = options.binDir ?? resolveBinDir(version);
   assertUniqueNames(options.nodes);
   const stateRoot = options.stateRoot ?? defaultStateRoot();
   mkdirSync(stateRoot, { recursive: true });
   const stateDir = mkdtempSync(join(stateRoot, 'env-'));
   const state: TestEnvState = {
     stateDir,
+    version,
+    kubernetesVersion: readPinnedVersions(version).kubernetes,
+    featureGates,
     kubeconfigPath: join(stateDir, 'kubeconfig'),
+    clientTls: { ca: '', cert: '', key: '' },
     server: '',
     nodes: [],
     processes: [],
@@ -76,7 +96,10 @@ export async function up(options: UpOptions): Promise<TestEnvState> {
 
   try {
     const pki = createPki(stateDir, KUBERNETES_SERVICE_IP);
+    state.clientTls = { ca: pki.caCert, cert: pki.adminCert, key: pki.adminKey };
     const ctx: ComponentContext = {
+      version,
+      featureGates,
       binDir,
       stateDir,
       pki,
@@ -86,6 +109,7 @@ export async function up(options: UpOptions): Promise<TestEnvState> {
       },
     };
     const started = Date.now();
+    log(`Kubernetes ${state.kubernetesVersion} (${version}) from ${binDir}`);
     const etcd = await startEtcd(ctx, ETCD_START_MS);
     log(`etcd ready at ${etcd.url} (${Date.now() - started} ms)`);
     const { server } = await startApiserver(ctx, etcd.url, APISERVER_START_MS);
@@ -144,8 +168,8 @@ function saveState(state: TestEnvState): void {
   renameSync(`${file}.tmp`, file);
 }
 
-function resolveBinDir(): string {
-  const lookup = lookupBinaries();
+function resolveBinDir(version: K8sTestEnvVersion): string {
+  const lookup = lookupBinaries(version);
   if (!lookup.found) throw new Error(lookup.reason);
   return lookup.dir;
 }
