@@ -4,17 +4,16 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { InputFileError, PaiDeployError } from '../../../src/errors.js';
 import { realPorts } from '../../../src/infra/ports.js';
 import { tempDir } from '../../support/fixtures.js';
-import { describeWithInfra } from '../../support/infra.js';
-import { k8sTestEnvUnavailable, startK8sTestEnv, type K8sTestEnv } from '../../support/k8s-testenv.js';
+import { describeEachK8sVersion, startK8sTestEnv, type K8sTestEnv } from '../../support/k8s-testenv.js';
 
 const dir = tempDir('pai-deploy-kube-port-');
 
-await describeWithInfra('the Kubernetes API port against a real API server', k8sTestEnvUnavailable, () => {
+await describeEachK8sVersion('the Kubernetes API port against a real API server', (k8sVersion) => {
   let env: K8sTestEnv;
   const signal = new AbortController().signal;
 
   beforeAll(async () => {
-    env = await startK8sTestEnv({ nodes: [{ name: 'pai-master-01', cpu: '8', memory: '32Gi' }] });
+    env = await startK8sTestEnv({ nodes: [{ name: 'pai-master-01', cpu: '8', memory: '32Gi' }], version: k8sVersion });
   });
   afterAll(async () => {
     await env?.stop();
@@ -24,7 +23,7 @@ await describeWithInfra('the Kubernetes API port against a real API server', k8s
     const kube = await realPorts().kube({ kubeconfigPath: env.kubeconfigPath });
     expect(kube.server).toBe(env.server);
     const version = await kube.version(signal);
-    expect(version.gitVersion).toMatch(/^v1\.\d+\.\d+/);
+    expect(version.gitVersion).toBe(env.kubernetesVersion);
     expect(`v${version.major}.${version.minor}`).toBe(version.gitVersion.split('.').slice(0, 2).join('.'));
   });
 
