@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2154 # work, staging_bin and log() come from build-binaries.sh
 # Kubernetes 1.15 for build-binaries.sh, which sources this file for `--version 1.15` and calls
 # build_kubernetes_1_15 with $work, $staging_bin, $K8S_VERSION and log() set and Go's environment exported.
 #
@@ -20,11 +21,11 @@ build_kubernetes_1_15() {
   minor=${K8S_VERSION#v1.}; minor=${minor%%.*}
   staging_version="v0.${K8S_VERSION#v1.}"
 
-  cd "$work"
+  cd "$work" || return
   dir=$(go mod download -json "k8s.io/kubernetes@${K8S_VERSION}" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",*$/\1/p')
   [ -d "$dir" ] || { log "ERROR: could not download k8s.io/kubernetes@${K8S_VERSION}"; return 1; }
   cp -r "$dir" "$src" && chmod -R u+w "$src"
-  cd "$src"
+  cd "$src" || return
 
   local staging required=0 dropped=()
   staging=$(sed -n 's#^[[:space:]]*k8s.io/\([a-z0-9-]*\)[[:space:]]*=>[[:space:]]*\./staging/src/k8s.io/.*#\1#p' go.mod)
