@@ -219,7 +219,7 @@ class ActionRun<D> {
     await this.cleanUp(cause);
     const current = this.current;
     const finishedAt = this.now().toISOString();
-    const reason = aborted ? `interrupted by ${signalName}` : oneLine(errorMessage(error));
+    const reason = aborted ? `interrupted by ${signalName}` : recordedReason(errorMessage(error));
     if (current) {
       const record: PhaseRecord = {
         status: aborted ? 'interrupted' : 'failed',
@@ -407,6 +407,25 @@ function abortName(reason: unknown): string {
 
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * A failure's message as state.json keeps it: every line (a failed playbook names each host and its cause on lines
+ * of their own, and whoever reads the state later needs them after the terminal is gone), bounded so a runaway message
+ * cannot bloat the file every later run reads.
+ */
+const REASON_MAX_LINES = 30;
+const REASON_MAX_CHARS = 8000;
+function recordedReason(text: string): string {
+  const lines = text
+    .split(/\r?\n/)
+    .map((line) => line.trimEnd())
+    .filter((line) => line.trim() !== '');
+  if (lines.length === 0) return 'unknown error';
+  const kept = lines.slice(0, REASON_MAX_LINES);
+  if (lines.length > REASON_MAX_LINES) kept.push(`… ${lines.length - REASON_MAX_LINES} more lines`);
+  const joined = kept.join('\n');
+  return joined.length > REASON_MAX_CHARS ? `${joined.slice(0, REASON_MAX_CHARS)}…` : joined;
 }
 
 function oneLine(text: string): string {

@@ -232,10 +232,25 @@ describe('the kubespray phase', () => {
     const spec = run.devbox.runs[0]!;
     expect(JSON.stringify(spec.env) + spec.command.join(' ')).not.toContain('Very-s3cret-pass');
     expect(existsSync(join(run.workDir, 'run-secrets'))).toBe(false);
+    // Each host's failure is said as it happens, not only in the end.
+    expect(run.io.withCode('kubespray.host-failed')).toEqual([
+      expect.objectContaining({
+        level: 'warn',
+        host: 'pai-gpu-01',
+        text: 'failed in "container-engine/docker : install (role container-engine/docker)": E: Unable to locate package docker-ce',
+      }),
+    ]);
+    expect(run.io.withCode('kubespray.host-unreachable').map((message) => message.host)).toEqual(['pai-gpu-02']);
+    // state.json keeps every host's line, for whoever looks after the terminal is gone.
     const state = JSON.parse(readFileSync(join(run.workDir, 'state.json'), 'utf8')) as {
-      phases: Record<string, { status: string }>;
+      phases: Record<string, { status: string; reason: string }>;
     };
     expect(state.phases['kubespray']?.status).toBe('failed');
+    expect(state.phases['kubespray']?.reason.split('\n')).toEqual([
+      'kubespray cluster.yml failed on 2 host(s):',
+      '  pai-gpu-01: failed in "container-engine/docker : install (role container-engine/docker)": E: Unable to locate package docker-ce',
+      '  pai-gpu-02: unreachable in "x": Failed to connect to the host via ssh: Connection timed out',
+    ]);
   });
 
   it('fetches no kubeconfig after a run narrowed by --tags (kubespray writes none), and says so', async () => {

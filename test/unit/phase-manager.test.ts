@@ -317,7 +317,8 @@ describe('runAction: failures and clean-up', () => {
     const state = readStateFile(dir);
     expect(state.phases['c']).toMatchObject({
       status: 'failed',
-      reason: 'kubespray failed',
+      // Every line of the message: a failed playbook names each host on one.
+      reason: 'kubespray failed\nsee the log for details',
       startedAt: expect.any(String) as unknown,
     });
     expect(state.phases['a']!.status).toBe('done');
@@ -340,6 +341,18 @@ describe('runAction: failures and clean-up', () => {
     await expect(runAction(act, options())).rejects.toThrow('no master');
     expect(act.data.log).toEqual(['a.prepare', 'a.run', 'b.prepare', 'a.cleanUp']);
     expect(readStateFile(dir).phases['b']).toMatchObject({ status: 'failed', reason: 'no master' });
+  });
+
+  it('keeps a long failure message in state.json bounded: 30 lines, then how many more', async () => {
+    const { dir } = await tempWorkDir();
+    const lines = Array.from({ length: 100 }, (_, index) => `host-${index}: failed`);
+    const act = action([
+      phase('a', { prepare: claim(dir) }),
+      phase('b', { run: () => Promise.reject(new Error(['100 hosts failed:', ...lines].join('\n'))) }),
+    ]);
+    await expect(runAction(act, options())).rejects.toThrow('100 hosts failed');
+    const kept = readStateFile(dir).phases['b']!.reason!.split('\n');
+    expect(kept).toEqual(['100 hosts failed:', ...lines.slice(0, 29), '… 71 more lines']);
   });
 
   it('makes a cleaned-up phase run again next time, even with unchanged inputs', async () => {

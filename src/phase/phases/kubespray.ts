@@ -42,10 +42,9 @@ export interface KubesprayPhaseOptions {
 export class PlaybookFailedError extends PaiDeployError {
   readonly failures: HostFailure[];
   constructor(playbook: string, exitCode: number, failures: HostFailure[], log: string) {
-    const lines = failures.slice(0, 10).map((failure) => {
-      const where = failure.role ? `${failure.task} (role ${failure.role})` : failure.task;
-      return `  ${failure.host}: ${failure.kind === 'unreachable' ? 'unreachable' : 'failed'} in "${where}": ${failure.cause}`;
-    });
+    const lines = failures
+      .slice(0, 10)
+      .map((failure) => `  ${failure.host}: ${failure.kind} in "${taskWhere(failure)}": ${failure.cause}`);
     if (failures.length > 10) lines.push(`  … and ${failures.length - 10} more`);
     super(
       failures.length > 0
@@ -57,6 +56,10 @@ export class PlaybookFailedError extends PaiDeployError {
     );
     this.failures = failures;
   }
+}
+
+function taskWhere(failure: HostFailure): string {
+  return failure.role ? `${failure.task} (role ${failure.role})` : failure.task;
 }
 
 /** Progress lines at most this often: a kubespray run prints thousands of results. */
@@ -169,7 +172,20 @@ export function kubesprayPhase<D extends KubesprayData>(options: KubesprayPhaseO
               log.write(stream === 'stderr' ? `[stderr] ${line}\n` : `${line}\n`);
               return;
             }
+            const failuresBefore = progress.failures.length;
             applyEvent(progress, event);
+            // A failed host is said the moment it fails, not 30 minutes later in the summary: the admin can start
+            // on the cause (or stop the run) while kubespray carries on with the other hosts.
+            for (const failure of progress.failures.slice(failuresBefore)) {
+              ctx.io.notify({
+                level: 'warn',
+                code: `kubespray.host-${failure.kind}`,
+                phase: 'kubespray',
+                host: failure.host,
+                text: `${failure.kind} in "${taskWhere(failure)}": ${failure.cause}`,
+                data: { task: failure.task, role: failure.role, cause: failure.cause, rc: failure.rc ?? null },
+              });
+            }
             ctx.io.notify({
               level: 'debug',
               code: 'kubespray.event',
