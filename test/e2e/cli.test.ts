@@ -497,3 +497,35 @@ describe('devbox_image in config.yaml', () => {
     expect(bad.stdout).toContain('[invalid-format] devbox_image');
   });
 });
+
+describe('no Docker engine', () => {
+  it('says which engine it could not reach and what to do, exit 1, for every command that needs one', async () => {
+    const refused = await withClosedLoopbackPort((port) =>
+      runCli(['devbox', 'check', '--devbox-image', 'x:1'], { env: { DOCKER_HOST: `tcp://127.0.0.1:${port}` } }),
+    );
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/cannot reach the Docker engine at 127\.0\.0\.1:\d+: connection refused/);
+    expect(refused.stderr).toContain('Start the Docker engine');
+    expect(refused.stderr).not.toContain('internal error');
+
+    const socket = join(dir, 'no-docker.sock');
+    const FIXTURE_TREE = ['--kubespray-dir', 'test/fixtures/kubespray-shaped', '--allow-unpinned-kubespray'];
+    const missing = await runCli(
+      ['kubespray', 'run', ...EXAMPLE, '--work-dir', join(dir, 'no-engine'), ...FIXTURE_TREE],
+      { env: { DOCKER_HOST: `unix://${socket}` } },
+    );
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain(`cannot reach the Docker engine at unix://${socket}: no such socket`);
+    expect(missing.stderr).not.toContain('internal error');
+  });
+});
+
+/** A loopback port nothing listens on: bound, then closed before `use` runs. */
+async function withClosedLoopbackPort<T>(use: (port: number) => Promise<T>): Promise<T> {
+  const { createServer } = await import('node:net');
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return use(port);
+}

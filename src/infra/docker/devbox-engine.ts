@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import type Dockerode from 'dockerode';
-import { InterruptedError, PaiDeployError } from '../../errors.js';
+import { InterruptedError, PaiDeployError, systemErrorCode } from '../../errors.js';
 import type { ContainerRunOptions, ContainerRunSpec, DevboxEngine } from '../../ports/ports.js';
 
 interface VersionCall {
@@ -15,7 +15,7 @@ const STOP_GRACE_SECONDS = 10;
 export async function openDevboxEngine(): Promise<DevboxEngine> {
   const Docker = (await import('dockerode')).default;
   const docker = new Docker();
-  return {
+  return withEngineErrors((error) => engineAddress(docker, error), {
     async version(signal) {
       const version = await (docker as unknown as VersionCall).version({ abortSignal: signal });
       return { version: version.Version, apiVersion: version.ApiVersion };
@@ -77,7 +77,74 @@ export async function openDevboxEngine(): Promise<DevboxEngine> {
           if (statusOf(error) !== 404) throw error;
         });
     },
+  });
+}
+
+/**
+ * Where the engine is, as a person would write it: the address the failed connection named (Node's connect errors
+ * carry it; dockerode finds the default socket only when it connects), else what DOCKER_HOST configured.
+ */
+function engineAddress(docker: Dockerode, error: unknown): string {
+  const failed = error as { address?: unknown; port?: unknown };
+  if (typeof failed.address === 'string') {
+    return typeof failed.port === 'number' ? `${failed.address}:${failed.port}` : `unix://${failed.address}`;
+  }
+  const modem = docker.modem as { socketPath?: unknown; host?: unknown; port?: unknown; protocol?: unknown };
+  if (typeof modem.socketPath === 'string') return `unix://${modem.socketPath}`;
+  if (typeof modem.host === 'string') return `${String(modem.protocol)}://${modem.host}:${String(modem.port)}`;
+  return 'the local socket';
+}
+
+/** Connection failures: the engine is not there (or not ours to use), whatever call found out first. */
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOENT', 'EACCES', 'EPERM', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND']);
+
+/**
+ * Every call of the engine with one translation of "cannot reach the engine" into what the admin must do (a stopped
+ * dockerd otherwise surfaced as a bare "connect ECONNREFUSED" that read like a bug in pai-deploy).
+ */
+function withEngineErrors(addressOf: (error: unknown) => string, engine: DevboxEngine): DevboxEngine {
+  const translate = (error: unknown): never => {
+    const unreachable = unreachableError(error);
+    if (unreachable === undefined) throw error;
+    const code = systemErrorCode(unreachable)!;
+    throw new PaiDeployError(`cannot reach the Docker engine at ${addressOf(unreachable)}: ${describeCode(code)}`, {
+      hint:
+        code === 'EACCES' || code === 'EPERM'
+          ? 'Run as a user in the docker group (or root), or point DOCKER_HOST at an engine you may use.'
+          : 'Start the Docker engine (systemctl start docker), or point DOCKER_HOST at a running one.',
+      cause: error,
+    });
   };
+  const wrapped: Partial<Record<keyof DevboxEngine, unknown>> = {};
+  for (const key of Object.keys(engine) as Array<keyof DevboxEngine>) {
+    const method = engine[key] as (...args: never[]) => Promise<unknown>;
+    wrapped[key] = (...args: never[]) => method(...args).catch(translate);
+  }
+  return wrapped as DevboxEngine;
+}
+
+/** The connection error, also when dockerode or the run wrapped it (it keeps the original as `cause`). */
+function unreachableError(error: unknown): unknown {
+  for (let current = error, depth = 0; current !== undefined && depth < 4; depth++) {
+    const code = systemErrorCode(current);
+    if (code !== undefined && UNREACHABLE.has(code)) return current;
+    current = current instanceof Error ? current.cause : undefined;
+  }
+  return undefined;
+}
+
+function describeCode(code: string): string {
+  switch (code) {
+    case 'ECONNREFUSED':
+      return 'connection refused (is dockerd running?)';
+    case 'ENOENT':
+      return 'no such socket (is Docker installed and running?)';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    default:
+      return code;
+  }
 }
 
 async function runContainer(
