@@ -182,6 +182,9 @@ describe('plan', () => {
     expect(result.stdout).toMatch(/1\. cluster-configuration\n/);
     expect(result.stdout).toContain(`${join(workDir, 'rendered')}: write 5 files`);
     expect(result.stdout).toMatch(/pai-gpu-01: connect over SSH as pai@10\.0\.0\.11:22/);
+    expect(result.stdout).toContain(
+      `clone kubespray 67167bd8d292b67e9c8bceccbc8fb230d05bd2ba (tree 601ecad9c76c) from https://github.com/kubernetes-sigs/kubespray.git into ${join(workDir, 'kubespray')}`,
+    );
     expect(existsSync(workDir)).toBe(false);
   });
   it('defaults the work dir to PAI_DEPLOY_HOME/clusters/<id> and speaks JSON', async () => {

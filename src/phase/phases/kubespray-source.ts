@@ -28,7 +28,9 @@ export function kubespraySourcePhase<D extends KubesprayData>(options: Kubespray
         const dir = options.dir ?? join(ctx.workDir?.root ?? '<work dir>', 'kubespray');
         const pin = `kubespray ${kubesprayRelease.commit} (tree ${kubesprayRelease.treeId.slice(0, 12)})`;
         const what =
-          options.dir !== undefined || existsSync(dir) ? `verify ${dir} is ${pin}` : `clone ${pin} into ${dir}`;
+          options.dir !== undefined || existsSync(dir)
+            ? `verify ${dir} is ${pin}`
+            : `clone ${pin} from ${options.cloneFrom} into ${dir}`;
         await ctx.wet('dev-box', what, async () => undefined);
         ctx.data.kubesprayDir = dir;
         return;
