@@ -14,6 +14,7 @@ const layers = {
   config: folder('config'),
   kubespray: folder('kubespray'),
   openpai: folder('openpai'),
+  cluster: folder('cluster'),
   rules: folder('rules'),
   render: folder('render'),
   checks: folder('checks'),
@@ -27,6 +28,7 @@ const layers = {
 
 /** Everything phase/ may import (and so actions/ too). @type {Layer[]} */
 const belowPhase = [
+  'cluster',
   'checks',
   'rules',
   'render',
@@ -52,6 +54,8 @@ const allowed = {
   kubespray: ['config', 'ports', 'model', 'findings', 'base'],
   // openpai may read kubespray facts (not the other way round).
   openpai: ['kubespray', 'config', 'model', 'findings', 'base'],
+  // cluster/: the live cluster's logic (nodes, labels, stored configuration, apply) over the KubeApi port.
+  cluster: ['openpai', 'kubespray', 'config', 'ports', 'model', 'findings', 'base'],
   rules: ['kubespray', 'openpai', 'config', 'ports', 'model', 'findings', 'base'],
   render: ['kubespray', 'openpai', 'config', 'ports', 'model', 'findings', 'base'],
   checks: ['config', 'ports', 'model', 'findings', 'base'],

@@ -3,7 +3,10 @@
  * manager unit tests pass fakes. A connect is a value, never fields written into a report.
  */
 import type { IoHost } from './io-host.js';
+import type { KubeApi } from './kube-api.js';
 import type { KubesprayTrees } from './kubespray-source.js';
+
+export type { KubeApi } from './kube-api.js';
 
 /** One command's outcome on a machine. exitCode is null when the command never finished. */
 export interface CommandResult {
@@ -160,18 +163,15 @@ export interface FileToWrite {
   description: string;
 }
 
-/** The finished cluster's API server (@kubernetes/client-node). */
-export interface KubeApi {
-  /** The API server's address, as the kubeconfig names it. */
-  readonly server: string;
-  /** The server's version (`/version`), e.g. v1.15.11: which APIs and apply strategy the cluster offers. */
-  version(signal: AbortSignal): Promise<{ gitVersion: string; major: string; minor: string }>;
-}
-
 export interface KubeConnectOptions {
   kubeconfigPath: string;
   /** A context of the kubeconfig other than its current one. */
   context?: string;
+  /**
+   * How long a request keeps being retried while the server cannot be reached or answers 429/5xx "try again" (an
+   * API server restarting takes seconds); default 60 s. Requests are only retried where repeating is harmless.
+   */
+  retryForMs?: number;
 }
 
 export interface ReplaceDirectoryOptions {

@@ -1,7 +1,22 @@
+import type { RequestOptions } from 'node:https';
 import { describeSystemError, InputFileError, PaiDeployError } from '../../errors.js';
-import type { KubeApi, KubeConnectOptions } from '../../ports/ports.js';
+import {
+  KubeApiError,
+  type KubeApi,
+  type KubeListQuery,
+  type KubeObject,
+  type KubeObjectRef,
+  type KubeWriteOptions,
+  type ServedResource,
+} from '../../ports/kube-api.js';
+import type { KubeConnectOptions } from '../../ports/ports.js';
+import { openRestTransport, type RestResponse, type RestTransport } from './rest-transport.js';
 
-/** The KubeApi port over @kubernetes/client-node (loaded only when a phase needs the cluster). */
+/**
+ * The KubeApi port: the kubeconfig (contexts, certificates, tokens, exec plugins) read by @kubernetes/client-node,
+ * requests sent as raw JSON (see rest-transport.ts for why not client-node's typed API). Loaded only when a phase
+ * needs the cluster.
+ */
 export async function openKubeApi(options: KubeConnectOptions): Promise<KubeApi> {
   const k8s = await import('@kubernetes/client-node');
   const config = new k8s.KubeConfig();
@@ -32,24 +47,213 @@ export async function openKubeApi(options: KubeConnectOptions): Promise<KubeApi>
       hint: 'Check current-context and the clusters list of the kubeconfig.',
     });
   }
-  const versions = config.makeApiClient(k8s.VersionApi);
-  return {
+  const transport = await openRestTransport({
     server: cluster.server,
-    async version(signal) {
-      signal.throwIfAborted();
-      try {
-        const info = await versions.getCode();
-        return { gitVersion: info.gitVersion, major: info.major, minor: info.minor };
-      } catch (error) {
-        signal.throwIfAborted();
-        throw new PaiDeployError(
-          `the Kubernetes API at ${cluster.server} did not answer: ${describeSystemError(error)}`,
-          {
-            hint: 'Check that the API server is up and that the dev-box can reach it (the master, port 6443).',
-            cause: error,
-          },
-        );
-      }
+    // Called per request: a token from an exec plugin or a file may be renewed meanwhile.
+    authenticate: async () => {
+      const request: RequestOptions = {};
+      await config.applyToHTTPSOptions(request);
+      return request;
     },
+    retryForMs: options.retryForMs ?? 60_000,
+  });
+  return kubeApiOver(transport);
+}
+
+/** The port over a transport (separate so the URL and body rules can be read on their own). */
+export function kubeApiOver(transport: RestTransport): KubeApi {
+  let served: Promise<readonly ServedResource[]> | undefined;
+  const discover = (signal: AbortSignal): Promise<readonly ServedResource[]> => {
+    served ??= discoverServed(transport, signal).catch((error: unknown) => {
+      served = undefined;
+      throw error;
+    });
+    return served;
+  };
+
+  const resourceOf = async (apiVersion: string, kind: string, signal: AbortSignal): Promise<ServedResource> => {
+    const { group, version } = splitApiVersion(apiVersion);
+    const resource = (await discover(signal)).find(
+      (candidate) => candidate.group === group && candidate.version === version && candidate.kind === kind,
+    );
+    if (!resource) throw new KindNotServedError(apiVersion, kind, transport.server);
+    return resource;
+  };
+
+  const collectionPath = (resource: ServedResource, namespace: string | undefined): string => {
+    const root = resource.group === '' ? `/api/${resource.version}` : `/apis/${resource.group}/${resource.version}`;
+    const ns = resource.namespaced && namespace !== undefined ? `/namespaces/${encodeURIComponent(namespace)}` : '';
+    return `${root}${ns}/${resource.plural}`;
+  };
+
+  const objectPath = async (ref: KubeObjectRef, signal: AbortSignal): Promise<{ path: string; label: string }> => {
+    const resource = await resourceOf(ref.apiVersion, ref.kind, signal);
+    if (resource.namespaced && ref.namespace === undefined) {
+      throw new PaiDeployError(`internal: ${ref.kind} ${ref.name} needs a namespace`);
+    }
+    const path = `${collectionPath(resource, ref.namespace)}/${encodeURIComponent(ref.name)}`;
+    const label = `${resource.plural}/${ref.namespace !== undefined && resource.namespaced ? `${ref.namespace}/` : ''}${ref.name}`;
+    return { path, label };
+  };
+
+  const query = (options: KubeWriteOptions, extra: Record<string, string> = {}): string => {
+    const params = new URLSearchParams(extra);
+    if (options.dryRun) params.set('dryRun', 'All');
+    if (options.fieldManager !== undefined) params.set('fieldManager', options.fieldManager);
+    const text = params.toString();
+    return text === '' ? '' : `?${text}`;
+  };
+
+  return {
+    server: transport.server,
+    async version(signal) {
+      const response = await transport.request({ method: 'GET', path: '/version', signal, retry: 'always' });
+      const info = expectOk(response, 'GET /version') as { gitVersion: string; major: string; minor: string };
+      return { gitVersion: info.gitVersion, major: info.major, minor: info.minor };
+    },
+    served: discover,
+    async get(ref, signal) {
+      const { path, label } = await objectPath(ref, signal);
+      const response = await transport.request({ method: 'GET', path, signal, retry: 'always' });
+      if (response.status === 404) return undefined;
+      return expectOk(response, `GET ${label}`) as KubeObject;
+    },
+    async list(listQuery: KubeListQuery, signal) {
+      const resource = await resourceOf(listQuery.apiVersion, listQuery.kind, signal);
+      const items: KubeObject[] = [];
+      let continueToken: string | undefined;
+      do {
+        const params = new URLSearchParams({ limit: '500' });
+        if (listQuery.labelSelector !== undefined) params.set('labelSelector', listQuery.labelSelector);
+        if (listQuery.fieldSelector !== undefined) params.set('fieldSelector', listQuery.fieldSelector);
+        if (continueToken !== undefined) params.set('continue', continueToken);
+        const path = `${collectionPath(resource, listQuery.namespace)}?${params.toString()}`;
+        const response = await transport.request({ method: 'GET', path, signal, retry: 'always' });
+        const page = expectOk(response, `GET ${resource.plural}`) as {
+          items?: KubeObject[];
+          metadata?: { continue?: string };
+        };
+        // A list's items carry no apiVersion/kind on the wire: give them theirs.
+        for (const item of page.items ?? [])
+          items.push({ ...item, apiVersion: listQuery.apiVersion, kind: listQuery.kind });
+        continueToken = page.metadata?.continue || undefined;
+      } while (continueToken !== undefined);
+      return items;
+    },
+    async create(object, options, signal) {
+      const resource = await resourceOf(object.apiVersion, object.kind, signal);
+      const path = collectionPath(resource, object.metadata.namespace) + query(options);
+      // Retried only when the request never reached the server: a repeated create would answer AlreadyExists.
+      const response = await transport.request({ method: 'POST', path, body: object, signal, retry: 'unsent' });
+      return expectOk(response, `POST ${resource.plural} ${object.metadata.name}`) as KubeObject;
+    },
+    async replace(object, options, signal) {
+      const { path, label } = await objectPath(refOf(object), signal);
+      // With a resourceVersion, a repeat after a lost answer would be refused as a conflict: same rule as create.
+      const retry = object.metadata.resourceVersion === undefined ? 'always' : 'unsent';
+      const response = await transport.request({
+        method: 'PUT',
+        path: path + query(options),
+        body: object,
+        signal,
+        retry,
+      });
+      return expectOk(response, `PUT ${label}`) as KubeObject;
+    },
+    async patch(ref, patch, options, signal) {
+      const { path, label } = await objectPath(ref, signal);
+      const contentType = patch.type === 'apply' ? 'application/apply-patch+yaml' : 'application/merge-patch+json';
+      const extra: Record<string, string> = patch.type === 'apply' && patch.force ? { force: 'true' } : {};
+      // A merge patch and an apply are idempotent: sending one twice leaves the same object.
+      const response = await transport.request({
+        method: 'PATCH',
+        path: path + query(options, extra),
+        body: patch.body,
+        contentType,
+        signal,
+        retry: 'always',
+      });
+      return expectOk(response, `PATCH ${label}`) as KubeObject;
+    },
+    async delete(ref, options, signal) {
+      const { path, label } = await objectPath(ref, signal);
+      const response = await transport.request({
+        method: 'DELETE',
+        path: path + query(options),
+        signal,
+        retry: 'always',
+      });
+      if (response.status === 404) return false;
+      expectOk(response, `DELETE ${label}`);
+      return true;
+    },
+  };
+}
+
+/** The server serves no such kind at that group/version (an old manifest on a new server, or the reverse). */
+export class KindNotServedError extends PaiDeployError {
+  constructor(apiVersion: string, kind: string, server: string) {
+    super(`the Kubernetes API at ${server} does not serve ${kind} in ${apiVersion}`, {
+      hint: 'The object is written for another Kubernetes version: use an apiVersion this server serves.',
+    });
+  }
+}
+
+async function discoverServed(transport: RestTransport, signal: AbortSignal): Promise<ServedResource[]> {
+  const getJson = async (path: string): Promise<unknown> =>
+    expectOk(await transport.request({ method: 'GET', path, signal, retry: 'always' }), `GET ${path}`);
+  const core = (await getJson('/api')) as { versions?: string[] };
+  const groups = (await getJson('/apis')) as { groups?: Array<{ name: string; versions: Array<{ version: string }> }> };
+  const lists: Array<{ group: string; version: string; path: string }> = [
+    ...(core.versions ?? []).map((version) => ({ group: '', version, path: `/api/${version}` })),
+    ...(groups.groups ?? []).flatMap((group) =>
+      group.versions.map(({ version }) => ({ group: group.name, version, path: `/apis/${group.name}/${version}` })),
+    ),
+  ];
+  const resources = await Promise.all(
+    lists.map(async (list) => {
+      const answer = await transport.request({ method: 'GET', path: list.path, signal, retry: 'always' });
+      // An aggregated API whose backend is down answers 503: its kinds are simply not there today.
+      if (answer.status === 503) return [];
+      const body = expectOk(answer, `GET ${list.path}`) as {
+        resources?: Array<{ name: string; kind: string; namespaced: boolean; verbs?: string[] }>;
+      };
+      return (body.resources ?? [])
+        .filter((resource) => !resource.name.includes('/'))
+        .map((resource): ServedResource => ({
+          group: list.group,
+          version: list.version,
+          kind: resource.kind,
+          plural: resource.name,
+          namespaced: resource.namespaced,
+          verbs: resource.verbs ?? [],
+        }));
+    }),
+  );
+  return resources.flat();
+}
+
+function expectOk(response: RestResponse, request: string): unknown {
+  if (response.status >= 200 && response.status < 300) return response.body;
+  const status = (response.body ?? {}) as { reason?: unknown; message?: unknown };
+  const reason = typeof status.reason === 'string' ? status.reason : '';
+  const message =
+    typeof status.message === 'string' ? status.message : response.text.slice(0, 300) || `HTTP ${response.status}`;
+  throw new KubeApiError(request, response.status, reason, message);
+}
+
+function splitApiVersion(apiVersion: string): { group: string; version: string } {
+  const slash = apiVersion.indexOf('/');
+  return slash < 0
+    ? { group: '', version: apiVersion }
+    : { group: apiVersion.slice(0, slash), version: apiVersion.slice(slash + 1) };
+}
+
+function refOf(object: KubeObject): KubeObjectRef {
+  return {
+    apiVersion: object.apiVersion,
+    kind: object.kind,
+    name: object.metadata.name,
+    ...(object.metadata.namespace !== undefined ? { namespace: object.metadata.namespace } : {}),
   };
 }
