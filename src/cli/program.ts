@@ -447,9 +447,76 @@ export function buildProgram(dispatch: Dispatch, version: () => string): Command
     .addHelpText('after', examples('pai-deploy k8s set-env --cluster-id pai --use', 'kubectl --context pai get nodes'))
     .action(dispatch(async () => (await import('./commands/k8s-set-env.js')).runK8sSetEnv));
 
+  const kubeOptions = (command: Command): Command =>
+    command
+      .addOption(workDirOption())
+      .addOption(
+        new Option(
+          '--kubeconfig <file>',
+          "the cluster's kubeconfig (default: the work dir's kube/config from `kubespray run`, else $KUBECONFIG, else ~/.kube/config)",
+        ).argParser(path),
+      )
+      .addOption(new Option('--context <name>', 'a context of the kubeconfig other than its current one'));
+
+  const cluster = program
+    .command('cluster')
+    .description('the finished cluster through the Kubernetes API: status and node labels')
+    .addHelpText(
+      'after',
+      examples(
+        'pai-deploy cluster status -l layout.yaml -c config.yaml',
+        'pai-deploy cluster label -l layout.yaml -c config.yaml --dry-run',
+      ),
+    );
+  kubeOptions(
+    inputOptions(
+      cluster
+        .command('status')
+        .summary('the API version, nodes against the layout, and the stored configuration')
+        .description(
+          'the API server and its version; every node: Ready (or why not), its pai-master/worker/storage labels, ' +
+            'allocatable devices and what `cluster label` would change; layout machines without a node; the ' +
+            'configuration stored in the cluster (its cluster id, OpenPAI release) and which files differ from the local ones. ' +
+            'Writes nothing.',
+        ),
+    ),
+  )
+    .addOption(formatOption(['text', 'json']))
+    .addHelpText(
+      'after',
+      examples(
+        'pai-deploy cluster status -l layout.yaml -c config.yaml',
+        "pai-deploy cluster status -l layout.yaml -c config.yaml --format json | jq '.nodes[] | select(.ready | not)'",
+        'pai-deploy cluster status -l layout.yaml -c config.yaml --kubeconfig ~/.kube/config --context pai',
+      ),
+    )
+    .action(dispatch(async () => (await import('./commands/cluster.js')).runClusterStatus));
+  kubeOptions(
+    inputOptions(
+      cluster
+        .command('label')
+        .summary('set the pai-master, pai-worker, pai-storage and pai-computing-device labels from the layout')
+        .description(
+          "labels every layout machine's node as OpenPAI's services expect: pai-master, pai-worker, pai-storage " +
+            "(true, or removed where the layout no longer says so) and pai-computing-device (the device type of the machine's sku, with / as _). " +
+            'Every machine must be a Ready node. One request per node that needs one, 16 at a time; none when nothing ' +
+            'changes. Labels you set yourself (no-nodeexporter, ...) and nodes the layout does not name are left alone.',
+        ),
+    ),
+  )
+    .option('--dry-run', 'show what would change against the live nodes; write nothing')
+    .addHelpText(
+      'after',
+      examples(
+        'pai-deploy cluster label -l layout.yaml -c config.yaml',
+        'pai-deploy cluster label -l layout.yaml -c config.yaml --dry-run',
+      ),
+    )
+    .action(dispatch(async () => (await import('./commands/cluster.js')).runClusterLabel));
+
   const config = program
     .command('config')
-    .description('write, convert and describe layout.yaml and config.yaml')
+    .description('write, convert and describe layout.yaml and config.yaml; push it to and pull it from the cluster')
     .addHelpText(
       'after',
       examples(
@@ -491,6 +558,62 @@ export function buildProgram(dispatch: Dispatch, version: () => string): Command
       ),
     )
     .action(dispatch(async () => (await import('./commands/config-import-csv.js')).runConfigImportCsv));
+  kubeOptions(
+    inputOptions(
+      config
+        .command('push')
+        .summary(
+          'store layout.yaml, config.yaml and services-configuration.yaml in the cluster (ConfigMap pai-configuration)',
+        )
+        .description(
+          "stores the cluster configuration where OpenPAI's services read it: ConfigMap pai-configuration in default " +
+            '(layout.yaml, config.yaml, services-configuration.yaml as `render` writes them) and the cluster id in ' +
+            'ConfigMap pai-cluster-id. Merges: keys stored before and not given here stay. Refuses a cluster whose stored ' +
+            'id differs unless --force. Conditional on what it read: a push racing another fails and says so instead ' +
+            'of losing either. Values never reach the output (they hold passwords).',
+        ),
+    ),
+  )
+    .addOption(
+      new Option(
+        '--services-configuration <file>',
+        'push this services-configuration.yaml (hand-edited) instead of the rendered one',
+      ).argParser(path),
+    )
+    .option('--force', 'push to a cluster whose stored cluster id differs (renames it)')
+    .option('--dry-run', 'say which keys would change; the server validates the writes (dryRun=All), nothing is stored')
+    .addHelpText(
+      'after',
+      examples(
+        'pai-deploy config push -l layout.yaml -c config.yaml',
+        'pai-deploy config push -l layout.yaml -c config.yaml --dry-run',
+        'pai-deploy config push -l layout.yaml -c config.yaml --services-configuration ./services-configuration.yaml',
+      ),
+    )
+    .action(dispatch(async () => (await import('./commands/cluster.js')).runConfigPush));
+  kubeOptions(
+    config
+      .command('pull')
+      .summary('write the configuration stored in the cluster into a directory')
+      .description(
+        'writes every key of ConfigMap pai-configuration as a file (0600: they hold passwords) into DIR, in one ' +
+          'step (staged beside it and swapped in: a failure leaves DIR as it was). Refuses a cluster whose stored id ' +
+          'is not --cluster-id.',
+      )
+      .addOption(new Option('-o, --out <dir>', 'where to write the files').argParser(path).makeOptionMandatory())
+      .addOption(
+        new Option('--cluster-id <id>', 'the cluster expected (and whose work dir has the kubeconfig)').default('pai'),
+      )
+      .option('--dry-run', 'say what would be written; write nothing'),
+  )
+    .addHelpText(
+      'after',
+      examples(
+        'pai-deploy config pull --out ./pulled',
+        'pai-deploy config pull --cluster-id lab --kubeconfig ~/.kube/config -o ./pulled',
+      ),
+    )
+    .action(dispatch(async () => (await import('./commands/cluster.js')).runConfigPull));
   config
     .command('schema')
     .description('print the JSON Schema of layout.yaml or config.yaml (for editors and CI)')

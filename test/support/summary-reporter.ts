@@ -1,4 +1,4 @@
-import type { Reporter, TestModule } from 'vitest/node';
+import type { Reporter, TestModule, TestSuite } from 'vitest/node';
 
 /** Prints the plain closing line CI reads: `N passed, N failed, N skipped`. */
 export default class SummaryReporter implements Reporter {
@@ -13,9 +13,19 @@ export default class SummaryReporter implements Reporter {
         else if (state === 'failed') failed++;
         else skipped++;
       }
-      // A file that failed to load has no tests but must still count as a failure.
-      if (module.state() === 'failed' && !module.children.size) failed++;
+      // A suite whose beforeAll or afterAll threw leaves its tests skipped, not failed: it is a failure all the same
+      // (seen: a control plane that did not start reported "0 failed"). So is a file that failed to load.
+      for (const suite of module.children.allSuites()) {
+        if (suite.state() === 'failed' && !hasFailedTest(suite)) failed++;
+      }
+      if (module.state() === 'failed' && ![...module.children.allTests()].some((t) => t.result().state === 'failed')) {
+        if (![...module.children.allSuites()].some((suite) => suite.state() === 'failed')) failed++;
+      }
     }
     process.stdout.write(`\n${passed} passed, ${failed} failed, ${skipped} skipped\n`);
   }
+}
+
+function hasFailedTest(suite: TestSuite): boolean {
+  return [...suite.children.allTests()].some((test) => test.result().state === 'failed');
 }
