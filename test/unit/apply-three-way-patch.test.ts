@@ -137,6 +137,17 @@ describe('threeWayMergePatch', () => {
     expect(threeWayMergePatch({}, { metadata: { annotations: {} } }, { metadata: {} })).toEqual({});
   });
 
+  it('asks nothing for an empty list the server does not store (env: [] comes back as no env)', () => {
+    const containers = [{ name: 'main', env: [], nodeSelector: {} }];
+    const current = { containers: [{ name: 'main', imagePullPolicy: 'Always' }] };
+    expect(threeWayMergePatch({ containers }, { containers }, current)).toEqual({});
+    // But a list with elements is not covered by nothing.
+    const withEnv = [{ name: 'main', env: [{ name: 'A', value: '1' }] }];
+    expect(threeWayMergePatch({ containers: withEnv }, { containers: withEnv }, current)).toEqual({
+      containers: withEnv,
+    });
+  });
+
   it('builds an object from scratch where current has none or another type, leaving out nulls', () => {
     expect(threeWayMergePatch(undefined, { spec: { a: { b: 1, c: null } } }, {})).toEqual({ spec: { a: { b: 1 } } });
     expect(threeWayMergePatch(undefined, { spec: { a: { b: 1, c: null } } }, { spec: { a: 'text' } })).toEqual({
@@ -189,6 +200,10 @@ describe('json helpers', () => {
     expect(jsonCovers([{ a: 1, x: 0 }], [{ a: 1 }])).toBe(true);
     expect(jsonCovers([{ a: 1 }, { a: 2 }], [{ a: 1 }])).toBe(false);
     expect(jsonCovers({}, { a: null })).toBe(true);
+    expect(jsonCovers(undefined, [])).toBe(true);
+    expect(jsonCovers(undefined, { a: {}, b: [] })).toBe(true);
+    expect(jsonCovers(undefined, { a: { b: 1 } })).toBe(false);
+    expect(jsonCovers('x', [])).toBe(false);
     expect(jsonCovers('2', 2)).toBe(true);
     expect(jsonCovers('2.0', 2)).toBe(false);
     expect(jsonCovers(2, '2')).toBe(false);

@@ -30,15 +30,21 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
 /**
  * Whether `live` holds every value `wanted` sets: objects may have more keys in `live` (what the server defaulted,
  * what other writers own), arrays must have the same length with each element covered. A `null` in `wanted` asks for
- * the field to be absent, so an absent or null field covers it.
+ * the field to be absent, so an absent or null field covers it. An absent object or list in `live` is an empty one:
+ * the server does not store an empty map or list (`env: []`, `nodeSelector: {}` come back as nothing).
  */
 export function jsonCovers(live: unknown, wanted: unknown): boolean {
   if (wanted === null) return live === null || live === undefined;
+  const absent = live === undefined || live === null;
   if (Array.isArray(wanted)) {
-    return Array.isArray(live) && live.length === wanted.length && wanted.every((item, i) => jsonCovers(live[i], item));
+    const items = absent ? [] : live;
+    return (
+      Array.isArray(items) && items.length === wanted.length && wanted.every((item, i) => jsonCovers(items[i], item))
+    );
   }
   if (isJsonObject(wanted)) {
-    return isJsonObject(live) && Object.entries(wanted).every(([key, value]) => jsonCovers(live[key], value));
+    const fields = absent ? {} : live;
+    return isJsonObject(fields) && Object.entries(wanted).every(([key, value]) => jsonCovers(fields[key], value));
   }
   // A quantity written as a number (`cpu: 2`, `storage: 10`) is stored as its canonical string ("2"): the same
   // value. No other field takes a number where it stores a string.
