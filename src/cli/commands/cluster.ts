@@ -99,7 +99,16 @@ export async function runConfigPush(flags: ConfigPushFlags, env: CommandEnv): Pr
     signal: env.signal,
     dryRun: flags.dryRun === true,
   });
-  if (flags.dryRun === true) return dryRunReport(env, result.dryRun);
+  if (flags.dryRun === true) {
+    await dryRunReport(env, result.dryRun);
+    const hived = action.data.hived;
+    if (hived?.enabled) {
+      // What would go into services-configuration.yaml's hivedscheduler.config, to review before the push.
+      const { hivedConfigYaml } = await import('../../openpai/hived-config.js');
+      await env.io.result(`\nhivedscheduler.config computed from the live nodes:\n${hivedConfigYaml(hived)}`);
+    } else if (hived) await env.io.result(`\nno hived configuration: ${hived.reason}\n`);
+    return;
+  }
   const push = action.data.push;
   if (!push) throw new PaiDeployError('config push: the push did not run');
   const changed = Object.entries(push.plan.keys).filter(([, change]) => change !== 'unchanged');

@@ -1,5 +1,6 @@
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest, type RequestOptions } from 'node:https';
+import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { InterruptedError, PaiDeployError, systemErrorCode } from '../../errors.js';
 
@@ -120,9 +121,15 @@ export async function openRestTransport(options: RestTransportOptions): Promise<
     });
   };
 
+  // Each request in flight listens on the caller's signal; discovery alone has dozens at once.
+  const widened = new WeakSet<AbortSignal>();
   return {
     server: options.server,
     async request(request) {
+      if (!widened.has(request.signal)) {
+        setMaxListeners(0, request.signal);
+        widened.add(request.signal);
+      }
       const deadline = Date.now() + options.retryForMs;
       for (let attempt = 0; ; attempt++) {
         if (request.signal.aborted) throw abortReason(request.signal);

@@ -3,6 +3,8 @@ import { clusterStatus, type ClusterStatus } from '../../cluster/status.js';
 import { pushConfig, type PushResult } from '../../cluster/stored-config.js';
 import type { ClusterSpec } from '../../model/cluster.js';
 import { renderCluster } from '../../render/render-cluster.js';
+import { computeHivedConfig, withHivedConfig, type HivedComputation } from '../../openpai/hived-config.js';
+import { liveNodes, livePods } from '../../cluster/live-pods.js';
 import type { Phase } from '../phase.js';
 import { requireLive, type ClusterApiData } from './cluster-api.js';
 import { requireCluster } from './validate.js';
@@ -10,6 +12,8 @@ import { requireCluster } from './validate.js';
 export interface ClusterWriteData extends ClusterApiData {
   labels?: NodeLabelOutcome[];
   push?: PushResult;
+  /** The hived configuration computed from the live nodes for this push (enabled: false when hived is off). */
+  hived?: HivedComputation;
 }
 
 /** Node labels at once at most: enough to hide the round trips, few enough not to crowd a 1.15 API server. */
@@ -95,6 +99,40 @@ export function configPushPhase<D extends ClusterWriteData>(options: ConfigPushO
       const { spec } = requireCluster(ctx.data);
       const live = requireLive(ctx.data);
       const files = configFiles(spec, options.servicesConfiguration);
+      if (options.servicesConfiguration !== undefined) {
+        // A hand-edited file carries the admin's own cells and VCs: pushed as given, not recomputed.
+        ctx.io.notify({
+          level: 'info',
+          code: 'cluster.hived-as-given',
+          phase: 'config-push',
+          text: 'services-configuration.yaml pushed as given (its hivedscheduler section is not recomputed)',
+        });
+      } else {
+        const hived = computeHivedConfig(
+          spec.layout,
+          spec.config,
+          liveNodes(live.nodes),
+          spec.config.hivedScheduler ? await livePods(live.api, ctx.signal) : [],
+        );
+        ctx.data.hived = hived;
+        files['services-configuration.yaml'] = withHivedConfig(files['services-configuration.yaml']!, hived);
+        for (const warning of hived.enabled ? hived.warnings : []) {
+          ctx.io.notify({ level: 'warn', code: 'cluster.hived-warning', phase: 'config-push', text: warning });
+        }
+        if (hived.enabled) {
+          ctx.io.notify({
+            level: 'info',
+            code: 'cluster.hived-computed',
+            phase: 'config-push',
+            text: `hived: ${hived.skus
+              .map(
+                (sku) =>
+                  `${sku.sku} ${sku.nodes.length} node(s) × ${sku.cellsPerNode} cell(s) of ${sku.cell.gpu !== undefined ? `${sku.cell.gpu} device, ` : ''}${sku.cell.cpu} cpu, ${sku.cell.memoryMiB}Mi (VC ${sku.virtualCluster})`,
+              )
+              .join('; ')}`,
+          });
+        }
+      }
       const result = await pushConfig(live.api, files, {
         clusterId: spec.config.clusterId,
         force: options.force,
@@ -113,7 +151,7 @@ export function configPushPhase<D extends ClusterWriteData>(options: ConfigPushO
         : '';
       const kept = plan.kept.length > 0 ? `; kept as stored: ${plan.kept.join(', ')}` : '';
       // Keys and what happens to them, never values: config.yaml and services-configuration.yaml hold passwords.
-      const text = `pai-configuration: ${keys}${kept}${id}`;
+      const text = `${ctx.dryRun ? 'store in ' : ''}pai-configuration: ${keys}${kept}${id}`;
       if (ctx.dryRun) await ctx.wet(live.api.server, text, async () => undefined);
       else ctx.io.notify({ level: 'info', code: 'cluster.config-pushed', phase: 'config-push', text });
       ctx.setOutputs({ wrote: result.wroteConfig });

@@ -2,6 +2,7 @@ import { CoreV1Api } from '@kubernetes/client-node';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { syncNodeLabels } from '../../../src/cluster/node-labels.js';
 import { nodeView } from '../../../src/cluster/nodes.js';
 import { ConcurrentPushError, pushConfig } from '../../../src/cluster/stored-config.js';
@@ -80,20 +81,33 @@ await describeEachK8sVersion('the cluster through the Kubernetes API', (k8sVersi
     // What a kubelet posts (the status subresource; the product never writes one, so the test uses client-node).
     const now = new Date();
     const core = env.kubeConfig().makeApiClient(CoreV1Api);
-    const node = await core.readNode({ name: 'pai-cpu-01' });
-    node.status = {
-      conditions: [
-        {
-          type: 'Ready',
-          status: 'False',
-          reason: 'KubeletNotReady',
-          message: 'container runtime is down',
-          lastHeartbeatTime: now,
-          lastTransitionTime: now,
+    // The node controller may write the fresh node meanwhile (a 409): read again and retry, as a kubelet would.
+    for (let attempt = 0; ; attempt++) {
+      const node = await core.readNode({ name: 'pai-cpu-01' });
+      const resources = { cpu: '48', memory: '120Gi', pods: '110' };
+      node.status = {
+        capacity: resources,
+        allocatable: resources,
+        conditions: [
+          {
+            type: 'Ready',
+            status: 'False',
+            reason: 'KubeletNotReady',
+            message: 'container runtime is down',
+            lastHeartbeatTime: now,
+            lastTransitionTime: now,
+          },
+        ],
+      };
+      const written = await core.replaceNodeStatus({ name: 'pai-cpu-01', body: node }).then(
+        () => true,
+        (error: unknown) => {
+          if (attempt < 10 && String(error).includes('409')) return false;
+          throw error;
         },
-      ],
-    };
-    await core.replaceNodeStatus({ name: 'pai-cpu-01', body: node });
+      );
+      if (written) break;
+    }
     const notReady = await cli(['cluster', 'label', ...EXAMPLE]);
     expect(notReady.code).toBe(1);
     expect(notReady.stderr).toContain('pai-cpu-01: Ready=False (KubeletNotReady): container runtime is down');
@@ -146,8 +160,10 @@ await describeEachK8sVersion('the cluster through the Kubernetes API', (k8sVersi
     const dry = await cli(['config', 'push', ...EXAMPLE, '--dry-run']);
     expect(dry.code, dry.stderr).toBe(0);
     expect(dry.stdout).toContain(
-      'pai-configuration: layout.yaml added, config.yaml added, services-configuration.yaml added',
+      'would store in pai-configuration: layout.yaml added, config.yaml added, services-configuration.yaml added',
     );
+    expect(dry.stdout).toContain('hivedscheduler.config computed from the live nodes:');
+    expect(dry.stdout).toContain('cellAddress: pai-gpu-02');
     const cm = { apiVersion: 'v1', kind: 'ConfigMap', name: 'pai-configuration', namespace: 'default' };
     expect(await kube.get(cm, signal)).toBeUndefined();
 
@@ -155,7 +171,25 @@ await describeEachK8sVersion('the cluster through the Kubernetes API', (k8sVersi
     expect(push.code, push.stderr).toBe(0);
     const spec = await exampleSpec();
     const local = configFiles(spec);
-    expect((await kube.get(cm, signal))?.['data']).toEqual(local);
+    const stored = (await kube.get(cm, signal))?.['data'] as Record<string, string>;
+    expect(Object.keys(stored).sort()).toEqual(Object.keys(local).sort());
+    expect(stored['layout.yaml']).toBe(local['layout.yaml']);
+    expect(stored['config.yaml']).toBe(local['config.yaml']);
+    // services-configuration.yaml as rendered, plus the hived cells computed from the live nodes: 4 GPUs per
+    // gpu-machine node, a CPU pool of the one cpu-machine node.
+    const hived = parse(parse(stored['services-configuration.yaml']!).hivedscheduler.config);
+    expect(hived.physicalCluster.cellTypes['gpu-machine-NODE']).toMatchObject({
+      childCellType: 'gpu-machine',
+      childCellNumber: 4,
+    });
+    expect(hived.physicalCluster.physicalCells).toEqual([
+      {
+        cellType: 'gpu-machine-NODE-POOL',
+        cellChildren: [{ cellAddress: 'pai-gpu-01' }, { cellAddress: 'pai-gpu-02' }],
+      },
+      { cellType: 'cpu-machine-NODE-POOL', cellChildren: [{ cellAddress: 'pai-cpu-01' }] },
+    ]);
+    expect(Object.keys(hived.virtualClusters)).toEqual(['default', 'vc1']);
     // Values never reach the output: config.yaml holds the SSH password.
     expect(push.stdout + push.stderr).not.toContain(spec.config.ssh.password ?? 'no-password');
     const idRef = { apiVersion: 'v1', kind: 'ConfigMap', name: 'pai-cluster-id', namespace: 'default' };
@@ -191,7 +225,7 @@ await describeEachK8sVersion('the cluster through the Kubernetes API', (k8sVersi
       'layout.yaml',
       'services-configuration.yaml',
     ]);
-    for (const [key, text] of Object.entries(local)) expect(readFileSync(join(out, key), 'utf8')).toBe(text);
+    for (const [key, text] of Object.entries(stored)) expect(readFileSync(join(out, key), 'utf8')).toBe(text);
     expect(statSync(join(out, 'config.yaml')).mode & 0o777).toBe(0o600);
     const wrongId = await cli(['config', 'pull', '--out', join(dir, 'nope'), '--cluster-id', 'lab']);
     expect(wrongId.code).toBe(1);
