@@ -1,0 +1,195 @@
+#!/usr/bin/env node
+// Benchmark of node labelling (numbers for the issue notes, never asserted in tests): `pai-deploy cluster label` on
+// N kwok nodes against OpenPAI's way, one `kubectl label` process per node (cluster-configuration's start.sh ran
+// them through GNU parallel, one job per CPU core by default; sequential is shown too). Every measured run starts
+// from nodes without pai-deploy's labels, so both write to every node. Target: at least 10x faster.
+// Needs the test control plane's binaries (scripts/k8s-testenv build); says so and exits 0 when missing.
+// Usage: npm run build && node scripts/bench-labels.mjs [--nodes 1000] [--version current|1.15|both] [--runs 3]
+import { execFile, spawnSync } from 'node:child_process';
+import { availableParallelism, tmpdir } from 'node:os';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { performance } from 'node:perf_hooks';
+import { promisify } from 'node:util';
+
+const { values } = parseArgs({
+  options: {
+    nodes: { type: 'string', default: '1000' },
+    version: { type: 'string', default: 'both' },
+    runs: { type: 'string', default: '3' },
+  },
+});
+const count = Number(values.nodes);
+const runs = Number(values.runs);
+const versions = values.version === 'both' ? ['current', '1.15'] : [values.version];
+const root = fileURLToPath(new URL('..', import.meta.url));
+const testenv = join(root, 'scripts', 'k8s-testenv');
+const cli = join(root, 'bin', 'pai-deploy.js');
+const run = promisify(execFile);
+const median = (list) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)];
+
+const currentBin = spawnSync(testenv, ['bin', '--version', 'current'], { encoding: 'utf8' });
+if (currentBin.status !== 0) {
+  console.log(`label benchmark skipped: ${currentBin.stderr.trim()}`);
+  process.exit(0);
+}
+// Only the current kubectl is built (1.15's needs a module the proxy does not serve); labels are plain merge
+// patches, which every kubectl sends the same way.
+const kubectl = join(currentBin.stdout.trim(), 'kubectl');
+
+const dir = mkdtempSync(join(tmpdir(), 'pai-deploy-bench-labels-'));
+const width = Math.max(4, String(count).length);
+const names = Array.from({ length: count }, (_, i) => `pai-worker-${String(i + 1).padStart(width, '0')}`);
+const nodesFile = join(dir, 'nodes.json');
+writeFileSync(nodesFile, JSON.stringify(names.map((name) => ({ name }))));
+// The layout: one master (the first node) and workers; hostips are not contacted by `cluster label`.
+const ip = (i) => `10.${20 + Math.floor(i / 65536)}.${Math.floor(i / 256) % 256}.${(i % 256) + 1}`;
+writeFileSync(
+  join(dir, 'layout.yaml'),
+  [
+    'machine-sku:',
+    '  cpu-machine:',
+    '    mem: "32Gi"',
+    '    cpu:',
+    '      vcore: 8',
+    'machine-list:',
+    ...names.flatMap((name, i) => [
+      `  - hostname: ${name}`,
+      `    hostip: ${ip(i)}`,
+      '    machine-type: cpu-machine',
+      i === 0 ? '    pai-master: "true"' : '    pai-worker: "true"',
+    ]),
+    '',
+  ].join('\n'),
+);
+writeFileSync(
+  join(dir, 'config.yaml'),
+  'user: pai\npassword: bench-only\ndocker_image_tag: v1.8.0\nenable_hived_scheduler: false\n',
+);
+
+async function unlabel(kubeconfig) {
+  await run(
+    kubectl,
+    ['--kubeconfig', kubeconfig, 'label', 'nodes', '--all', 'pai-master-', 'pai-worker-', 'pai-storage-'],
+    {
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
+}
+
+/** OpenPAI's loop: one kubectl per node, `jobs` at a time. */
+async function openpaiWay(kubeconfig, jobs) {
+  let next = 0;
+  const worker = async () => {
+    while (next < names.length) {
+      const index = next++;
+      const labels =
+        index === 0
+          ? ['pai-master=true', 'pai-worker-', 'pai-storage-']
+          : ['pai-worker=true', 'pai-master-', 'pai-storage-'];
+      await run(kubectl, ['--kubeconfig', kubeconfig, 'label', '--overwrite=true', 'nodes', names[index], ...labels]);
+    }
+  };
+  await Promise.all(Array.from({ length: jobs }, worker));
+}
+
+async function paiDeploy(kubeconfig) {
+  const result = await run(
+    process.execPath,
+    [
+      cli,
+      'cluster',
+      'label',
+      '-l',
+      join(dir, 'layout.yaml'),
+      '-c',
+      join(dir, 'config.yaml'),
+      '--kubeconfig',
+      kubeconfig,
+      '--progress',
+      'json',
+    ],
+    { env: { ...process.env, PAI_DEPLOY_HOME: dir }, maxBuffer: 64 * 1024 * 1024 },
+  );
+  if (!result.stdout.includes(`${count} node(s) relabelled`)) throw new Error(`unexpected: ${result.stdout}`);
+  // The phase's own time, from its end event.
+  const phase = result.stderr
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line))
+    .find((event) => event.title === 'node labels' && event.event === 'end');
+  return phase?.elapsedMs;
+}
+
+async function timed(step) {
+  const started = performance.now();
+  const inner = await step();
+  return { ms: performance.now() - started, inner };
+}
+
+const jobs = availableParallelism();
+try {
+  for (const version of versions) {
+    const up = spawnSync(testenv, ['up', '--version', version, '--nodes-file', nodesFile], {
+      encoding: 'utf8',
+      env: { ...process.env, PAI_DEPLOY_K8S_TESTENV_ROOT: dir },
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    if (up.status !== 0) {
+      console.log(`label benchmark at ${version} skipped: the control plane did not start\n${up.stderr.slice(-2000)}`);
+      continue;
+    }
+    const env = JSON.parse(up.stdout);
+    try {
+      const ours = [];
+      const phases = [];
+      const parallel = [];
+      const sequential = [];
+      for (let i = 0; i < runs; i++) {
+        await unlabel(env.kubeconfig);
+        const mine = await timed(() => paiDeploy(env.kubeconfig));
+        ours.push(mine.ms);
+        if (mine.inner !== undefined) phases.push(mine.inner);
+        await unlabel(env.kubeconfig);
+        parallel.push((await timed(() => openpaiWay(env.kubeconfig, jobs))).ms);
+      }
+      await unlabel(env.kubeconfig);
+      sequential.push((await timed(() => openpaiWay(env.kubeconfig, 1))).ms);
+      const again = await timed(() =>
+        run(
+          process.execPath,
+          [
+            cli,
+            'cluster',
+            'label',
+            '-l',
+            join(dir, 'layout.yaml'),
+            '-c',
+            join(dir, 'config.yaml'),
+            '--kubeconfig',
+            env.kubeconfig,
+          ],
+          { env: { ...process.env, PAI_DEPLOY_HOME: dir } },
+        ),
+      );
+      const fmt = (ms) => `${(ms / 1000).toFixed(2)} s`;
+      console.log(`labels on ${count} kwok nodes, Kubernetes ${env.kubernetesVersion} (median of ${runs}):`);
+      console.log(
+        `  pai-deploy cluster label      ${fmt(median(ours))} (the phase itself ${phases.length ? fmt(median(phases)) : '?'})`,
+      );
+      console.log(
+        `  kubectl label per node, ${jobs} at a time  ${fmt(median(parallel))}  → ${(median(parallel) / median(ours)).toFixed(1)}x`,
+      );
+      console.log(
+        `  kubectl label per node, one at a time ${fmt(sequential[0])}  → ${(sequential[0] / median(ours)).toFixed(1)}x`,
+      );
+      console.log(`  pai-deploy again, nothing to change  ${fmt(again.ms)}`);
+    } finally {
+      spawnSync(testenv, ['down', env.stateDir], { stdio: 'ignore' });
+    }
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
