@@ -45,7 +45,7 @@ const names = Array.from({ length: count }, (_, i) => `pai-worker-${String(i + 1
 const nodesFile = join(dir, 'nodes.json');
 writeFileSync(nodesFile, JSON.stringify(names.map((name) => ({ name }))));
 // The layout: one master (the first node) and workers; hostips are not contacted by `cluster label`.
-const ip = (i) => `10.${20 + Math.floor(i / 65536)}.${Math.floor(i / 256) % 256}.${(i % 256) + 1}`;
+const ip = (i) => `10.${20 + Math.floor(i / 62500)}.${Math.floor(i / 250) % 250}.${(i % 250) + 1}`;
 writeFileSync(
   join(dir, 'layout.yaml'),
   [
