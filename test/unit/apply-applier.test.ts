@@ -106,6 +106,19 @@ describe('createApplier: which strategy', () => {
     expect(calls).toEqual(['get a', 'patch apply a', 'create a', 'get b', 'create b']);
   });
 
+  it('remembers the 415 for the connection: another applier over the same KubeApi does not ask again', async () => {
+    const { kube, calls } = fakeKube(unsupported);
+    await createApplier(kube, { signal }).apply(cm('a', {}));
+    const dry = createApplier(kube, { signal, dryRun: true });
+    expect(dry.serverSideApply).toBe('off');
+    calls.length = 0;
+    const result = await dry.apply(cm('b', {}));
+    expect(result).toMatchObject({ strategy: 'client-side', notes: [] });
+    expect(calls).toEqual(['get b', 'create b dry']);
+    // A new connection (another KubeApi) starts untried.
+    expect(createApplier(fakeKube(unsupported).kube, { signal }).serverSideApply).toBe('untried');
+  });
+
   it('takes a 500 "omits key field" as this object only, and goes on server-side', async () => {
     const omits = (object: KubeObject) =>
       object.metadata.name === 'odd'

@@ -22,9 +22,13 @@ import { isEmptyPatch } from './three-way-patch.js';
  * - Server-side apply (field manager `pai-deploy`, forced: pai-deploy's manifests are the desired state) where the
  *   server has it on. Whether it does is read from the server's answers, not from its version: the first 415
  *   UnsupportedMediaType (1.15 without the ServerSideApply gate, kubespray 2.11's default) turns it off for the rest
- *   of this applier; 1.15 with the gate on refuses some objects with a 500 (its alpha apply needs `protocol` on every
- *   container and Service port: "associative list with keys has an element that omits key field"), and then only
- *   that object goes client-side.
+ *   of the connection; 1.15 with the gate on refuses some objects with a 500 (its alpha apply needs `protocol` on
+ *   every container and Service port: "associative list with keys has an element that omits key field"), and then
+ *   only that object goes client-side.
+ *   Server-side, the server prunes what the manager `pai-deploy` applied before and the manifest dropped. An object
+ *   applied client-side before keeps its last-applied annotation current, so both ways prune against the latest
+ *   manifest; fields the client-side merge patches wrote (managedFields operation Update) are not the apply's, and
+ *   a server-side apply does not prune those.
  * - Client-side apply otherwise: kubectl's last-applied annotation and a three-way JSON merge patch
  *   (last-applied.ts, three-way-patch.ts); nothing is sent when there is nothing to change.
  * - A dry run is the server's (`dryRun=All`, also on 1.15): validated, defaulted and admitted as for real, stored
@@ -64,7 +68,10 @@ export interface Applier {
   apply(object: KubeObject): Promise<ApplyResult>;
   /** One after the other, in the order given; the first failure stops (the rest is not applied). */
   applyEach(objects: readonly KubeObject[]): Promise<ApplyResult[]>;
-  /** `untried` before the first apply, `on` once the server took one, `off` after its first 415. */
+  /**
+   * `untried` before the first apply over this connection, `on` once the server took one, `off` after its first
+   * 415 (what one applier learns, every applier over the same KubeApi knows).
+   */
   readonly serverSideApply: 'untried' | 'on' | 'off';
 }
 
@@ -76,7 +83,6 @@ export function createApplier(kube: KubeApi, options: ApplierOptions): Applier {
   const dryRun = options.dryRun ?? false;
   const { signal } = options;
   const writeOptions = { fieldManager, dryRun };
-  let serverSide: 'untried' | 'on' | 'off' = 'untried';
 
   const result = (
     object: KubeObject,
@@ -145,10 +151,10 @@ export function createApplier(kube: KubeApi, options: ApplierOptions): Applier {
     }
 
     const live = await kube.get(refOf(object), signal);
-    if (serverSide !== 'off') {
+    if (serverSideOf(kube) !== 'off') {
       try {
         const stored = await applyServerSide(object, live);
-        serverSide = 'on';
+        serverSideByConnection.set(kube, 'on');
         const changes = describeChanges(live, stored);
         const outcome: ApplyOutcome =
           live === undefined
@@ -165,7 +171,7 @@ export function createApplier(kube: KubeApi, options: ApplierOptions): Applier {
         const fallback = serverSideRefusal(error);
         if (fallback === undefined) throw error;
         if (fallback === 'off') {
-          serverSide = 'off';
+          serverSideByConnection.set(kube, 'off');
           notes.push(
             'server-side apply is off on this server (415 UnsupportedMediaType: Kubernetes 1.15 without the ServerSideApply feature gate, as kubespray 2.11 sets it up): applied client-side, and so is everything after it',
           );
@@ -188,9 +194,19 @@ export function createApplier(kube: KubeApi, options: ApplierOptions): Applier {
       return results;
     },
     get serverSideApply() {
-      return serverSide;
+      return serverSideOf(kube);
     },
   };
+}
+
+/**
+ * Whether a connection's server applies server-side, as its answers said: a server does not turn the feature gate
+ * on or off while a connection lasts, so one 415 is enough for all appliers over it (a dry run's and the real one).
+ */
+const serverSideByConnection = new WeakMap<KubeApi, 'on' | 'off'>();
+
+function serverSideOf(kube: KubeApi): 'untried' | 'on' | 'off' {
+  return serverSideByConnection.get(kube) ?? 'untried';
 }
 
 /**
