@@ -213,6 +213,19 @@ describe('createApplier: client-side', () => {
     expect(result.changes).toEqual([{ path: 'spec.paused', change: 'removed', before: true }]);
   });
 
+  it('says so when the last-applied annotation is unreadable, prunes nothing, and rewrites it', async () => {
+    const { kube, put, objects } = fakeKube(unsupported, { conflicts: 1 });
+    const live = cm('a', { x: '1', y: '2' });
+    put({ ...live, metadata: { ...live.metadata, annotations: { [LAST_APPLIED_ANNOTATION]: '{cut sho' } } });
+    const result = await createApplier(kube, { signal }).apply(cm('a', { x: '1' }));
+    expect(
+      result.notes.filter((note) => note.startsWith('its last-applied annotation is no JSON object')),
+    ).toHaveLength(1);
+    expect(result.stored['data']).toEqual({ x: '1', y: '2' });
+    const record = objects.get('ConfigMap/default/a')?.metadata.annotations?.[LAST_APPLIED_ANNOTATION];
+    expect(JSON.parse(record ?? '')).toEqual(cm('a', { x: '1' }));
+  });
+
   it('dry-runs every write', async () => {
     const { kube, calls, put, objects } = fakeKube(unsupported);
     put(withLastApplied(cm('a', { x: '1' })));

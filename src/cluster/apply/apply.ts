@@ -156,16 +156,7 @@ export function createApplier(kube: KubeApi, options: ApplierOptions): Applier {
         const stored = await applyServerSide(object, live);
         serverSideByConnection.set(kube, 'on');
         const changes = describeChanges(live, stored);
-        const outcome: ApplyOutcome =
-          live === undefined
-            ? 'created'
-            : dryRun
-              ? changes.length > 0
-                ? 'configured'
-                : 'unchanged'
-              : stored.metadata.resourceVersion === live.metadata.resourceVersion
-                ? 'unchanged'
-                : 'configured';
+        const outcome = serverSideOutcome(live, stored, changes, dryRun);
         return result(object, mapping.writtenApiVersion, { outcome, strategy: 'server-side', changes, notes, stored });
       } catch (error) {
         const fallback = serverSideRefusal(error);
@@ -200,6 +191,22 @@ export function createApplier(kube: KubeApi, options: ApplierOptions): Applier {
 }
 
 /**
+ * What a server-side apply did: the server answers every apply with the object, whether it wrote or not. Not
+ * there before: created; the resourceVersion moved: configured (a dry run moves none, so there the changed fields
+ * say it).
+ */
+function serverSideOutcome(
+  live: KubeObject | undefined,
+  stored: KubeObject,
+  changes: readonly FieldChange[],
+  dryRun: boolean,
+): ApplyOutcome {
+  if (live === undefined) return 'created';
+  if (dryRun) return changes.length > 0 ? 'configured' : 'unchanged';
+  return stored.metadata.resourceVersion === live.metadata.resourceVersion ? 'unchanged' : 'configured';
+}
+
+/**
  * Whether a connection's server applies server-side, as its answers said: a server does not turn the feature gate
  * on or off while a connection lasts, so one 415 is enough for all appliers over it (a dry run's and the real one).
  */
@@ -231,7 +238,9 @@ function originalFor(object: KubeObject, live: KubeObject, notes: string[]): Jso
   const read = readLastApplied(live);
   if (read.state === 'absent') return undefined;
   if (read.state === 'unreadable') {
-    notes.push('its last-applied annotation is no JSON object: nothing pruned this time, the annotation rewritten');
+    const note = 'its last-applied annotation is no JSON object: nothing pruned this time, the annotation rewritten';
+    // Said once, however often a conflict has the patch computed again.
+    if (!notes.includes(note)) notes.push(note);
     return undefined;
   }
   const recorded = read.manifest as unknown as KubeObject;
