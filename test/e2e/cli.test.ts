@@ -207,6 +207,9 @@ describe('plan', () => {
       'check',
       'kubespray-source',
       'kubespray',
+      'cluster-connect',
+      'node-labels',
+      'config-push',
       'services',
     ]);
     const notBuilt = plan.phases.filter((p: PlannedPhase) =>

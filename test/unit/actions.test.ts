@@ -150,6 +150,10 @@ describe('the deploy action as a dry run (pai-deploy plan)', () => {
       'kubespray-source dev-box',
       'kubespray dev-box',
       'kubespray dev-box',
+      // Described, not contacted: a dry run reaches no cluster (before kubespray there is none).
+      'cluster-connect cluster',
+      'node-labels cluster',
+      'config-push cluster',
       'services cluster',
     ]);
     expect(action.data.files?.map((file) => file.path)).toContain('inventory/hosts.yml');

@@ -57,6 +57,12 @@ export interface ConnectOptions {
   target: KubeTarget;
   /** Every layout machine must be a Ready node (labels, config push); `cluster status` only reports. */
   requireReadyNodes: boolean;
+  /**
+   * In a dry run, describe the connection instead of making it: the deploy action's dry run (`pai-deploy plan`)
+   * contacts nothing, and before kubespray has run there is no cluster to contact. The later cluster phases then
+   * describe their work too.
+   */
+  describeInDryRun?: boolean;
 }
 
 /** Connects to the API server, says which one and its version, and checks the layout's machines are Ready nodes. */
@@ -66,6 +72,16 @@ export function clusterConnectPhase<D extends ClusterApiData>(options: ConnectOp
     title: 'Connect to the Kubernetes API',
     async run(ctx) {
       const { spec } = requireCluster(ctx.data);
+      if (ctx.dryRun && options.describeInDryRun === true) {
+        const workDir = workDirFor(spec.config.clusterId, options.target.workDirOverride, options.target.env);
+        const path = options.target.kubeconfig ?? workDir.kubeconfig;
+        await ctx.wet(
+          'cluster',
+          `connect to the Kubernetes API with ${path} and check that all ${spec.layout.machines.length} machines are Ready nodes`,
+          async () => undefined,
+        );
+        return;
+      }
       const kubeconfig = resolveKubeconfig(options.target, spec.config.clusterId);
       const api = await ctx.ports.kube({
         kubeconfigPath: kubeconfig.path,

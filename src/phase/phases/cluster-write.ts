@@ -26,6 +26,19 @@ export function nodeLabelsPhase<D extends ClusterWriteData>(): Phase<D> {
     title: 'Label the nodes by their layout roles',
     async run(ctx) {
       const { spec } = requireCluster(ctx.data);
+      if (ctx.dryRun && !ctx.data.live) {
+        // Not connected (the deploy action's dry run): say what will be set, per role.
+        const roles = ['master', 'worker', 'storage'] as const;
+        const counts = roles.map(
+          (role) => `${spec.layout.machines.filter((machine) => machine[role]).length} pai-${role}`,
+        );
+        await ctx.wet(
+          'cluster',
+          `label the nodes from the layout: ${counts.join(', ')}, pai-computing-device by sku`,
+          async () => undefined,
+        );
+        return;
+      }
       const live = requireLive(ctx.data);
       const span = ctx.io.span('node labels', { phase: 'node-labels' });
       let seen = 0;
@@ -97,6 +110,15 @@ export function configPushPhase<D extends ClusterWriteData>(options: ConfigPushO
     title: 'Store the cluster configuration in the cluster',
     async run(ctx) {
       const { spec } = requireCluster(ctx.data);
+      if (ctx.dryRun && !ctx.data.live) {
+        const hived = spec.config.hivedScheduler ? ' (with the hived configuration computed from the live nodes)' : '';
+        await ctx.wet(
+          'cluster',
+          `store layout.yaml, config.yaml and services-configuration.yaml${hived} in ConfigMap pai-configuration and the cluster id "${spec.config.clusterId}" in pai-cluster-id`,
+          async () => undefined,
+        );
+        return;
+      }
       const live = requireLive(ctx.data);
       const files = configFiles(spec, options.servicesConfiguration);
       if (options.servicesConfiguration !== undefined) {
