@@ -78,8 +78,11 @@ export interface KubeApi {
   readonly server: string;
   /** The server's version (`/version`), e.g. v1.15.11. */
   version(signal: AbortSignal): Promise<KubeServerVersion>;
-  /** Every kind the server serves, by discovery (`/api`, `/apis` and each group/version), read once per connection. */
-  served(signal: AbortSignal): Promise<readonly ServedResource[]>;
+  /**
+   * Every kind the server serves, by discovery (`/api`, `/apis` and each group/version), read once per connection;
+   * `refresh` reads it again (a CRD applied since serves a new kind).
+   */
+  served(signal: AbortSignal, options?: { refresh?: boolean }): Promise<readonly ServedResource[]>;
   /** The object, or undefined when the server has none of that name (404). */
   get(ref: KubeObjectRef, signal: AbortSignal): Promise<KubeObject | undefined>;
   /** All objects the query matches, every page. */

@@ -1,6 +1,11 @@
 import { PaiDeployError } from '../../errors.js';
 import { KubeApiError, type KubeApi, type KubeObject, type KubeObjectRef } from '../../ports/kube-api.js';
-import { convertToApiVersion, mapToServedVersion } from './api-versions.js';
+import {
+  ApiVersionNotServedError,
+  convertToApiVersion,
+  mapToServedVersion,
+  type ServedMapping,
+} from './api-versions.js';
 import { describeChanges, type FieldChange } from './changes.js';
 import { describeObject } from './conversion.js';
 import { cloneJson, isJsonObject, type JsonObject } from './json.js';
@@ -139,7 +144,15 @@ export function createApplier(kube: KubeApi, options: ApplierOptions): Applier {
 
   const apply = async (manifest: KubeObject): Promise<ApplyResult> => {
     checkManifest(manifest);
-    const mapping = mapToServedVersion(manifest, await kube.served(signal));
+    let mapping: ServedMapping;
+    try {
+      mapping = mapToServedVersion(manifest, await kube.served(signal));
+    } catch (error) {
+      if (!(error instanceof ApiVersionNotServedError)) throw error;
+      // Discovery is read once per connection: a CRD applied since (by this run, or by someone else) serves kinds
+      // the first read did not have. Read it again once before giving up.
+      mapping = mapToServedVersion(manifest, await kube.served(signal, { refresh: true }));
+    }
     const notes = [...mapping.notes];
     const object = cloneJson(mapping.object);
     if (mapping.resource.namespaced && object.metadata.namespace === undefined) {

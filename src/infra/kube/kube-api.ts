@@ -63,7 +63,8 @@ export async function openKubeApi(options: KubeConnectOptions): Promise<KubeApi>
 /** The port over a transport (separate so the URL and body rules can be read on their own). */
 export function kubeApiOver(transport: RestTransport): KubeApi {
   let served: Promise<readonly ServedResource[]> | undefined;
-  const discover = (signal: AbortSignal): Promise<readonly ServedResource[]> => {
+  const discover = (signal: AbortSignal, options: { refresh?: boolean } = {}): Promise<readonly ServedResource[]> => {
+    if (options.refresh === true) served = undefined;
     served ??= discoverServed(transport, signal).catch((error: unknown) => {
       served = undefined;
       throw error;
