@@ -264,6 +264,34 @@ describe('computeHivedConfig', () => {
     expect(result.qosSwitch).toBe(true);
   });
 
+  it('reserves the rest of a running daemon started without its qos requests (deployed while qos-switch was off)', async () => {
+    const { layout, config } = await spec(`${CONFIG}qos-switch: "true"\n`);
+    const pods = [
+      ...livePods(),
+      // node-exporter runs on gpu-01 requesting nothing; restarted with qos on it will request 128Mi.
+      pod('node-exporter-a', 'gpu-01', [req({})], { namespace: 'default', labels: { app: 'node-exporter' } }),
+      // job-exporter runs on gpu-02 with 100Mi of its 512Mi: 412Mi are still to come.
+      pod('job-exporter-b', 'gpu-02', [req({ memory: '100Mi' })], {
+        namespace: 'default',
+        labels: { app: 'job-exporter' },
+      }),
+    ];
+    const [v100] = computed(computeHivedConfig(layout, config, liveNodes(), pods)).skus;
+    expect(v100!.nodes[0]!.daemonReserve).toEqual({
+      cpu: 0,
+      memoryMiB: 896,
+      counted: ['node-exporter', 'job-exporter', 'log-manager'],
+      alreadyRunning: ['node-exporter'],
+    });
+    // 128 (node-exporter) + 412 (the rest of job-exporter's 512) + 256 (log-manager).
+    expect(v100!.nodes[1]!.daemonReserve).toEqual({
+      cpu: 0,
+      memoryMiB: 796,
+      counted: ['node-exporter', 'job-exporter', 'log-manager'],
+      alreadyRunning: ['job-exporter'],
+    });
+  });
+
   it("counts a pod's effective request: init-container maximum, sidecars, limits as requests, overhead", async () => {
     const { layout, config } = await spec();
     const on = 'cpu-01';
