@@ -44,6 +44,11 @@ Commands:
         Stop every process of an environment and delete its state directory. STATE_DIR defaults to
         $PAI_DEPLOY_K8S_TESTENV, else the only environment under the state root. --all stops all of them.
   list  Print the state directories of running environments.
+  measure [--version V[,V...]] [--nodes N[,N...]] [--runs R]
+        Start and stop environments of N nodes named pai-worker-0001... and print, per run, when each
+        step was done (ms from the start: etcd, kube-apiserver, controllers, nodes created, all nodes
+        Ready) and the CPU seconds each component used by then. Default: --version current,1.15
+        --nodes 100,1000 --runs 1. Numbers from a busy machine vary a lot: compare CPU, or several runs.
   build [--version V]
         Build and cache the binaries of a version if missing; print their directory.
   bin [--version V]
@@ -69,6 +74,8 @@ async function main(argv: string[]): Promise<number> {
     case 'list':
       for (const dir of listStateDirs()) process.stdout.write(`${dir}\n`);
       return 0;
+    case 'measure':
+      return runMeasure(rest);
     case 'build': {
       const dir = build(versionOption(rest));
       if (dir !== null) process.stdout.write(`${dir}\n`);
@@ -149,6 +156,49 @@ function nodeSpecs(count: string | undefined, file: string | undefined, gpus: st
   if (!Number.isInteger(n) || n < 0) throw new Error(`--nodes: not a count: ${count}`);
   if (!Number.isInteger(gpu) || gpu < 0) throw new Error(`--gpus-per-node: not a count: ${gpus}`);
   return numberedNodes(n).map((node) => ({ ...node, gpu }));
+}
+
+async function runMeasure(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      version: { type: 'string', default: K8S_TESTENV_VERSIONS.join(',') },
+      nodes: { type: 'string', default: '100,1000' },
+      runs: { type: 'string', default: '1' },
+    },
+  });
+  const versions = values.version.split(',').map((v) => parseK8sTestEnvVersion(v.trim(), '--version'));
+  const counts = values.nodes.split(',').map((n) => Number(n.trim()));
+  const runs = Number(values.runs);
+  if (!counts.every((n) => Number.isInteger(n) && n >= 0)) throw new Error(`--nodes: not counts: ${values.nodes}`);
+  if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs: not a count: ${values.runs}`);
+  const ticks = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+  for (const version of versions) {
+    for (const count of counts) {
+      for (let run = 1; run <= runs; run++) {
+        const nodes = numberedNodes(count, 'pai-worker-', 4);
+        const state = await up({ nodes, version });
+        try {
+          const t = state.timings;
+          const cpu = state.processes.map((p) => `${p.name} ${(cpuTicks(p.pid) / ticks).toFixed(1)}`).join(', ');
+          process.stdout.write(
+            `${version} ${count} nodes: Ready at ${t.nodesReady} ms (etcd ${t.etcd}, kube-apiserver ${t.apiserver}, ` +
+              `controllers ${t.controllers}, nodes created ${t.nodesCreated}); CPU s: ${cpu}; ` +
+              `load ${readFileSync('/proc/loadavg', 'utf8').split(' ')[0]}\n`,
+          );
+        } finally {
+          await down(state.stateDir);
+        }
+      }
+    }
+  }
+  return 0;
+}
+
+/** utime + stime of a process, in clock ticks. */
+function cpuTicks(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return Number(fields[11]) + Number(fields[12]);
 }
 
 async function runDown(args: string[]): Promise<number> {

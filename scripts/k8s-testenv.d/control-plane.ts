@@ -1,11 +1,12 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { probe, type ClientTls } from './http-probe.js';
 import type { Pki } from './pki.js';
 import {
   freeLoopbackPort,
   isAlive,
+  stableLoopbackPort,
   startProcess,
   stopProcessGroup,
   tailOfLog,
@@ -100,7 +101,8 @@ export async function startApiserver(
   mkdirSync(certDir, { recursive: true, mode: 0o700 });
   const tls: ClientTls = { ca: ctx.pki.caCert, cert: ctx.pki.adminCert, key: ctx.pki.adminKey };
   return withFreshPorts('kube-apiserver', async () => {
-    const port = await freeLoopbackPort();
+    // Below the ephemeral range, so the port is still free when restartApiserver starts it again.
+    const port = await stableLoopbackPort();
     const server = `https://127.0.0.1:${port}`;
     const started = launch(ctx, 'kube-apiserver', [
       `--etcd-servers=${etcdUrl}`,
@@ -125,10 +127,48 @@ export async function startApiserver(
       ...featureGateFlags(ctx),
       '--v=1',
     ]);
-    const health = `${server}${PROFILES[ctx.version].healthPath}`;
-    await waitFor(started, timeoutMs, async () => (await probe(health, tls))?.status === 200);
+    await waitForApiserver(started, ctx.version, server, tls, timeoutMs);
     return { server };
   });
+}
+
+/** Waits until a kube-apiserver answers 200 on its version's health path (apiserverHealthPath). */
+export async function waitForApiserver(
+  apiserver: StartedProcess,
+  version: K8sTestEnvVersion,
+  server: string,
+  tls: ClientTls,
+  timeoutMs: number,
+): Promise<void> {
+  const health = `${server}${PROFILES[version].healthPath}`;
+  await waitFor(apiserver, timeoutMs, async () => (await probe(health, tls))?.status === 200);
+}
+
+/**
+ * Starts a stopped component again with its recorded command line (the same flags, so the same port and
+ * certificates) and waits for `ready`. The port is fixed now, so while something else still holds it, the start is
+ * retried instead of moving to another port. `onStarted` sees each new process as soon as it exists.
+ */
+export async function relaunch(
+  previous: StartedProcess,
+  ready: (started: StartedProcess) => Promise<void>,
+  onStarted: (started: StartedProcess) => void,
+  attempts = 10,
+): Promise<StartedProcess> {
+  for (let attempt = 1; ; attempt++) {
+    appendFileSync(previous.log, `--- k8s-testenv: starting ${previous.name} again (${new Date().toISOString()})\n`);
+    const started = startProcess(previous.name, previous.binary, previous.args, dirname(previous.log));
+    onStarted(started);
+    try {
+      await ready(started);
+      return started;
+    } catch (error) {
+      const portTaken =
+        error instanceof ComponentDied && /address already in use/i.test(tailOfLog(error.component.log, 30));
+      if (!portTaken || attempt >= attempts) throw error;
+      await sleep(1_000);
+    }
+  }
 }
 
 export function startControllerManager(ctx: ComponentContext, kubeconfigPath: string): StartedProcess {
@@ -163,9 +203,24 @@ export function startScheduler(ctx: ComponentContext, kubeconfigPath: string): S
   ]);
 }
 
+/**
+ * kwok's own settings that have no flag. It has no client-side rate limit, but plays stages and renews leases with
+ * only 4 workers each by default, which makes 1,000 new nodes trickle in.
+ */
+export const KWOK_CONFIGURATION = `apiVersion: config.kwok.x-k8s.io/v1alpha1
+kind: KwokConfiguration
+options:
+  nodePlayStageParallelism: 16
+  nodeLeaseParallelism: 16
+  podPlayStageParallelism: 16
+`;
+
 export function startKwok(ctx: ComponentContext, kubeconfigPath: string): StartedProcess {
+  const configuration = join(ctx.stateDir, 'kwok-configuration.yaml');
+  writeFileSync(configuration, KWOK_CONFIGURATION);
   return launch(ctx, 'kwok', [
     `--kubeconfig=${kubeconfigPath}`,
+    `--config=${configuration}`,
     `--config=${join(STAGES_DIR, 'nodes.yaml')}`,
     `--config=${join(STAGES_DIR, 'pods.yaml')}`,
     '--manage-all-nodes=true',

@@ -1,5 +1,6 @@
-import { CoreV1Api, type KubeConfig, type V1Node } from '@kubernetes/client-node';
+import type { V1Node, V1NodeList } from '@kubernetes/client-node';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { ApiConnection, ApiResponse } from './api-connection.js';
 
 /** A simulated machine. Quantities use Kubernetes notation ("16", "500m", "64Gi"). */
 export interface TestNodeSpec {
@@ -18,9 +19,9 @@ export const NODE_DEFAULTS = { cpu: '32', memory: '128Gi', gpu: 0, pods: 110 } a
 export const KWOK_NODE_ANNOTATION = 'kwok.x-k8s.io/node';
 export const AUTO_ADDRESS_PREFIX = '10.150';
 
-/** `pai-worker-001` … — shaped like layout hostnames. */
-export function numberedNodes(count: number, prefix = 'pai-worker-'): TestNodeSpec[] {
-  const width = Math.max(3, String(count).length);
+/** `pai-worker-001` … (at least `minWidth` digits, more when `count` needs them) — shaped like layout hostnames. */
+export function numberedNodes(count: number, prefix = 'pai-worker-', minWidth = 3): TestNodeSpec[] {
+  const width = Math.max(minWidth, String(count).length);
   return Array.from({ length: count }, (_, i) => ({ name: `${prefix}${String(i + 1).padStart(width, '0')}` }));
 }
 
@@ -64,13 +65,45 @@ export function nodeManifest(spec: TestNodeSpec, index: number): V1Node {
   };
 }
 
-/** Creates the nodes (status included: the API accepts status on create) a few at a time. */
-export async function createNodes(kubeconfig: KubeConfig, specs: TestNodeSpec[], concurrency = 16): Promise<void> {
-  const core = kubeconfig.makeApiClient(CoreV1Api);
+const CREATE_ATTEMPTS = 4;
+
+/**
+ * Creates the nodes (status included: the API accepts status on create), `concurrency` at a time over one
+ * connection. An overloaded server's 429/5xx is retried; a 409 on a retry means the first attempt got through.
+ */
+export async function createNodes(api: ApiConnection, specs: TestNodeSpec[], concurrency = 32): Promise<void> {
   let next = 0;
+  let failed = false;
+  const create = async (spec: TestNodeSpec, index: number): Promise<void> => {
+    for (let attempt = 1; ; attempt++) {
+      let response: ApiResponse | Error;
+      try {
+        response = await api.request('POST', '/api/v1/nodes', nodeManifest(spec, index));
+      } catch (error) {
+        response = error instanceof Error ? error : new Error(String(error));
+      }
+      if (!(response instanceof Error)) {
+        if (response.status === 201 || (response.status === 409 && attempt > 1)) return;
+        if (response.status !== 429 && response.status < 500) {
+          throw new Error(`creating node ${spec.name}: HTTP ${response.status} ${statusMessage(response.body)}`);
+        }
+      }
+      if (attempt >= CREATE_ATTEMPTS) {
+        const why =
+          response instanceof Error ? response.message : `HTTP ${response.status} ${statusMessage(response.body)}`;
+        throw new Error(`creating node ${spec.name}: ${why} (${attempt} attempts)`);
+      }
+      await sleep(250 * attempt);
+    }
+  };
   const worker = async (): Promise<void> => {
-    for (let index = next++; index < specs.length; index = next++) {
-      await core.createNode({ body: nodeManifest(specs[index] as TestNodeSpec, index) });
+    for (let index = next++; index < specs.length && !failed; index = next++) {
+      try {
+        await create(specs[index] as TestNodeSpec, index);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, specs.length) }, worker));
@@ -80,17 +113,61 @@ export function isNodeReady(node: V1Node): boolean {
   return node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 }
 
-export async function waitForNodesReady(kubeconfig: KubeConfig, names: string[], timeoutMs: number): Promise<void> {
-  const core = kubeconfig.makeApiClient(CoreV1Api);
+/**
+ * Waits until every named node is Ready: one list, then a watch from its resourceVersion (listing again only when
+ * the watch ends early), so the wait costs the server the same for 1 node as for 1,000.
+ */
+export async function waitForNodesReady(api: ApiConnection, names: string[], timeoutMs: number): Promise<void> {
   const wanted = new Set(names);
+  const ready = new Set<string>();
   const deadline = Date.now() + timeoutMs;
-  let notReady = names.length;
-  while (Date.now() < deadline) {
-    const list = await core.listNode();
-    const ready = list.items.filter((node) => wanted.has(node.metadata?.name ?? '') && isNodeReady(node)).length;
-    notReady = wanted.size - ready;
-    if (notReady === 0) return;
-    await sleep(500);
+  const note = (node: V1Node, deleted: boolean): void => {
+    const name = node.metadata?.name ?? '';
+    if (!wanted.has(name)) return;
+    if (!deleted && isNodeReady(node)) ready.add(name);
+    else ready.delete(name);
+  };
+  while (ready.size < wanted.size && Date.now() < deadline) {
+    const list = await api.request('GET', '/api/v1/nodes');
+    if (list.status !== 200) throw new Error(`listing nodes: HTTP ${list.status} ${statusMessage(list.body)}`);
+    const nodes = JSON.parse(list.body) as V1NodeList;
+    ready.clear();
+    for (const node of nodes.items) note(node, false);
+    const remainingMs = deadline - Date.now();
+    if (ready.size === wanted.size || remainingMs <= 0) break;
+    const watch = new URLSearchParams({
+      watch: 'true',
+      resourceVersion: nodes.metadata?.resourceVersion ?? '',
+      timeoutSeconds: String(Math.ceil(remainingMs / 1000)),
+    });
+    const started = Date.now();
+    await api.stream(
+      `/api/v1/nodes?${watch}`,
+      (line) => {
+        const event = JSON.parse(line) as { type: string; object: V1Node };
+        if (event.type === 'ERROR') return true; // e.g. 410 Gone: list again
+        if (event.type === 'ADDED' || event.type === 'MODIFIED' || event.type === 'DELETED') {
+          note(event.object, event.type === 'DELETED');
+        }
+        return ready.size === wanted.size;
+      },
+      remainingMs + 5_000,
+    );
+    if (Date.now() - started < 1_000) await sleep(250); // a watch that ends at once: do not spin
   }
-  throw new Error(`${notReady} of ${names.length} kwok nodes not Ready after ${timeoutMs} ms`);
+  if (ready.size === wanted.size) return;
+  const missing = names.filter((name) => !ready.has(name));
+  const sample = missing.slice(0, 5).join(', ') + (missing.length > 5 ? ', …' : '');
+  throw new Error(`${missing.length} of ${names.length} kwok nodes not Ready after ${timeoutMs} ms (${sample})`);
+}
+
+/** The message of a Status body, else the start of the body. */
+function statusMessage(body: string): string {
+  try {
+    const status = JSON.parse(body) as { message?: unknown };
+    if (typeof status.message === 'string') return status.message;
+  } catch {
+    // not JSON
+  }
+  return body.slice(0, 200);
 }

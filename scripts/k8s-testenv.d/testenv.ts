@@ -1,4 +1,3 @@
-import { KubeConfig, CoreV1Api } from '@kubernetes/client-node';
 import {
   existsSync,
   mkdirSync,
@@ -13,15 +12,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_K8S_TESTENV_VERSION, lookupBinaries, readPinnedVersions, type K8sTestEnvVersion } from './binaries.js';
+import { ApiConnection } from './api-connection.js';
 import type { ClientTls } from './http-probe.js';
 import {
   KUBERNETES_SERVICE_IP,
   assertAllAlive,
-  startApiserver,
+  relaunch,
+  startApiserver as launchApiserver,
   startControllerManager,
   startEtcd,
   startKwok,
   startScheduler,
+  waitForApiserver,
   type ComponentContext,
 } from './control-plane.js';
 import { createNodes, waitForNodesReady, type TestNodeSpec } from './nodes.js';
@@ -59,11 +61,20 @@ export interface TestEnvState {
   server: string;
   nodes: string[];
   processes: StartedProcess[];
+  /** Milliseconds from the start of `up` until each step was done. */
+  timings: Partial<Record<UpStep, number>>;
 }
+
+export type UpStep = 'etcd' | 'apiserver' | 'controllers' | 'nodesCreated' | 'nodesReady';
 
 const STATE_FILE = 'state.json';
 const ETCD_START_MS = 30_000;
 const APISERVER_START_MS = 120_000;
+/**
+ * SIGTERM to SIGKILL. 1.15 exits at once; current stops listening at once but then waits up to its request timeout
+ * (60 s) for the open watches of the controllers and kwok to end, which only its clients can do.
+ */
+const APISERVER_STOP_GRACE_MS = 2_000;
 const CONTROLLERS_START_MS = 120_000;
 const NODE_READY_BASE_MS = 60_000;
 
@@ -91,6 +102,7 @@ export async function up(options: UpOptions): Promise<TestEnvState> {
     server: '',
     nodes: [],
     processes: [],
+    timings: {},
   };
   saveState(state);
 
@@ -109,29 +121,37 @@ export async function up(options: UpOptions): Promise<TestEnvState> {
       },
     };
     const started = Date.now();
+    const done = (step: UpStep): number => {
+      state.timings[step] = Date.now() - started;
+      saveState(state);
+      return state.timings[step];
+    };
     log(`Kubernetes ${state.kubernetesVersion} (${version}) from ${binDir}`);
     const etcd = await startEtcd(ctx, ETCD_START_MS);
-    log(`etcd ready at ${etcd.url} (${Date.now() - started} ms)`);
-    const { server } = await startApiserver(ctx, etcd.url, APISERVER_START_MS);
+    log(`etcd ready at ${etcd.url} (${done('etcd')} ms)`);
+    const { server } = await launchApiserver(ctx, etcd.url, APISERVER_START_MS);
     state.server = server;
     writeFileSync(state.kubeconfigPath, renderKubeconfig(server, pki), { mode: 0o600 });
     saveState(state);
-    log(`kube-apiserver ready at ${server} (${Date.now() - started} ms)`);
+    log(`kube-apiserver ready at ${server} (${done('apiserver')} ms)`);
 
     startControllerManager(ctx, state.kubeconfigPath);
     startScheduler(ctx, state.kubeconfigPath);
     startKwok(ctx, state.kubeconfigPath);
-    const kubeconfig = new KubeConfig();
-    kubeconfig.loadFromFile(state.kubeconfigPath);
-    await waitForDefaultServiceAccount(kubeconfig, state.processes, CONTROLLERS_START_MS);
-    log(`controllers running (${Date.now() - started} ms)`);
+    const api = new ApiConnection(server, state.clientTls);
+    try {
+      await waitForDefaultServiceAccount(api, state.processes, CONTROLLERS_START_MS);
+      log(`controllers running (${done('controllers')} ms)`);
 
-    await createNodes(kubeconfig, options.nodes);
-    state.nodes = options.nodes.map((node) => node.name);
-    saveState(state);
-    await waitForNodesReady(kubeconfig, state.nodes, NODE_READY_BASE_MS + 100 * options.nodes.length);
+      await createNodes(api, options.nodes);
+      state.nodes = options.nodes.map((node) => node.name);
+      log(`${state.nodes.length} kwok nodes created (${done('nodesCreated')} ms)`);
+      await waitForNodesReady(api, state.nodes, NODE_READY_BASE_MS + 100 * options.nodes.length);
+    } finally {
+      api.close();
+    }
     assertAllAlive(state.processes);
-    log(`${state.nodes.length} kwok nodes Ready (${Date.now() - started} ms)`);
+    log(`${state.nodes.length} kwok nodes Ready (${done('nodesReady')} ms)`);
     return state;
   } catch (error) {
     if (!options.keepOnFailure) await down(stateDir);
@@ -143,9 +163,81 @@ export async function up(options: UpOptions): Promise<TestEnvState> {
 export async function down(stateDir: string): Promise<void> {
   const state = loadState(stateDir);
   for (const started of [...state.processes].reverse()) {
-    await stopProcessGroup(started.pid);
+    if (!started.stopped) await stopProcessGroup(started.pid);
   }
   rmSync(stateDir, { recursive: true, force: true });
+}
+
+export interface StopApiserverOptions {
+  /** How long SIGTERM may take before SIGKILL; default 2 s. */
+  graceMs?: number;
+}
+
+export interface StartApiserverOptions {
+  /** How long it may take to answer its health path again; default 120 s. */
+  timeoutMs?: number;
+}
+
+/**
+ * Stops kube-apiserver (SIGTERM, SIGKILL after the grace) and marks it stopped in `state` (saved), so teardown
+ * skips it until startApiserverAgain. The other components keep running and retry. No-op when already stopped.
+ */
+export async function stopApiserver(state: TestEnvState, options: StopApiserverOptions = {}): Promise<void> {
+  const apiserver = apiserverOf(state);
+  if (apiserver.stopped) return;
+  await stopProcessGroup(apiserver.pid, options.graceMs ?? APISERVER_STOP_GRACE_MS);
+  apiserver.stopped = true;
+  saveState(state);
+}
+
+/**
+ * Starts a stopped kube-apiserver again with exactly its previous flags (same port, certificates and etcd, so
+ * existing kubeconfigs and clients keep working) and resolves once it answers its health path. `state.processes`
+ * (saved) then holds the new pid in the old one's place. No-op when it is running.
+ */
+export async function startApiserverAgain(state: TestEnvState, options: StartApiserverOptions = {}): Promise<void> {
+  const previous = apiserverOf(state);
+  if (!previous.stopped) return;
+  const index = state.processes.indexOf(previous);
+  const timeoutMs = options.timeoutMs ?? APISERVER_START_MS;
+  await relaunch(
+    previous,
+    (started) => waitForApiserver(started, state.version, state.server, state.clientTls, timeoutMs),
+    (started) => {
+      state.processes[index] = started;
+      saveState(state);
+    },
+  );
+}
+
+/** stopApiserver, `downMs` (default 0) of nothing listening on its port, startApiserverAgain. */
+export async function restartApiserver(
+  state: TestEnvState,
+  options: StopApiserverOptions & StartApiserverOptions & { downMs?: number } = {},
+): Promise<void> {
+  await stopApiserver(state, options);
+  if ((options.downMs ?? 0) > 0) await sleep(options.downMs);
+  await startApiserverAgain(state, options);
+}
+
+/**
+ * Waits until every node of the environment is Ready. After an API server outage longer than the node monitor's
+ * grace period (40 s) the node controller marks them Unknown at once, and kwok makes them Ready again within about
+ * half a minute (its watches and lease renewals back off while the server is away).
+ */
+export async function waitUntilNodesReady(state: TestEnvState, timeoutMs = NODE_READY_BASE_MS): Promise<void> {
+  const api = new ApiConnection(state.server, state.clientTls);
+  try {
+    await waitForNodesReady(api, state.nodes, timeoutMs);
+  } finally {
+    api.close();
+  }
+}
+
+function apiserverOf(state: TestEnvState): StartedProcess {
+  const apiserver = state.processes.find((p) => p.name === 'kube-apiserver');
+  if (!apiserver) throw new Error(`${state.stateDir}: no kube-apiserver in this environment`);
+  return apiserver;
 }
 
 export function loadState(stateDir: string): TestEnvState {
@@ -187,20 +279,16 @@ function assertUniqueNames(nodes: TestNodeSpec[]): void {
  * `default` ServiceAccount, so its existence is the signal that pods can be created.
  */
 async function waitForDefaultServiceAccount(
-  kubeconfig: KubeConfig,
+  api: ApiConnection,
   processes: StartedProcess[],
   timeoutMs: number,
 ): Promise<void> {
-  const core = kubeconfig.makeApiClient(CoreV1Api);
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     assertAllAlive(processes);
-    try {
-      await core.readNamespacedServiceAccount({ name: 'default', namespace: 'default' });
-      return;
-    } catch {
-      await sleep(250);
-    }
+    const response = await api.request('GET', '/api/v1/namespaces/default/serviceaccounts/default').catch(() => null);
+    if (response?.status === 200) return;
+    await sleep(250);
   }
   throw new Error(`kube-controller-manager did not create ServiceAccount default/default within ${timeoutMs} ms`);
 }

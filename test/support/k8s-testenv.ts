@@ -10,10 +10,20 @@ import {
 import type { ClientTls } from '../../scripts/k8s-testenv.d/http-probe.js';
 import type { TestNodeSpec } from '../../scripts/k8s-testenv.d/nodes.js';
 import { killProcessGroupNow } from '../../scripts/k8s-testenv.d/processes.js';
-import { down, up } from '../../scripts/k8s-testenv.d/testenv.js';
+import {
+  down,
+  restartApiserver,
+  startApiserverAgain,
+  stopApiserver,
+  up,
+  waitUntilNodesReady,
+  type TestEnvState,
+} from '../../scripts/k8s-testenv.d/testenv.js';
 import { describeWithInfra } from './infra.js';
 
 export type { TestNodeSpec } from '../../scripts/k8s-testenv.d/nodes.js';
+/** `numberedNodes(1000)`: pai-worker-0001 … pai-worker-1000, shaped like layout hostnames. */
+export { numberedNodes } from '../../scripts/k8s-testenv.d/nodes.js';
 export type { K8sTestEnvVersion } from '../../scripts/k8s-testenv.d/binaries.js';
 export type { ClientTls } from '../../scripts/k8s-testenv.d/http-probe.js';
 
@@ -35,9 +45,26 @@ export interface K8sTestEnv {
   /** Names of the kwok nodes, all Ready when startK8sTestEnv resolves. */
   nodes: string[];
   stateDir: string;
-  processes: ReadonlyArray<{ name: string; pid: number }>;
+  /** The running components, read at each access: after restartApiserver kube-apiserver has its new pid. */
+  readonly processes: ReadonlyArray<{ name: string; pid: number }>;
   /** A fresh client configuration for the admin user. */
   kubeConfig(): KubeConfig;
+  /**
+   * Stops kube-apiserver (SIGTERM, SIGKILL after `graceMs`, default 2 s: current's never ends by itself while
+   * watches are open), keeps its port closed for `downMs` (default 0), starts it again with the same flags, port
+   * and certificates (so existing kubeconfigs and clients keep working) and resolves once it answers its health
+   * path. etcd, the controllers, the scheduler and kwok keep running and reconnect on their own.
+   */
+  restartApiserver(options?: { downMs?: number; graceMs?: number }): Promise<void>;
+  /** The first half of restartApiserver: connections are refused until startApiserver. No-op if stopped. */
+  stopApiserver(options?: { graceMs?: number }): Promise<void>;
+  /** The second half: the same kube-apiserver again, resolved once healthy. No-op if it runs. */
+  startApiserver(): Promise<void>;
+  /**
+   * Resolves once every node is Ready (default timeout 60 s). Needed after an outage longer than 40 s (the node
+   * monitor's grace period): the node controller then marks the nodes Unknown, and kwok takes up to ~30 s to heal.
+   */
+  waitForNodesReady(options?: { timeoutMs?: number }): Promise<void>;
   /** Stops every process and removes the state directory; safe to call twice. */
   stop(): Promise<void>;
 }
@@ -100,9 +127,18 @@ export async function describeEachK8sVersion(
  */
 export async function startK8sTestEnv(options: K8sTestEnvOptions): Promise<K8sTestEnv> {
   const state = await up({ nodes: options.nodes, version: options.version, featureGates: options.featureGates });
-  const killOnExit = (): void => state.processes.forEach((p) => killProcessGroupNow(p.pid));
+  // state.processes changes in place when the API server restarts, so this always kills the current pids.
+  const killOnExit = (): void => running(state).forEach((p) => killProcessGroupNow(p.pid));
   process.once('exit', killOnExit);
   let stopped: Promise<void> | undefined;
+  // Stops, starts and teardown one after the other, so a restart never races stop().
+  let queue: Promise<unknown> = Promise.resolve();
+  const serially = (step: () => Promise<void>): Promise<void> => {
+    if (stopped) return Promise.reject(new Error(`k8s test environment ${state.stateDir} is stopped`));
+    const next = queue.then(step);
+    queue = next.catch(() => undefined);
+    return next;
+  };
   return {
     version: state.version,
     kubernetesVersion: state.kubernetesVersion,
@@ -112,15 +148,33 @@ export async function startK8sTestEnv(options: K8sTestEnvOptions): Promise<K8sTe
     server: state.server,
     nodes: state.nodes,
     stateDir: state.stateDir,
-    processes: state.processes.map(({ name, pid }) => ({ name, pid })),
+    get processes() {
+      return running(state).map(({ name, pid }) => ({ name, pid }));
+    },
     kubeConfig() {
       const config = new KubeConfig();
       config.loadFromFile(state.kubeconfigPath);
       return config;
     },
+    restartApiserver(restart = {}) {
+      return serially(() => restartApiserver(state, { downMs: restart.downMs, graceMs: restart.graceMs }));
+    },
+    stopApiserver(options = {}) {
+      return serially(() => stopApiserver(state, { graceMs: options.graceMs }));
+    },
+    startApiserver() {
+      return serially(() => startApiserverAgain(state));
+    },
+    waitForNodesReady(options = {}) {
+      return waitUntilNodesReady(state, options.timeoutMs);
+    },
     stop() {
-      stopped ??= down(state.stateDir).finally(() => process.removeListener('exit', killOnExit));
+      stopped ??= queue.then(() => down(state.stateDir)).finally(() => process.removeListener('exit', killOnExit));
       return stopped;
     },
   };
+}
+
+function running(state: TestEnvState): TestEnvState['processes'] {
+  return state.processes.filter((p) => !p.stopped);
 }
