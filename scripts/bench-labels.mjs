@@ -95,24 +95,23 @@ async function openpaiWay(kubeconfig, jobs) {
   await Promise.all(Array.from({ length: jobs }, worker));
 }
 
+/** `pai-deploy cluster label` on the benchmark's layout and the environment's kubeconfig. */
+const labelCommand = (kubeconfig, ...extra) => [
+  cli,
+  'cluster',
+  'label',
+  '-l',
+  join(dir, 'layout.yaml'),
+  '-c',
+  join(dir, 'config.yaml'),
+  '--kubeconfig',
+  kubeconfig,
+  ...extra,
+];
+const paiDeployEnv = { env: { ...process.env, PAI_DEPLOY_HOME: dir }, maxBuffer: 64 * 1024 * 1024 };
+
 async function paiDeploy(kubeconfig) {
-  const result = await run(
-    process.execPath,
-    [
-      cli,
-      'cluster',
-      'label',
-      '-l',
-      join(dir, 'layout.yaml'),
-      '-c',
-      join(dir, 'config.yaml'),
-      '--kubeconfig',
-      kubeconfig,
-      '--progress',
-      'json',
-    ],
-    { env: { ...process.env, PAI_DEPLOY_HOME: dir }, maxBuffer: 64 * 1024 * 1024 },
-  );
+  const result = await run(process.execPath, labelCommand(kubeconfig, '--progress', 'json'), paiDeployEnv);
   if (!result.stdout.includes(`${count} node(s) relabelled`)) throw new Error(`unexpected: ${result.stdout}`);
   // The phase's own time, from its end event.
   const phase = result.stderr
@@ -157,23 +156,7 @@ try {
       }
       await unlabel(env.kubeconfig);
       sequential.push((await timed(() => openpaiWay(env.kubeconfig, 1))).ms);
-      const again = await timed(() =>
-        run(
-          process.execPath,
-          [
-            cli,
-            'cluster',
-            'label',
-            '-l',
-            join(dir, 'layout.yaml'),
-            '-c',
-            join(dir, 'config.yaml'),
-            '--kubeconfig',
-            env.kubeconfig,
-          ],
-          { env: { ...process.env, PAI_DEPLOY_HOME: dir } },
-        ),
-      );
+      const again = await timed(() => run(process.execPath, labelCommand(env.kubeconfig), paiDeployEnv));
       const fmt = (ms) => `${(ms / 1000).toFixed(2)} s`;
       console.log(`labels on ${count} kwok nodes, Kubernetes ${env.kubernetesVersion} (median of ${runs}):`);
       console.log(

@@ -33,6 +33,16 @@ export interface KubeObjectRef {
   namespace?: string;
 }
 
+/** The reference of an object: its apiVersion, kind, name and namespace (when it has one). */
+export function refOf(object: KubeObject): KubeObjectRef {
+  return {
+    apiVersion: object.apiVersion,
+    kind: object.kind,
+    name: object.metadata.name,
+    ...(object.metadata.namespace !== undefined ? { namespace: object.metadata.namespace } : {}),
+  };
+}
+
 export interface KubeListQuery {
   apiVersion: string;
   kind: string;

@@ -1,5 +1,5 @@
 import { PaiDeployError } from '../../errors.js';
-import { KubeApiError, type KubeApi, type KubeObject, type KubeObjectRef } from '../../ports/kube-api.js';
+import { KubeApiError, refOf, type KubeApi, type KubeObject, type KubeObjectRef } from '../../ports/kube-api.js';
 import {
   ApiVersionNotServedError,
   convertToApiVersion,
@@ -276,13 +276,4 @@ function checkManifest(object: KubeObject): void {
       hint: 'Every object applied needs apiVersion, kind and metadata.name (generateName cannot be applied).',
     });
   }
-}
-
-function refOf(object: KubeObject): KubeObjectRef {
-  return {
-    apiVersion: object.apiVersion,
-    kind: object.kind,
-    name: object.metadata.name,
-    ...(object.metadata.namespace !== undefined ? { namespace: object.metadata.namespace } : {}),
-  };
 }

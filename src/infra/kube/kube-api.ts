@@ -2,6 +2,7 @@ import type { RequestOptions } from 'node:https';
 import { describeSystemError, InputFileError, PaiDeployError } from '../../errors.js';
 import {
   KubeApiError,
+  refOf,
   type KubeApi,
   type KubeListQuery,
   type KubeObject,
@@ -248,13 +249,4 @@ function splitApiVersion(apiVersion: string): { group: string; version: string }
   return slash < 0
     ? { group: '', version: apiVersion }
     : { group: apiVersion.slice(0, slash), version: apiVersion.slice(slash + 1) };
-}
-
-function refOf(object: KubeObject): KubeObjectRef {
-  return {
-    apiVersion: object.apiVersion,
-    kind: object.kind,
-    name: object.metadata.name,
-    ...(object.metadata.namespace !== undefined ? { namespace: object.metadata.namespace } : {}),
-  };
 }
