@@ -2,7 +2,7 @@
 # Installs Debian's ansible-core (for `ansible-inventory --graph` against rendered inventories) when missing.
 set -euo pipefail
 if command -v ansible-inventory >/dev/null 2>&1; then
-  echo "ansible-core present: $(ansible --version | head -n 1)"
+  echo "ansible-core present: $(ansible --version | sed -n 1p)"
   exit 0
 fi
 if [ "$(id -u)" -ne 0 ]; then
@@ -13,4 +13,4 @@ export DEBIAN_FRONTEND=noninteractive
 apt_get() { apt-get -o DPkg::Lock::Timeout=600 "$@"; }
 apt_get update -qq
 apt_get install -y -qq --no-install-recommends ansible-core >/dev/null
-echo "installed: $(ansible --version | head -n 1)"
+echo "installed: $(ansible --version | sed -n 1p)"

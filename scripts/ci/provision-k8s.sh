@@ -38,8 +38,9 @@ provision() {
     fail "building the Kubernetes test binaries ($version) failed (see above)"
   say "binaries ($version) ready in $bin_dir ($((SECONDS - start))s)"
   "$bin_dir/kube-apiserver" --version
-  "$bin_dir/etcd" --version | head -n 1
-  "$bin_dir/kwok" --version 2>/dev/null | head -n 1 || true
+  # sed reads the whole output: `head -n 1` exits early, etcd dies of SIGPIPE, and pipefail fails the script (seen).
+  "$bin_dir/etcd" --version | sed -n 1p
+  "$bin_dir/kwok" --version 2>/dev/null | sed -n 1p || true
 }
 
 given PAI_DEPLOY_K8S_BIN KUBEBUILDER_ASSETS || provision current
