@@ -53,6 +53,19 @@ const MIDWAY = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'UND_ERR_SOCKET']);
 /** Answers that mean "not now": overload, or a server starting up or shutting down. */
 const RETRY_STATUS = new Set([429, 502, 503, 504]);
 
+/**
+ * A 500 that is "not now" too. A 1.15 API server in its graceful shutdown refuses requests with 500 "apiserver is
+ * shutting down." before handling them (seen in a label run across a restart), so any request may be repeated; a
+ * 500 from etcd timing out may have been applied, so only a request that may be repeated anyway is.
+ */
+function retryable500(response: RestResponse, retry: RestRequest['retry']): boolean {
+  if (response.status !== 500) return false;
+  const message = (response.body as { message?: unknown } | undefined)?.message;
+  const text = typeof message === 'string' ? message : response.text;
+  if (/apiserver is shutting down/i.test(text)) return true;
+  return retry === 'always' && /etcdserver: (request timed out|leader changed|too many requests)/i.test(text);
+}
+
 export async function openRestTransport(options: RestTransportOptions): Promise<RestTransport> {
   const url = new URL(options.server);
   const secure = url.protocol === 'https:';
@@ -136,7 +149,8 @@ export async function openRestTransport(options: RestTransportOptions): Promise<
         let wait: number;
         try {
           const response = await once(request);
-          if (!RETRY_STATUS.has(response.status) || Date.now() >= deadline) return response;
+          const again = RETRY_STATUS.has(response.status) || retryable500(response, request.retry);
+          if (!again || Date.now() >= deadline) return response;
           wait = retryAfterMs(response) ?? backoffMs(attempt);
         } catch (error) {
           if (request.signal.aborted) throw abortReason(request.signal);
