@@ -1,5 +1,5 @@
 import { KubeConfig } from '@kubernetes/client-node';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import {
   DEFAULT_K8S_TESTENV_VERSION,
   K8S_TESTENV_VERSIONS,
@@ -177,4 +177,18 @@ export async function startK8sTestEnv(options: K8sTestEnvOptions): Promise<K8sTe
 
 function running(state: TestEnvState): TestEnvState['processes'] {
   return state.processes.filter((p) => !p.stopped);
+}
+
+/** Pids whose command line mentions `text` (every component gets paths inside its state directory). */
+export function processesMentioning(text: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(text)) pids.push(Number(entry));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return pids;
 }

@@ -9,6 +9,7 @@ import { runAction } from '../../phase/manager.js';
 import { resolveKubeconfig, type KubeTarget } from '../../phase/phases/cluster-api.js';
 import { clusterSources, type ClusterInputFlags } from '../cluster-inputs.js';
 import { stdoutStyle, type CommandEnv } from '../command-env.js';
+import { formatDryRun } from '../format/dry-run.js';
 import { formatFindings } from '../format/findings.js';
 
 export interface KubeFlags {
@@ -41,14 +42,6 @@ function reportFindings(env: CommandEnv, json: boolean) {
   };
 }
 
-async function dryRunReport(env: CommandEnv, entries: ReadonlyArray<{ target: string; description: string }>) {
-  await env.io.result(
-    entries.length === 0
-      ? 'nothing would change\n'
-      : entries.map((entry) => `would ${entry.description} on ${entry.target}\n`).join(''),
-  );
-}
-
 /** `pai-deploy cluster label`. */
 export async function runClusterLabel(flags: ClusterCommandFlags, env: CommandEnv): Promise<void> {
   const action = clusterLabelAction(
@@ -62,7 +55,7 @@ export async function runClusterLabel(flags: ClusterCommandFlags, env: CommandEn
     signal: env.signal,
     dryRun: flags.dryRun === true,
   });
-  if (flags.dryRun === true) return dryRunReport(env, result.dryRun);
+  if (flags.dryRun === true) return env.io.result(formatDryRun(result.dryRun));
   const outcomes = action.data.labels ?? [];
   const written = outcomes.filter((outcome) => outcome.written).length;
   await env.io.result(`cluster label: ${written} node(s) relabelled, ${outcomes.length - written} already right\n`);
@@ -100,7 +93,7 @@ export async function runConfigPush(flags: ConfigPushFlags, env: CommandEnv): Pr
     dryRun: flags.dryRun === true,
   });
   if (flags.dryRun === true) {
-    await dryRunReport(env, result.dryRun);
+    await env.io.result(formatDryRun(result.dryRun));
     const hived = action.data.hived;
     if (hived?.enabled) {
       // What would go into services-configuration.yaml's hivedscheduler.config, to review before the push.

@@ -6,6 +6,7 @@ import type { PlaybookName } from '../../kubespray/playbook-run.js';
 import { runAction } from '../../phase/manager.js';
 import { clusterSources, type ClusterInputFlags } from '../cluster-inputs.js';
 import { stdoutStyle, type CommandEnv } from '../command-env.js';
+import { formatDryRun } from '../format/dry-run.js';
 import { formatFindings } from '../format/findings.js';
 
 export interface KubesprayFlags extends ClusterInputFlags {
@@ -59,7 +60,7 @@ export function kubesprayCommand(playbook: PlaybookName) {
       dryRun: flags.dryRun === true,
     });
     if (flags.dryRun === true) {
-      await env.io.result(result.dryRun.map((entry) => `would ${entry.description} on ${entry.target}\n`).join(''));
+      await env.io.result(formatDryRun(result.dryRun));
       return;
     }
     const done = action.data.kubespray;

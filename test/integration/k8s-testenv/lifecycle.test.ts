@@ -18,7 +18,7 @@ import { REQUIRED_BINARIES } from '../../../scripts/k8s-testenv.d/binaries.js';
 import { probe } from '../../../scripts/k8s-testenv.d/http-probe.js';
 import { livingGroupMembers } from '../../../scripts/k8s-testenv.d/processes.js';
 import { up } from '../../../scripts/k8s-testenv.d/testenv.js';
-import { describeEachK8sVersion, startK8sTestEnv } from '../../support/k8s-testenv.js';
+import { describeEachK8sVersion, processesMentioning, startK8sTestEnv } from '../../support/k8s-testenv.js';
 
 const run = promisify(execFile);
 const SCRIPT = resolve(import.meta.dirname, '../../../scripts/k8s-testenv');
@@ -109,20 +109,6 @@ await describeEachK8sVersion('k8s test environment: start and teardown', (versio
     }
   });
 });
-
-/** Pids whose command line mentions `text` (every component gets paths inside its state directory). */
-function processesMentioning(text: string): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(text)) pids.push(Number(entry));
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  return pids;
-}
 
 interface ListeningSocket {
   address: string;

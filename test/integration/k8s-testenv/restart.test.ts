@@ -6,13 +6,18 @@ import {
   type V1Deployment,
   type V1Pod,
 } from '@kubernetes/client-node';
-import { readFileSync, readdirSync } from 'node:fs';
 import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { isNodeReady } from '../../../scripts/k8s-testenv.d/nodes.js';
 import { ephemeralPortRange, livingGroupMembers } from '../../../scripts/k8s-testenv.d/processes.js';
-import { describeEachK8sVersion, numberedNodes, startK8sTestEnv, type K8sTestEnv } from '../../support/k8s-testenv.js';
+import {
+  describeEachK8sVersion,
+  numberedNodes,
+  processesMentioning,
+  startK8sTestEnv,
+  type K8sTestEnv,
+} from '../../support/k8s-testenv.js';
 
 const NODES = ['pai-master-01', 'pai-worker-01', 'pai-worker-02'];
 const SURVIVORS = ['etcd', 'kube-controller-manager', 'kube-scheduler', 'kwok'];
@@ -195,20 +200,6 @@ function deployment(name: string): V1Deployment {
       },
     },
   };
-}
-
-/** Pids whose command line mentions `text` (every component gets paths inside its state directory). */
-function processesMentioning(text: string): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(text)) pids.push(Number(entry));
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  return pids;
 }
 
 async function waitUntil<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
