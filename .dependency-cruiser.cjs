@@ -52,8 +52,9 @@ const allowed = {
   // kubespray reads the normalized kubespray overrides from config; it knows nothing of openpai.
   // kubespray → ports is type-only (a planned container run is a ContainerRunSpec); see the rule below.
   kubespray: ['config', 'ports', 'model', 'findings', 'base'],
-  // openpai may read kubespray facts (not the other way round).
-  openpai: ['kubespray', 'config', 'model', 'findings', 'base'],
+  // openpai may read kubespray facts (not the other way round). openpai → ports is type-only: a service's recipe
+  // names the Kubernetes objects it wants (KubeObject) but never talks to a cluster; see the rule below.
+  openpai: ['kubespray', 'config', 'ports', 'model', 'findings', 'base'],
   // cluster/: the live cluster's logic (nodes, labels, stored configuration, apply) over the KubeApi port.
   cluster: ['openpai', 'kubespray', 'config', 'ports', 'model', 'findings', 'base'],
   rules: ['kubespray', 'openpai', 'config', 'ports', 'model', 'findings', 'base'],
@@ -125,6 +126,13 @@ module.exports = {
       comment: "kubespray/ plans runs in the ports' terms but never runs anything: type-only imports of ports/.",
       severity: 'error',
       from: { path: layers.kubespray },
+      to: { path: layers.ports, dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'openpai-imports-ports-types-only',
+      comment: "openpai/ describes OpenPAI's objects in the ports' terms but never runs anything: type-only imports.",
+      severity: 'error',
+      from: { path: layers.openpai },
       to: { path: layers.ports, dependencyTypesNot: ['type-only'] },
     },
     {
