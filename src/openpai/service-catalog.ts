@@ -1,3 +1,4 @@
+import { ExitCode, PaiDeployError } from '../errors.js';
 import type { ClusterSpec } from '../model/cluster.js';
 
 /** An OpenPAI v1.8 service: the services it needs started first, and when it is deployed at all. */
@@ -85,39 +86,85 @@ export interface ServicePlan {
   skipped: Array<{ name: string; reason: string }>;
 }
 
-/**
- * A deterministic start order: Kahn's algorithm by layers, names sorted within a layer. Prerequisites that are
- * skipped for this cluster are ignored (as paictl does). A cycle is a bug in the catalog and throws.
- */
-export function planServices(input: ClusterSpec, catalog: readonly ServiceSpec[] = serviceCatalog): ServicePlan {
-  const skipped: Array<{ name: string; reason: string }> = [];
-  const active = new Map<string, ServiceSpec>();
-  for (const spec of catalog) {
-    const reason = spec.skipReason?.(input);
-    if (reason) skipped.push({ name: spec.name, reason });
-    else active.set(spec.name, spec);
+/** A cycle among services' prerequisites: no start order exists. */
+export class ServiceCycleError extends PaiDeployError {
+  /** The services of one cycle, in prerequisite order, the first repeated at the end: a → b → a. */
+  readonly cycle: readonly string[];
+  constructor(cycle: readonly string[]) {
+    super(`the services' prerequisites form a cycle: ${cycle.join(' → ')}`, {
+      exitCode: ExitCode.usage,
+      hint: `No start order exists: remove one of these prerequisites from its src/<service>/deploy/service.yaml.`,
+    });
+    this.cycle = cycle;
   }
-  const byName = new Map(catalog.map((spec) => [spec.name, spec]));
-  // A skipped prerequisite still orders what it stood between (as paictl starts even a no-op service in sequence).
+}
+
+/** A service to order: its name and what must start before it. */
+export interface OrderableService {
+  readonly name: string;
+  readonly prerequisites: readonly string[];
+}
+
+/**
+ * A deterministic start order: Kahn's algorithm by layers, names sorted within a layer. Prerequisites that name no
+ * service are ignored (paictl ignored `drivers`); a skipped prerequisite still orders what it stood between (paictl
+ * started even a no-op service in sequence). A cycle throws ServiceCycleError naming it.
+ */
+export function orderServices(
+  services: readonly OrderableService[],
+  skipped: ReadonlyMap<string, string> = new Map(),
+): ServicePlan {
+  const byName = new Map(services.map((service) => [service.name, service]));
+  const active = services.filter((service) => !skipped.has(service.name)).map((service) => service.name);
+  const activeSet = new Set(active);
   const effectivePrerequisites = (name: string, seen = new Set<string>()): string[] =>
     (byName.get(name)?.prerequisites ?? []).flatMap((prerequisite) => {
-      if (active.has(prerequisite)) return [prerequisite];
-      if (seen.has(prerequisite)) return [];
+      if (activeSet.has(prerequisite)) return [prerequisite];
+      if (seen.has(prerequisite) || !byName.has(prerequisite)) return [];
       seen.add(prerequisite);
       return effectivePrerequisites(prerequisite, seen);
     });
-  const remaining = new Map([...active.keys()].map((name) => [name, new Set(effectivePrerequisites(name))]));
+  const edges = new Map(active.map((name) => [name, effectivePrerequisites(name)]));
+  const remaining = new Map([...edges].map(([name, deps]) => [name, new Set(deps)]));
   const layers: string[][] = [];
   while (remaining.size > 0) {
     const ready = [...remaining]
       .filter(([, deps]) => deps.size === 0)
       .map(([name]) => name)
       .sort();
-    if (ready.length === 0)
-      throw new Error(`service dependency cycle among: ${[...remaining.keys()].sort().join(', ')}`);
+    if (ready.length === 0) throw new ServiceCycleError(findCycle([...remaining.keys()].sort(), edges));
     for (const name of ready) remaining.delete(name);
     for (const deps of remaining.values()) for (const name of ready) deps.delete(name);
     layers.push(ready);
   }
-  return { layers, skipped };
+  return {
+    layers,
+    skipped: services.flatMap((service) => {
+      const reason = skipped.get(service.name);
+      return reason === undefined ? [] : [{ name: service.name, reason }];
+    }),
+  };
+}
+
+/** One cycle among `names` (each of which is on or leads to one): walk prerequisites until a name repeats. */
+function findCycle(names: readonly string[], edges: ReadonlyMap<string, readonly string[]>): string[] {
+  const candidates = new Set(names);
+  const path: string[] = [];
+  let current = names[0];
+  while (current !== undefined && !path.includes(current)) {
+    path.push(current);
+    current = (edges.get(current) ?? []).filter((next) => candidates.has(next)).sort()[0];
+  }
+  if (current === undefined) return [...names];
+  return [...path.slice(path.indexOf(current)), current];
+}
+
+/** The start order of pai-deploy's built-in v1.8.0 catalog for this cluster (`pai-deploy plan`). */
+export function planServices(input: ClusterSpec, catalog: readonly ServiceSpec[] = serviceCatalog): ServicePlan {
+  const skipped = new Map<string, string>();
+  for (const spec of catalog) {
+    const reason = spec.skipReason?.(input);
+    if (reason) skipped.set(spec.name, reason);
+  }
+  return orderServices(catalog, skipped);
 }

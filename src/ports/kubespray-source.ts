@@ -4,8 +4,29 @@
  * as the pinned tree; tests pass commits they made themselves.
  */
 
-/** The one kubespray tree pai-deploy is written and tested against. */
+/**
+ * Which project a pinned tree belongs to, for the checks and messages: kubespray (the default) or OpenPAI, whose
+ * release source the service deployer reads. The same verification serves both.
+ */
+export interface TreeProject {
+  /** For messages: `kubespray`, `OpenPAI`. */
+  readonly name: string;
+  /** A file every tree of the project has at its top (`cluster.yml`), checked before a plain directory is hashed. */
+  readonly marker: string;
+  /** The public repository, for hints: `https://github.com/kubernetes-sigs/kubespray`. */
+  readonly repository: string;
+}
+
+export const KUBESPRAY_PROJECT: TreeProject = {
+  name: 'kubespray',
+  marker: 'cluster.yml',
+  repository: 'https://github.com/kubernetes-sigs/kubespray',
+};
+
+/** The one tree (of kubespray, unless `project` says otherwise) pai-deploy is written and tested against. */
 export interface PinnedKubespray {
+  /** Whose tree; kubespray when absent. */
+  readonly project?: TreeProject;
   /** The branch the commit is on, for messages (`release-2.11`). */
   readonly branch: string;
   /** The pinned commit, 40 lowercase hex digits. A git checkout is pinned when its HEAD is this commit. */
@@ -85,6 +106,8 @@ export interface InspectOptions {
 export interface CloneOptions {
   /** The commit to check out (detached), 40 hex digits: `kubesprayRelease.commit` in the product. */
   readonly commit: string;
+  /** Whose commit, for the hints; kubespray when absent. */
+  readonly project?: TreeProject;
   /**
    * Stops the clone: git is killed, the half-made clone removed, `dest` left as it was; the promise rejects with the
    * signal's reason.

@@ -23,8 +23,10 @@ import type {
   KubesprayTrees,
   ModifiedFile,
   PinnedKubespray,
+  TreeProject,
   TreeVerdict,
 } from '../../ports/kubespray-source.js';
+import { KUBESPRAY_PROJECT } from '../../ports/kubespray-source.js';
 import { makeDirs, stopIfAborted } from '../fs/fs-helpers.js';
 import { computeTreeId } from './tree-id.js';
 
@@ -50,10 +52,13 @@ export function openKubesprayTrees(options: { git?: string } = {}): KubesprayTre
 export class UnpinnedKubesprayError extends PaiDeployError {
   readonly verdict: TreeVerdict;
   constructor(verdict: TreeVerdict, pinned: PinnedKubespray) {
-    super(`${verdict.dir} is not kubespray ${pinned.branch} at ${pinned.commit}: it is a ${verdict.describe}`, {
-      exitCode: ExitCode.failed,
-      hint: unpinnedHint(verdict, pinned),
-    });
+    super(
+      `${verdict.dir} is not ${projectOf(pinned).name} ${pinned.branch} at ${pinned.commit}: it is a ${verdict.describe}`,
+      {
+        exitCode: ExitCode.failed,
+        hint: unpinnedHint(verdict, pinned),
+      },
+    );
     this.verdict = verdict;
   }
 }
@@ -76,7 +81,7 @@ async function inspect(git: string, dirArgument: string, options: InspectOptions
   // A checkout is judged by its commit, whatever it holds (a deleted cluster.yml is a modified file). A plain
   // directory must look like kubespray first: hashing a home directory named by mistake would take long and say
   // nothing useful.
-  if (!dotGit) await requireKubesprayLayout(dir, pinned);
+  if (!dotGit) await requireProjectLayout(dir, pinned);
   const verdict = dotGit
     ? await inspectCheckout(git, dir, pinned, signal)
     : await inspectDirectory(dir, pinned, signal);
@@ -84,15 +89,19 @@ async function inspect(git: string, dirArgument: string, options: InspectOptions
   return verdict;
 }
 
-/** cluster.yml at the top, or a refusal that names the one subdirectory holding it (a tarball's `kubespray-<commit>/`). */
-async function requireKubesprayLayout(dir: string, pinned: PinnedKubespray): Promise<void> {
-  if (await isFile(join(dir, 'cluster.yml'))) return;
+/**
+ * The project's marker (kubespray's cluster.yml) at the top, or a refusal that names the one subdirectory holding it
+ * (a tarball's `kubespray-<commit>/`).
+ */
+async function requireProjectLayout(dir: string, pinned: PinnedKubespray): Promise<void> {
+  const { marker, name } = projectOf(pinned);
+  if (await isFile(join(dir, marker))) return;
   const subdirectories = await readdir(dir, { withFileTypes: true }).catch(() => []);
   const candidates: string[] = [];
   for (const entry of subdirectories) {
-    if (entry.isDirectory() && (await isFile(join(dir, entry.name, 'cluster.yml')))) candidates.push(entry.name);
+    if (entry.isDirectory() && (await isFile(join(dir, entry.name, marker)))) candidates.push(entry.name);
   }
-  throw new PaiDeployError(`${dir} does not look like a kubespray tree: it has no cluster.yml`, {
+  throw new PaiDeployError(`${dir} does not look like a ${name} tree: it has no ${marker}`, {
     exitCode: ExitCode.usage,
     hint:
       candidates.length === 1
@@ -138,7 +147,7 @@ async function inspectCheckout(
   if ((await realpath(topLevel).catch(() => topLevel)) !== (await realpath(dir))) {
     throw new PaiDeployError(`${dir} has a .git, but git says the work tree's top is ${topLevel}`, {
       exitCode: ExitCode.usage,
-      hint: `Name the top of the kubespray checkout, or repair ${join(dir, '.git')}.`,
+      hint: `Name the top of the ${projectOf(pinned).name} checkout, or repair ${join(dir, '.git')}.`,
     });
   }
   const head = await runGit(git, ['-C', dir, 'rev-parse', 'HEAD^{commit}', 'HEAD^{tree}'], { signal });
@@ -253,13 +262,13 @@ async function clone(git: string, source: string, destArgument: string, options:
           '+refs/tags/*:refs/tags/*',
         ]);
       } else if (/not our ref|no such remote ref|couldn't find remote ref/i.test(fetch.stderr)) {
-        throw commitNotInSource(commit, source, fetch);
+        throw commitNotInSource(commit, source, fetch, projectOf(options));
       } else {
         throw gitFailure(`cannot fetch from ${source}`, fetch, { hint: sourceHint(from) });
       }
     }
     const present = await runGit(git, ['-C', temporary, 'cat-file', '-e', `${commit}^{commit}`], { signal });
-    if (present.code !== 0) throw commitNotInSource(commit, source, present);
+    if (present.code !== 0) throw commitNotInSource(commit, source, present, projectOf(options));
     await step(`cannot check out ${commit}`, [
       '-c',
       'advice.detachedHead=false',
@@ -327,10 +336,10 @@ function destinationTaken(dest: string, cause?: unknown): OutputError {
   );
 }
 
-function commitNotInSource(commit: string, source: string, run: GitRun): PaiDeployError {
+function commitNotInSource(commit: string, source: string, run: GitRun, project: TreeProject): PaiDeployError {
   return new PaiDeployError(`commit ${commit} is not in ${source}`, {
     exitCode: ExitCode.failed,
-    hint: `Use a repository that has it (https://github.com/kubernetes-sigs/kubespray, or a mirror updated since the commit was made).${gitSaid(run)}`,
+    hint: `Use a repository that has it (${project.repository}, or a mirror updated since the commit was made).${gitSaid(run)}`,
   });
 }
 
@@ -487,6 +496,10 @@ function short(id: string): string {
   return id.slice(0, 12);
 }
 
+function projectOf(pinned: { project?: TreeProject }): TreeProject {
+  return pinned.project ?? KUBESPRAY_PROJECT;
+}
+
 function pinnedName(pinned: PinnedKubespray): string {
   return `${pinned.branch} @ ${short(pinned.commit)}`;
 }
@@ -498,13 +511,15 @@ function modifiedList(files: readonly ModifiedFile[]): string {
 }
 
 function whereToGetIt(pinned: PinnedKubespray): string {
-  return `Name a kubespray ${pinned.branch} tree: a git checkout of ${pinned.commit}, or the unpacked https://github.com/kubernetes-sigs/kubespray/archive/${pinned.commit}.tar.gz.`;
+  const { name, repository } = projectOf(pinned);
+  return `Name a ${name} ${pinned.branch} tree: a git checkout of ${pinned.commit}, or the unpacked ${repository}/archive/${pinned.commit}.tar.gz.`;
 }
 
 function unpinnedHint(verdict: TreeVerdict, pinned: PinnedKubespray): string {
-  const risk = 'Running another kubespray tree is possible only when explicitly allowed, at your own risk.';
+  const { name, repository } = projectOf(pinned);
+  const risk = `Running another ${name} tree is possible only when explicitly allowed, at your own risk.`;
   if (verdict.kind === 'directory') {
-    return `Unpack https://github.com/kubernetes-sigs/kubespray/archive/${pinned.commit}.tar.gz into an empty directory (or clone that commit with git) and name that. ${risk}`;
+    return `Unpack ${repository}/archive/${pinned.commit}.tar.gz into an empty directory (or clone that commit with git) and name that. ${risk}`;
   }
   if (verdict.commit !== pinned.commit) {
     return `Check out the pinned commit: git -C ${verdict.dir} fetch origin ${pinned.commit} && git -C ${verdict.dir} checkout --detach ${pinned.commit}. ${risk}`;

@@ -31,9 +31,9 @@ export interface ServiceContext {
 export type ServiceStep =
   /**
    * Apply the Kubernetes objects in these files (YAML, one or more documents each), in order, as `kubectl apply -f`
-   * did. For files whose name contains `yaml` and not `delete` the deployer injects the service's deploy-rules as a
-   * required node affinity into DaemonSets, Deployments, StatefulSets and Pods (paictl's rule), and gives
-   * namespaced objects without a namespace `default`.
+   * did. Into rendered templates whose name contains `yaml` and not `delete` the deployer injects the service's
+   * deploy-rules as a required node affinity of DaemonSets, Deployments, StatefulSets and Pods (paictl's rule: static
+   * files keep theirs), and gives namespaced objects without a namespace `default`.
    */
   | { readonly kind: 'apply-files'; readonly paths: readonly string[] }
   /** Apply objects the recipe built (ConfigMaps from folders, secrets, PriorityClasses…), in order. */
