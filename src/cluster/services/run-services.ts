@@ -75,17 +75,9 @@ export class ServicesFailedError extends PaiDeployError {
  * the other services of its layer finish and stops before the next layer.
  */
 export async function runServices(options: ServicesRunOptions): Promise<ServicesRunResult> {
-  const { tree, cfg } = options;
   const emit = options.onEvent ?? (() => undefined);
-  const contexts = new Map(tree.services.map((service) => [service.name, lazyContext(tree, service, cfg, options)]));
-  const skipped = new Map<string, string>();
-  for (const service of tree.services) {
-    const reason = options.recipeFor(service.name).skipReason?.(contexts.get(service.name)!.context);
-    if (reason !== undefined) skipped.set(service.name, reason);
-  }
-  const ordered = orderServices(tree.services, skipped);
-  const selected = selectLayers(ordered, options.only, tree.services);
-  const layers = options.operation === 'start' ? selected.layers : [...selected.layers].reverse();
+  const { contexts, plan: selected } = prepareServices(options);
+  const { layers } = selected;
   // Render all first: a template that fails must fail before the first write.
   for (const layer of layers) for (const name of layer) contexts.get(name)!.rendered();
 
@@ -118,7 +110,7 @@ export async function runServices(options: ServicesRunOptions): Promise<Services
           applier,
           waiter: options.waiter,
           rendered: rendered(),
-          deployRules: tree.services.find((service) => service.name === name)?.deployRules ?? [],
+          deployRules: options.tree.services.find((service) => service.name === name)?.deployRules ?? [],
           dryRun: options.dryRun,
           signal: options.signal,
           timeoutMs: options.timeoutMs,
@@ -154,7 +146,38 @@ export async function runServices(options: ServicesRunOptions): Promise<Services
   const [only] = failures;
   if (only !== undefined && failures.length === 1) throw only;
   if (failures.length > 1) throw new ServicesFailedError(options.operation, failures);
-  return { plan: { layers, skipped: selected.skipped }, outcomes };
+  return { plan: selected, outcomes };
+}
+
+export interface PreparedServices {
+  /** Each service's context (rendered on first use). */
+  readonly contexts: ReadonlyMap<string, PreparedService>;
+  /** The selected services in the order the operation runs them (reversed for stop and delete). */
+  readonly plan: ServicePlan;
+}
+
+export interface PreparedService {
+  readonly context: ServiceContext;
+  readonly rendered: () => RenderedService;
+}
+
+/**
+ * The services of the tree with their contexts, the gates of their recipes applied (`skipped`), ordered by
+ * prerequisites for the operation, and narrowed to `only`. Renders nothing yet.
+ */
+export function prepareServices(
+  options: Pick<ServicesRunOptions, 'tree' | 'cfg' | 'render' | 'recipeFor' | 'only' | 'operation'>,
+): PreparedServices {
+  const { tree, cfg } = options;
+  const contexts = new Map(tree.services.map((service) => [service.name, lazyContext(tree, service, cfg, options)]));
+  const skipped = new Map<string, string>();
+  for (const service of tree.services) {
+    const reason = options.recipeFor(service.name).skipReason?.(contexts.get(service.name)!.context);
+    if (reason !== undefined) skipped.set(service.name, reason);
+  }
+  const selected = selectLayers(orderServices(tree.services, skipped), options.only, tree.services);
+  const layers = options.operation === 'start' ? selected.layers : [...selected.layers].reverse();
+  return { contexts, plan: { layers, skipped: selected.skipped } };
 }
 
 /** `-n` names: each must be a service of the tree; the plan keeps only those (a skipped one stays skipped). */
@@ -187,7 +210,7 @@ function lazyContext(
   service: ServiceDefinition,
   cfg: Readonly<Record<string, unknown>>,
   options: Pick<ServicesRunOptions, 'render'>,
-): { context: ServiceContext; rendered: () => RenderedService } {
+): PreparedService {
   let rendered: RenderedService | undefined;
   const ensure = () => (rendered ??= renderService(tree, service, cfg, options.render));
   const files: ServiceFiles = {
