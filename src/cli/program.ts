@@ -514,6 +514,135 @@ export function buildProgram(dispatch: Dispatch, version: () => string): Command
     )
     .action(dispatch(async () => (await import('./commands/cluster.js')).runClusterLabel));
 
+  const openpaiOptions = (command: Command): Command =>
+    command
+      .addOption(
+        new Option(
+          '--openpai-src <dir>',
+          "OpenPAI's source tree of the release docker_image_tag names: a checkout or an unpacked tarball (default: the release, cloned into the work dir)",
+        ).argParser(path),
+      )
+      .addOption(new Option('--openpai-clone <url>', 'where to clone the release from (a URL or a local mirror)'))
+      .option(
+        '--allow-unknown-openpai',
+        'deploy a release pai-deploy does not know, or a tree that is not the release (a loud warning)',
+      )
+      .addOption(
+        new Option('-n, --name <service>', 'only this service (repeat, or a comma-separated list)').argParser(list),
+      );
+
+  const service = program
+    .command('service')
+    .description("OpenPAI's services from its release tree: plan, start, stop, delete, status")
+    .addHelpText(
+      'after',
+      examples(
+        'pai-deploy service plan -l layout.yaml -c config.yaml',
+        'pai-deploy service start -l layout.yaml -c config.yaml --dry-run',
+        'pai-deploy service status -l layout.yaml -c config.yaml -n rest-server',
+      ),
+    );
+  openpaiOptions(
+    inputOptions(
+      service
+        .command('plan')
+        .summary('the services in start order, and which are skipped and why')
+        .description(
+          'reads the OpenPAI tree (verified against the release) and the local layout and config, builds the ' +
+            "cluster object model and lists the services in layers: each starts after its service.yaml's " +
+            'prerequisites; the services of one layer start together. Contacts no cluster.',
+        ),
+    ),
+  )
+    .addOption(workDirOption())
+    .addOption(formatOption(['text', 'json']))
+    .addHelpText(
+      'after',
+      examples(
+        'pai-deploy service plan -l layout.yaml -c config.yaml',
+        'pai-deploy service plan -l layout.yaml -c config.yaml --openpai-src ~/src/pai --format json',
+      ),
+    )
+    .action(dispatch(async () => (await import('./commands/service.js')).runServicePlan));
+  const operations = [
+    {
+      name: 'start',
+      summary: 'start the services in dependency order and wait until each is ready',
+      details:
+        "renders each service's templates with the cluster object model built from the configuration stored in " +
+        'the cluster (config push), applies its objects (server-side apply where the server has it, else ' +
+        "kubectl's client-side apply), runs what its start.sh did besides (registry secret, ConfigMaps from " +
+        'folders, the job SSH key created once, device plugins) and waits until its workloads are ready; when ' +
+        'one is not, which pods and why. A rerun on a healthy cluster changes nothing.',
+      dryRun: 'server-side dry run: what would be created or changed, touching nothing',
+      example: [
+        'pai-deploy service start -l layout.yaml -c config.yaml',
+        'pai-deploy service start -l layout.yaml -c config.yaml -n rest-server,webportal --timeout 20m',
+      ],
+    },
+    {
+      name: 'stop',
+      summary: "remove the services' workloads, in reverse order; data stays",
+      details: 'what each stop.sh did, in reverse dependency order; waits until the workloads and their pods are gone.',
+      dryRun: 'say what would be deleted; delete nothing',
+      example: ['pai-deploy service stop -l layout.yaml -c config.yaml -n webportal'],
+    },
+    {
+      name: 'delete',
+      summary: 'stop the services and delete their data (databases, internal storage, frameworks and their CRD)',
+      details:
+        'stop, then the clean-ups each delete.sh ran, in reverse order. Asks for the cluster id first (or --yes).',
+      dryRun: 'say what would be deleted; delete nothing',
+      example: ['pai-deploy service delete -l layout.yaml -c config.yaml --yes'],
+    },
+  ] as const;
+  for (const operation of operations) {
+    const command = kubeOptions(
+      openpaiOptions(
+        inputOptions(
+          service
+            .command(operation.name)
+            .summary(operation.summary)
+            .description(`${operation.summary}.\n\n${operation.details}`),
+        ),
+      ),
+    )
+      .option('--dry-run', operation.dryRun)
+      .addOption(
+        new Option('--timeout <duration>', 'how long one service may take to get ready or gone')
+          .argParser(duration)
+          .default(10 * 60_000, '10m'),
+      )
+      .addOption(formatOption(['text', 'json']));
+    if (operation.name === 'delete') command.option('-y, --yes', 'do not ask for the cluster id');
+    command
+      .addHelpText('after', examples(...operation.example))
+      .action(dispatch(async () => (await import('./commands/service.js')).runServiceOperation(operation.name)));
+  }
+  kubeOptions(
+    openpaiOptions(
+      inputOptions(
+        service
+          .command('status')
+          .summary("each service's workloads: ready, or how far and why not")
+          .description(
+            "reads each service's workloads (from its rendered manifests) and says whether each is ready " +
+              '(Deployments available, DaemonSets ready on every node they run on, StatefulSets ready, Jobs ' +
+              'complete). Writes nothing.',
+          ),
+      ),
+    ),
+  )
+    .addOption(formatOption(['text', 'json']))
+    .addHelpText(
+      'after',
+      examples(
+        'pai-deploy service status -l layout.yaml -c config.yaml',
+        'pai-deploy service status -l layout.yaml -c config.yaml --format json | jq \'.[] | select(.state != "ready")\'',
+      ),
+    )
+    .action(dispatch(async () => (await import('./commands/service.js')).runServiceStatus));
+
   const config = program
     .command('config')
     .description('write, convert and describe layout.yaml and config.yaml; push it to and pull it from the cluster')

@@ -23,7 +23,7 @@ export interface ClusterCommandFlags extends ClusterInputFlags, KubeFlags {
   format?: 'text' | 'json';
 }
 
-function kubeTarget(flags: KubeFlags, env: CommandEnv): KubeTarget {
+export function kubeTarget(flags: KubeFlags, env: CommandEnv): KubeTarget {
   return {
     kubeconfig: flags.kubeconfig,
     context: flags.context,
@@ -33,7 +33,7 @@ function kubeTarget(flags: KubeFlags, env: CommandEnv): KubeTarget {
   };
 }
 
-function reportFindings(env: CommandEnv, json: boolean) {
+export function reportFindings(env: CommandEnv, json: boolean) {
   return {
     report: async (validation: Validation) => {
       if (!json && (!validation.valid || validation.warnings.length > 0))
