@@ -77,10 +77,71 @@ export interface KubeWriteOptions {
   fieldManager?: string;
 }
 
+export interface KubeDeleteOptions extends KubeWriteOptions {
+  /**
+   * What happens to the object's dependents (a Deployment's ReplicaSets and their pods): `Foreground` keeps the
+   * object (with a deletionTimestamp) until they are gone, `Background` deletes it at once and them after, `Orphan`
+   * leaves them. Left out, the kind's default: Background for apps/v1, but Orphan for a batch/v1 Job, whose pods
+   * then stay.
+   */
+  propagationPolicy?: 'Foreground' | 'Background' | 'Orphan';
+}
+
 export interface KubeServerVersion {
   gitVersion: string;
   major: string;
   minor: string;
+}
+
+/** A list with the collection's resourceVersion: the point a watch continues from (list + watch). */
+export interface KubeObjectList {
+  items: KubeObject[];
+  resourceVersion: string;
+}
+
+/** A `Status` object, as the server sends it with an ERROR watch event or a refusal. */
+export interface KubeStatus {
+  apiVersion?: string;
+  kind?: string;
+  /** The HTTP code it stands for: 410 when the resourceVersion a watch started from is too old (compacted). */
+  code?: number;
+  /** `Expired`, `Gone`, `InternalError`, … */
+  reason?: string;
+  message?: string;
+  [field: string]: unknown;
+}
+
+export type KubeWatchEvent =
+  | { type: 'ADDED' | 'MODIFIED' | 'DELETED'; object: KubeObject }
+  /** Only `metadata.resourceVersion` is meaningful: the point to continue from when nothing else changed. */
+  | { type: 'BOOKMARK'; object: KubeObject }
+  | { type: 'ERROR'; object: KubeStatus };
+
+export interface KubeWatchOptions {
+  /**
+   * Changes after this version (a list's resourceVersion, or the last event's). Left out, the server first sends
+   * every current object as ADDED, with no sign of where that ends: list first when that matters.
+   */
+  resourceVersion?: string;
+  /** The server ends the watch after this long (it ends watches on its own after 30-60 min otherwise). */
+  timeoutSeconds?: number;
+}
+
+export interface KubePodLogsQuery {
+  namespace: string;
+  name: string;
+  /** Required by the server when the pod has more than one container. */
+  container?: string;
+  tailLines?: number;
+  /** The container's previous instance: the one that crashed, for a container in CrashLoopBackOff. */
+  previous?: boolean;
+  /** At most this many bytes (the server cuts the log there). */
+  limitBytes?: number;
+}
+
+/** An ERROR event saying the watch's resourceVersion is too old: list again and watch from the new list. */
+export function isWatchExpired(event: KubeWatchEvent): boolean {
+  return event.type === 'ERROR' && (event.object.code === 410 || event.object.reason === 'Expired');
 }
 
 export interface KubeApi {
@@ -106,7 +167,25 @@ export interface KubeApi {
   replace(object: KubeObject, options: KubeWriteOptions, signal: AbortSignal): Promise<KubeObject>;
   patch(ref: KubeObjectRef, patch: KubePatch, options: KubeWriteOptions, signal: AbortSignal): Promise<KubeObject>;
   /** False when there was nothing to delete (404). */
-  delete(ref: KubeObjectRef, options: KubeWriteOptions, signal: AbortSignal): Promise<boolean>;
+  delete(ref: KubeObjectRef, options: KubeDeleteOptions, signal: AbortSignal): Promise<boolean>;
+  /*
+   * The three below are optional so that fakes written before them still satisfy the port; the adapter always has
+   * them, and code that needs them says so when they are missing (cluster/readiness).
+   */
+  /** Like list, with the collection's resourceVersion to watch from. */
+  listWithVersion?(query: KubeListQuery, signal: AbortSignal): Promise<KubeObjectList>;
+  /**
+   * Changes to the objects the query matches, as the server streams them, until it ends the watch (its timeout,
+   * a restart, a dropped connection: the iteration then simply ends; watch again from the last resourceVersion
+   * seen) or the signal aborts (the iteration throws). A resourceVersion the server no longer has arrives as one
+   * ERROR event with code 410 (isWatchExpired), however the server said it: list again, then watch from there.
+   */
+  watch?(query: KubeListQuery, options: KubeWatchOptions, signal: AbortSignal): AsyncIterable<KubeWatchEvent>;
+  /**
+   * A container's log as text. The API server fetches it from the node's kubelet, so it fails (KubeApiError) when
+   * the kubelet cannot be reached, and with 400 when the pod has no node yet or no such (previous) container.
+   */
+  podLogs?(query: KubePodLogsQuery, signal: AbortSignal): Promise<string>;
 }
 
 /** An answer of the API server that is not success, with its `Status` reason (Kubernetes' machine-readable word). */

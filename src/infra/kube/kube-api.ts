@@ -6,7 +6,10 @@ import {
   type KubeApi,
   type KubeListQuery,
   type KubeObject,
+  type KubeObjectList,
   type KubeObjectRef,
+  type KubeStatus,
+  type KubeWatchEvent,
   type KubeWriteOptions,
   type ServedResource,
 } from '../../ports/kube-api.js';
@@ -106,6 +109,93 @@ export function kubeApiOver(transport: RestTransport): KubeApi {
     return text === '' ? '' : `?${text}`;
   };
 
+  const listParams = (listQuery: KubeListQuery): URLSearchParams => {
+    const params = new URLSearchParams();
+    if (listQuery.labelSelector !== undefined) params.set('labelSelector', listQuery.labelSelector);
+    if (listQuery.fieldSelector !== undefined) params.set('fieldSelector', listQuery.fieldSelector);
+    return params;
+  };
+
+  const listAll = async (listQuery: KubeListQuery, signal: AbortSignal): Promise<KubeObjectList> => {
+    const resource = await resourceOf(listQuery.apiVersion, listQuery.kind, signal);
+    const items: KubeObject[] = [];
+    let continueToken: string | undefined;
+    let resourceVersion = '';
+    do {
+      const params = listParams(listQuery);
+      params.set('limit', '500');
+      if (continueToken !== undefined) params.set('continue', continueToken);
+      const path = `${collectionPath(resource, listQuery.namespace)}?${params.toString()}`;
+      const response = await transport.request({ method: 'GET', path, signal, retry: 'always' });
+      const page = expectOk(response, `GET ${resource.plural}`) as {
+        items?: KubeObject[];
+        metadata?: { continue?: string; resourceVersion?: string };
+      };
+      // A list's items carry no apiVersion/kind on the wire: give them theirs.
+      for (const item of page.items ?? [])
+        items.push({ ...item, apiVersion: listQuery.apiVersion, kind: listQuery.kind });
+      // Every page of a paged list is read at the first page's version; the last page says it too.
+      resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
+      continueToken = page.metadata?.continue || undefined;
+    } while (continueToken !== undefined);
+    return { items, resourceVersion };
+  };
+
+  async function* watchEvents(
+    watchQuery: KubeListQuery,
+    options: { resourceVersion?: string; timeoutSeconds?: number },
+    signal: AbortSignal,
+  ): AsyncGenerator<KubeWatchEvent> {
+    const resource = await resourceOf(watchQuery.apiVersion, watchQuery.kind, signal);
+    const params = listParams(watchQuery);
+    params.set('watch', 'true');
+    // Ignored where bookmarks are not served (1.15 has them behind an alpha gate): they only save re-lists.
+    params.set('allowWatchBookmarks', 'true');
+    if (options.resourceVersion !== undefined) params.set('resourceVersion', options.resourceVersion);
+    if (options.timeoutSeconds !== undefined) params.set('timeoutSeconds', String(options.timeoutSeconds));
+    const path = `${collectionPath(resource, watchQuery.namespace)}?${params.toString()}`;
+    // An idle watch sends nothing until its timeout: only silence well past it means a vanished server.
+    const idleMs = ((options.timeoutSeconds ?? 3600) + 30) * 1000;
+    const answer = await transport.stream({ method: 'GET', path, signal, retry: 'always', idleMs });
+    if (!('lines' in answer)) {
+      // Some servers refuse a too old resourceVersion before streaming (410 Gone): the same as the ERROR event.
+      if (answer.status === 410) {
+        yield { type: 'ERROR', object: { kind: 'Status', code: 410, ...(answer.body as KubeStatus | undefined) } };
+        return;
+      }
+      expectOk(answer, `WATCH ${resource.plural}`);
+      return;
+    }
+    for await (const line of answer.lines()) {
+      let event: { type?: unknown; object?: unknown };
+      try {
+        event = JSON.parse(line) as { type?: unknown; object?: unknown };
+      } catch {
+        // A line cut by a dropped connection: the watch is over, continue from the last complete event.
+        answer.close();
+        return;
+      }
+      const object = (event.object ?? {}) as Record<string, unknown>;
+      switch (event.type) {
+        case 'ADDED':
+        case 'MODIFIED':
+        case 'DELETED':
+        case 'BOOKMARK':
+          yield {
+            type: event.type,
+            object: { ...(object as KubeObject), apiVersion: watchQuery.apiVersion, kind: watchQuery.kind },
+          };
+          break;
+        case 'ERROR':
+          yield { type: 'ERROR', object: object as KubeStatus };
+          break;
+        default:
+          // An event type this client does not know: skipped, the next ones still count.
+          break;
+      }
+    }
+  }
+
   return {
     server: transport.server,
     async version(signal) {
@@ -121,26 +211,30 @@ export function kubeApiOver(transport: RestTransport): KubeApi {
       return expectOk(response, `GET ${label}`) as KubeObject;
     },
     async list(listQuery: KubeListQuery, signal) {
-      const resource = await resourceOf(listQuery.apiVersion, listQuery.kind, signal);
-      const items: KubeObject[] = [];
-      let continueToken: string | undefined;
-      do {
-        const params = new URLSearchParams({ limit: '500' });
-        if (listQuery.labelSelector !== undefined) params.set('labelSelector', listQuery.labelSelector);
-        if (listQuery.fieldSelector !== undefined) params.set('fieldSelector', listQuery.fieldSelector);
-        if (continueToken !== undefined) params.set('continue', continueToken);
-        const path = `${collectionPath(resource, listQuery.namespace)}?${params.toString()}`;
-        const response = await transport.request({ method: 'GET', path, signal, retry: 'always' });
-        const page = expectOk(response, `GET ${resource.plural}`) as {
-          items?: KubeObject[];
-          metadata?: { continue?: string };
-        };
-        // A list's items carry no apiVersion/kind on the wire: give them theirs.
-        for (const item of page.items ?? [])
-          items.push({ ...item, apiVersion: listQuery.apiVersion, kind: listQuery.kind });
-        continueToken = page.metadata?.continue || undefined;
-      } while (continueToken !== undefined);
-      return items;
+      return (await listAll(listQuery, signal)).items;
+    },
+    listWithVersion: listAll,
+    watch(watchQuery, options, signal) {
+      return watchEvents(watchQuery, options, signal);
+    },
+    async podLogs(logs, signal) {
+      const params = new URLSearchParams();
+      if (logs.container !== undefined) params.set('container', logs.container);
+      if (logs.tailLines !== undefined) params.set('tailLines', String(logs.tailLines));
+      if (logs.previous === true) params.set('previous', 'true');
+      if (logs.limitBytes !== undefined) params.set('limitBytes', String(logs.limitBytes));
+      const name = `${encodeURIComponent(logs.namespace)}/pods/${encodeURIComponent(logs.name)}`;
+      const text = params.toString();
+      const response = await transport.request({
+        method: 'GET',
+        path: `/api/v1/namespaces/${name}/log${text === '' ? '' : `?${text}`}`,
+        // The log is text/plain; a refusal still comes as a JSON Status.
+        accept: 'text/plain, application/json;q=0.9, */*;q=0.8',
+        signal,
+        retry: 'always',
+      });
+      expectOk(response, `GET pods/${logs.namespace}/${logs.name}/log`);
+      return response.text;
     },
     async create(object, options, signal) {
       const resource = await resourceOf(object.apiVersion, object.kind, signal);
@@ -182,6 +276,9 @@ export function kubeApiOver(transport: RestTransport): KubeApi {
       const response = await transport.request({
         method: 'DELETE',
         path: path + query(options),
+        ...(options.propagationPolicy !== undefined
+          ? { body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: options.propagationPolicy } }
+          : {}),
         signal,
         retry: 'always',
       });

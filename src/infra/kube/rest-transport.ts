@@ -1,4 +1,4 @@
-import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest, type RequestOptions } from 'node:https';
 import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -26,6 +26,8 @@ export interface RestRequest {
   path: string;
   body?: unknown;
   contentType?: string;
+  /** The Accept header; default `application/json` (a pod log is text). */
+  accept?: string;
   signal: AbortSignal;
   /**
    * `always`: the request may be repeated (reads, merge patches, applies, deletes). `unsent`: only when it never
@@ -41,9 +43,24 @@ export interface RestResponse {
   text: string;
 }
 
+/** A response whose body is read as it comes (a watch). */
+export interface RestStream {
+  status: number;
+  /** The body's lines, as they arrive; ends when the server ends the body or the connection drops. */
+  lines(): AsyncIterable<string>;
+  /** Stops reading and drops the connection (also what breaking out of lines() does). */
+  close(): void;
+}
+
 export interface RestTransport {
   readonly server: string;
   request(request: RestRequest): Promise<RestResponse>;
+  /**
+   * A GET whose 2xx body is streamed (a watch). Getting the answer is retried as a request is; any other answer is
+   * returned as a RestResponse. `idleMs`: the connection is dropped when nothing arrives for that long (a server
+   * that vanished without closing it).
+   */
+  stream(request: RestRequest & { method: 'GET'; idleMs: number }): Promise<RestStream | RestResponse>;
 }
 
 /** Connection failures that happen before a request reached the server. */
@@ -87,9 +104,13 @@ export async function openRestTransport(options: RestTransportOptions): Promise<
   // and then went away is restarting: wait for it.
   let answeredOnce = false;
 
-  const once = async (request: RestRequest): Promise<RestResponse> => {
+  // Each request in flight listens on the caller's signal; discovery alone has dozens at once.
+  const widened = new WeakSet<AbortSignal>();
+
+  /** Sends one request; resolves with the answer's head, its body still unread. */
+  const open = async (request: RestRequest): Promise<IncomingMessage> => {
     const auth = await options.authenticate();
-    const headers: Record<string, string> = { accept: 'application/json' };
+    const headers: Record<string, string> = { accept: request.accept ?? 'application/json' };
     for (const [key, value] of Object.entries(auth.headers ?? {})) {
       if (typeof value === 'string' || typeof value === 'number') headers[key.toLowerCase()] = String(value);
     }
@@ -100,7 +121,7 @@ export async function openRestTransport(options: RestTransportOptions): Promise<
       headers['content-length'] = String(payload.length);
     }
     const send = secure ? httpsRequest : httpRequest;
-    return new Promise<RestResponse>((resolve, reject) => {
+    return new Promise<IncomingMessage>((resolve, reject) => {
       const outgoing = send(
         {
           protocol: url.protocol,
@@ -113,20 +134,8 @@ export async function openRestTransport(options: RestTransportOptions): Promise<
           signal: request.signal,
         },
         (incoming) => {
-          const chunks: Buffer[] = [];
-          incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
-          incoming.on('error', reject);
-          incoming.on('end', () => {
-            answeredOnce = true;
-            const text = Buffer.concat(chunks).toString('utf8');
-            let body: unknown;
-            try {
-              body = text === '' ? undefined : JSON.parse(text);
-            } catch {
-              body = undefined;
-            }
-            resolve({ status: incoming.statusCode ?? 0, body, text });
-          });
+          answeredOnce = true;
+          resolve(incoming);
         },
       );
       outgoing.on('error', reject);
@@ -134,34 +143,109 @@ export async function openRestTransport(options: RestTransportOptions): Promise<
     });
   };
 
-  // Each request in flight listens on the caller's signal; discovery alone has dozens at once.
-  const widened = new WeakSet<AbortSignal>();
+  const readAll = (incoming: IncomingMessage): Promise<RestResponse> =>
+    new Promise<RestResponse>((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+      incoming.on('error', reject);
+      incoming.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let body: unknown;
+        try {
+          body = text === '' ? undefined : JSON.parse(text);
+        } catch {
+          body = undefined;
+        }
+        resolve({ status: incoming.statusCode ?? 0, body, text });
+      });
+    });
+
+  /**
+   * Sends the request until it gets an answer that is not "not now", within retryForMs. `accept` decides, from the
+   * answer's head, whether its body is streamed instead of read (then it is returned as it is).
+   */
+  const exchange = async <T>(
+    request: RestRequest,
+    accept: (incoming: IncomingMessage) => T | undefined,
+  ): Promise<T | RestResponse> => {
+    if (!widened.has(request.signal)) {
+      setMaxListeners(0, request.signal);
+      widened.add(request.signal);
+    }
+    const deadline = Date.now() + options.retryForMs;
+    for (let attempt = 0; ; attempt++) {
+      if (request.signal.aborted) throw abortReason(request.signal);
+      let wait: number;
+      try {
+        const incoming = await open(request);
+        const taken = accept(incoming);
+        if (taken !== undefined) return taken;
+        const response = await readAll(incoming);
+        const again = RETRY_STATUS.has(response.status) || retryable500(response, request.retry);
+        if (!again || Date.now() >= deadline) return response;
+        wait = retryAfterMs(response) ?? backoffMs(attempt);
+      } catch (error) {
+        if (request.signal.aborted) throw abortReason(request.signal);
+        const code = systemErrorCode(error) ?? '';
+        const retryable = answeredOnce && (UNSENT.has(code) || (request.retry === 'always' && MIDWAY.has(code)));
+        if (!retryable || Date.now() >= deadline) throw unreachable(options.server, request, error);
+        wait = backoffMs(attempt);
+      }
+      await sleep(Math.min(wait, Math.max(0, deadline - Date.now())), undefined, { signal: request.signal }).catch(
+        () => undefined,
+      );
+    }
+  };
+
   return {
     server: options.server,
-    async request(request) {
-      if (!widened.has(request.signal)) {
-        setMaxListeners(0, request.signal);
-        widened.add(request.signal);
-      }
-      const deadline = Date.now() + options.retryForMs;
-      for (let attempt = 0; ; attempt++) {
-        if (request.signal.aborted) throw abortReason(request.signal);
-        let wait: number;
-        try {
-          const response = await once(request);
-          const again = RETRY_STATUS.has(response.status) || retryable500(response, request.retry);
-          if (!again || Date.now() >= deadline) return response;
-          wait = retryAfterMs(response) ?? backoffMs(attempt);
-        } catch (error) {
-          if (request.signal.aborted) throw abortReason(request.signal);
-          const code = systemErrorCode(error) ?? '';
-          const retryable = answeredOnce && (UNSENT.has(code) || (request.retry === 'always' && MIDWAY.has(code)));
-          if (!retryable || Date.now() >= deadline) throw unreachable(options.server, request, error);
-          wait = backoffMs(attempt);
+    request: (request) => exchange<never>(request, () => undefined),
+    stream: (request) =>
+      exchange(request, (incoming) => {
+        const status = incoming.statusCode ?? 0;
+        return status >= 200 && status < 300 ? streamOf(incoming, request.idleMs, request.signal) : undefined;
+      }),
+  };
+}
+
+/**
+ * The body's lines. A connection that breaks midway (the server killed, a proxy's reset) ends the lines like a
+ * server that ends the body: for a watch both mean "watch again"; an abort of the caller's signal throws.
+ */
+function streamOf(incoming: IncomingMessage, idleMs: number, signal: AbortSignal): RestStream {
+  let idle: NodeJS.Timeout | undefined;
+  const close = (): void => {
+    clearTimeout(idle);
+    incoming.destroy();
+  };
+  const touch = (): void => {
+    clearTimeout(idle);
+    idle = setTimeout(close, idleMs);
+    idle.unref();
+  };
+  return {
+    status: incoming.statusCode ?? 0,
+    close,
+    async *lines() {
+      let pending = '';
+      touch();
+      try {
+        for await (const chunk of incoming as AsyncIterable<Buffer>) {
+          touch();
+          pending += chunk.toString('utf8');
+          let newline = pending.indexOf('\n');
+          while (newline >= 0) {
+            const line = pending.slice(0, newline);
+            pending = pending.slice(newline + 1);
+            if (line.trim() !== '') yield line;
+            newline = pending.indexOf('\n');
+          }
         }
-        await sleep(Math.min(wait, Math.max(0, deadline - Date.now())), undefined, { signal: request.signal }).catch(
-          () => undefined,
-        );
+        if (pending.trim() !== '') yield pending;
+      } catch {
+        if (signal.aborted) throw abortReason(signal);
+      } finally {
+        close();
       }
     },
   };
