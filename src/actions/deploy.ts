@@ -1,28 +1,34 @@
 import { kubesprayRelease } from '../kubespray/release-2.11.js';
 import { workDirFor } from '../model/work-dir.js';
-import { planServices } from '../openpai/service-catalog.js';
 import type { Action } from '../phase/phase.js';
 import { checkPhase, type CheckData, type CheckPhaseOptions } from '../phase/phases/check.js';
 import { kubesprayPhase, type KubesprayData } from '../phase/phases/kubespray.js';
 import { kubespraySourcePhase } from '../phase/phases/kubespray-source.js';
 import { clusterConnectPhase } from '../phase/phases/cluster-api.js';
 import { configPushPhase, nodeLabelsPhase, type ClusterWriteData } from '../phase/phases/cluster-write.js';
-import { notBuiltPhase } from '../phase/phases/not-built.js';
+import { openpaiSourcePhase } from '../phase/phases/openpai-source.js';
+import { servicesPhase, type ServicesData } from '../phase/phases/services.js';
+import { OPENPAI_PROJECT } from '../openpai/release.js';
 import { renderPhase, type RenderData } from '../phase/phases/render.js';
 import { requireCluster, validatePhase, type ClusterSources, type ValidateOptions } from '../phase/phases/validate.js';
 
-export type DeployData = RenderData & CheckData & KubesprayData & ClusterWriteData;
+export type DeployData = RenderData & CheckData & KubesprayData & ClusterWriteData & ServicesData;
+
+/** How long one OpenPAI service may take to get ready in a deploy (images are pulled then, on every node). */
+const SERVICE_TIMEOUT_MS = 20 * 60_000;
 
 export interface DeployOptions {
   workDirOverride: string | undefined;
   env: NodeJS.ProcessEnv;
+  /** Where relative paths are resolved (the command's working directory). */
+  cwd: string;
   check: CheckPhaseOptions;
 }
 
 /**
  * The whole deployment: validate → render into the work dir → pre-flight checks → kubespray → node labels and the
  * stored configuration through the Kubernetes API → OpenPAI services.
- * `pai-deploy plan` is its dry run; the services phase is not built yet and says so when run.
+ * `pai-deploy plan` is its dry run.
  */
 export function deployAction(
   sources: ClusterSources,
@@ -52,19 +58,26 @@ export function deployAction(
           context: undefined,
           workDirOverride: options.workDirOverride,
           env: options.env,
-          cwd: process.cwd(),
+          cwd: options.cwd,
         },
         requireReadyNodes: true,
         describeInDryRun: true,
       }),
       nodeLabelsPhase(),
       configPushPhase({ force: false }),
-      notBuiltPhase<DeployData>('services', 'Start OpenPAI services', (data) => {
-        const plan = planServices(requireCluster(data).spec);
-        return {
-          target: 'cluster',
-          description: `start ${plan.layers.flat().length} OpenPAI services in ${plan.layers.length} layers`,
-        };
+      openpaiSourcePhase({
+        dir: undefined,
+        cloneFrom: OPENPAI_PROJECT.repository,
+        allowUnknown: false,
+        workDirOverride: options.workDirOverride,
+        env: options.env,
+      }),
+      servicesPhase({
+        operation: 'start',
+        only: undefined,
+        timeoutMs: SERVICE_TIMEOUT_MS,
+        confirm: false,
+        parts: async () => (await import('../phase/phases/service-parts.js')).serviceParts(),
       }),
     ],
   };

@@ -131,7 +131,7 @@ describe('the deploy action as a dry run (pai-deploy plan)', () => {
     const action = deployAction(
       { layout: { kind: 'yaml', path: layoutPath }, configPath },
       { report: async () => undefined },
-      { workDirOverride: workDir, env: {}, check: checkOptions(workDir, []) },
+      { workDirOverride: workDir, env: {}, cwd: dir, check: checkOptions(workDir, []) },
     );
     const result = await runAction(action, {
       io: new FakeIoHost(),
@@ -154,6 +154,7 @@ describe('the deploy action as a dry run (pai-deploy plan)', () => {
       'cluster-connect cluster',
       'node-labels cluster',
       'config-push cluster',
+      'openpai-source dev-box',
       'services cluster',
     ]);
     expect(action.data.files?.map((file) => file.path)).toContain('inventory/hosts.yml');
@@ -174,7 +175,7 @@ describe('the deploy action as a dry run (pai-deploy plan)', () => {
     const action = deployAction(
       { layout: { kind: 'yaml', path: layoutPath }, configPath },
       { report: async () => undefined },
-      { workDirOverride: workDir, env: {}, check: checkOptions(workDir) },
+      { workDirOverride: workDir, env: {}, cwd: dir, check: checkOptions(workDir) },
     );
     const kubesprayTrees: KubesprayTrees = {
       inspect: (inspected, options) =>
@@ -216,7 +217,7 @@ describe('resuming', () => {
       const deploy = deployAction(
         { layout: { kind: 'yaml', path }, configPath },
         { report: async () => undefined },
-        { workDirOverride: workDir, env: {}, check: checkOptions(workDir) },
+        { workDirOverride: workDir, env: {}, cwd: dir, check: checkOptions(workDir) },
       );
       // validate and render only: the phases that need no machine.
       const action = { ...deploy, phases: deploy.phases.slice(0, 2) };

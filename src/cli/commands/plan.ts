@@ -32,6 +32,7 @@ export async function runPlan(flags: PlanFlags, env: CommandEnv): Promise<void> 
     {
       workDirOverride: flags.workDir,
       env: env.env,
+      cwd: env.cwd,
       check: defaultCheckPhaseOptions(env.env, flags.workDir, flags.limit),
     },
   );

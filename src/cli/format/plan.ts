@@ -37,8 +37,7 @@ export function formatPlan(plan: ClusterPlan, style: Palette): string {
       `  ${index + 1}. ${phase.title}  [${phase.id}]${phase.skipped ? style.dim(`  skipped: ${phase.skipped}`) : ''}`,
     );
     for (const step of phase.steps) {
-      const text = `     ${step.target}: ${step.description}`;
-      lines.push(step.description.endsWith('[not built yet]') ? style.yellow(text) : text);
+      lines.push(`     ${step.target}: ${step.description}`);
     }
   });
   lines.push('', style.bold('OpenPAI services, in start order'));
