@@ -1,4 +1,4 @@
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { probe, type ClientTls } from './http-probe.js';
@@ -221,8 +221,11 @@ export function startKwok(ctx: ComponentContext, kubeconfigPath: string): Starte
   return launch(ctx, 'kwok', [
     `--kubeconfig=${kubeconfigPath}`,
     `--config=${configuration}`,
-    `--config=${join(STAGES_DIR, 'nodes.yaml')}`,
-    `--config=${join(STAGES_DIR, 'pods.yaml')}`,
+    // Every stage file there: nodes.yaml, pods.yaml and the simulated failures of pods-simulated.yaml.
+    ...readdirSync(STAGES_DIR)
+      .filter((file) => file.endsWith('.yaml'))
+      .sort()
+      .map((file) => `--config=${join(STAGES_DIR, file)}`),
     '--manage-all-nodes=true',
     '--node-lease-duration-seconds=40',
     `--cidr=${POD_CIDR}`,
