@@ -100,3 +100,19 @@ export class ApiVersionNotServedError extends PaiDeployError {
     this.servedApiVersions = versions;
   }
 }
+
+/**
+ * The group version the server serves a reference's kind at (as written, else a known equivalent), for deleting
+ * and waiting by name; undefined when it serves the kind at none (then no such object can exist there).
+ */
+export function servedApiVersionOf(
+  ref: { apiVersion: string; kind: string },
+  served: readonly ServedResource[],
+): string | undefined {
+  const serves = (apiVersion: string) =>
+    served.some((resource) => resource.kind === ref.kind && apiVersionOf(resource) === apiVersion);
+  if (serves(ref.apiVersion)) return ref.apiVersion;
+  return CONVERSIONS.find(
+    (conversion) => conversion.from === ref.apiVersion && conversion.kinds.includes(ref.kind) && serves(conversion.to),
+  )?.to;
+}

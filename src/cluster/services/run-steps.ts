@@ -5,6 +5,7 @@ import type { RenderedService } from '../../openpai/tree/render-service.js';
 import type { DeployRule } from '../../openpai/tree/service-definition.js';
 import { KubeApiError, refOf, type KubeApi, type KubeObject, type KubeObjectRef } from '../../ports/kube-api.js';
 import type { Applier, ApplyResult } from '../apply/apply.js';
+import { servedApiVersionOf } from '../apply/api-versions.js';
 
 /** Waiting for workloads: ready (with reasons when not) and gone. src/cluster/readiness/ in the product. */
 export interface WorkloadWaiter {
@@ -91,7 +92,7 @@ export async function runServiceSteps(steps: readonly ServiceStep[], ctx: StepRu
         record(await createOnce(step, ctx));
         break;
       case 'wait': {
-        const refs = step.refs ?? applied;
+        const refs = step.refs ? await servedRefs(step.refs, ctx) : applied;
         if (refs.length === 0) break;
         const names = refs.map(describeRef).join(', ');
         if (ctx.dryRun) {
@@ -109,13 +110,23 @@ export async function runServiceSteps(steps: readonly ServiceStep[], ctx: StepRu
         break;
       }
       case 'delete':
-        record(await deleteNamed(step.what, step.refs, step.waitGone, ctx));
+        record(await deleteNamed(step.what, await servedRefs(step.refs, ctx), step.waitGone, ctx));
         break;
       case 'delete-all': {
+        const apiVersion = servedApiVersionOf({ apiVersion: step.apiVersion, kind: step.kindName }, await served(ctx));
+        // A kind the server does not serve (a CRD deleted already, or never created) has no objects to delete.
+        if (apiVersion === undefined) {
+          record({
+            step: 'delete',
+            text: `${step.what}: nothing to delete (${step.kindName} is not served)`,
+            changed: false,
+          });
+          break;
+        }
         const found = await guard(ctx, step.what, () =>
           ctx.api.list(
             {
-              apiVersion: step.apiVersion,
+              apiVersion,
               kind: step.kindName,
               ...(step.namespace !== undefined ? { namespace: step.namespace } : {}),
               ...(step.labelSelector !== undefined ? { labelSelector: step.labelSelector } : {}),
@@ -129,6 +140,22 @@ export async function runServiceSteps(steps: readonly ServiceStep[], ctx: StepRu
     }
   }
   return records;
+}
+
+async function served(ctx: StepRunContext) {
+  return guard(ctx, 'discovery', () => ctx.api.served(ctx.signal));
+}
+
+/**
+ * The references at the group version the server serves them (a CRD written as v1beta1 is deleted as v1 on a
+ * current server); references to kinds it does not serve are dropped: no such object exists there.
+ */
+async function servedRefs(refs: readonly KubeObjectRef[], ctx: StepRunContext): Promise<KubeObjectRef[]> {
+  const resources = await served(ctx);
+  return refs.flatMap((ref) => {
+    const apiVersion = servedApiVersionOf(ref, resources);
+    return apiVersion === undefined ? [] : [{ ...ref, apiVersion }];
+  });
 }
 
 function manifestObjects(path: string, ctx: StepRunContext): KubeObject[] {
@@ -178,7 +205,7 @@ async function deleteNamed(
   for (const ref of refs) {
     const gone = await guard(ctx, `${what}: delete ${describeRef(ref)}`, () =>
       ctx.api.delete(ref, { dryRun: ctx.dryRun }, ctx.signal).catch((error: unknown) => {
-        // A kind the server does not serve (a CRD deleted before its objects) has nothing left to delete.
+        // Gone meanwhile (its kind's CRD was deleted a step before): nothing left to delete.
         if (error instanceof KubeApiError && error.status === 404) return false;
         throw error;
       }),
