@@ -171,7 +171,8 @@ export function buildClusterModel(input: ClusterModelInput): ClusterModelResult 
       section: clone(section ?? {}),
       hasSection: section !== undefined,
       defaults: clone(defaults),
-      layout: clone(layout.root),
+      // Shared by every parser: parsers only read layout.yaml (it is this call's own parse, not the caller's).
+      layout: layout.root,
       alertTemplates: input.alertTemplates,
       report,
     };

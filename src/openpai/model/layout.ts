@@ -51,6 +51,7 @@ export function checkLayout(value: ModelValue | undefined, report: Report): Chec
     );
   }
   const hosts: ModelMap[] = [];
+  const indexes: number[] = [];
   const seen = new Map<string, number>();
   const duplicates: string[] = [];
   list.forEach((host, index) => {
@@ -65,6 +66,7 @@ export function checkLayout(value: ModelValue | undefined, report: Report): Chec
       return;
     }
     hosts.push(host);
+    indexes.push(index);
     const name = host['hostname']!;
     if (isMap(name) || Array.isArray(name)) {
       ok = false;
@@ -91,12 +93,15 @@ export function checkLayout(value: ModelValue | undefined, report: Report): Chec
     }
   });
   if (!ok) return undefined;
-  flagWarnings(hosts, list, report);
+  flagWarnings(hosts, indexes, report);
   const masters = hosts.filter(isMaster);
   if (masters.length !== 1) {
     report.error(
       masters.length === 0 ? 'model-no-master' : 'model-several-masters',
-      { file: 'layout', path: masters.length === 0 ? ['machine-list'] : ['machine-list', list.indexOf(masters[1]!)] },
+      {
+        file: 'layout',
+        path: masters.length === 0 ? ['machine-list'] : ['machine-list', indexes[hosts.indexOf(masters[1]!)]!],
+      },
       masters.length === 0
         ? 'no machine has pai-master: "true"'
         : `${masters.length} machines have pai-master: "true"; OpenPAI v1.8.0 supports one`,
@@ -110,7 +115,7 @@ export function checkLayout(value: ModelValue | undefined, report: Report): Chec
   if (!has(master, 'hostip')) {
     report.error(
       'model-master-without-hostip',
-      { file: 'layout', path: ['machine-list', list.indexOf(master)] },
+      { file: 'layout', path: ['machine-list', indexes[hosts.indexOf(master)]!] },
       'the master has no hostip, and OpenPAI builds every service URL from it',
       "Give the master its hostip (the address the cluster's machines reach it at).",
     );
@@ -123,7 +128,7 @@ export function checkLayout(value: ModelValue | undefined, report: Report): Chec
     if (!(error instanceof PythonFailure)) throw error;
     report.error(
       'model-non-ascii',
-      { file: 'layout', path: ['machine-list', list.indexOf(master), 'hostip'] },
+      { file: 'layout', path: ['machine-list', indexes[hosts.indexOf(master)]!, 'hostip'] },
       `the master's hostip ${quote(ip)} is not ASCII: OpenPAI's parsers fail formatting it into a URL under Python 2`,
       'Write the IP address (ASCII digits and dots).',
     );
@@ -133,8 +138,8 @@ export function checkLayout(value: ModelValue | undefined, report: Report): Chec
 }
 
 /** A role written as a YAML boolean or in capitals: OpenPAI's object model compares with the string "true". */
-function flagWarnings(hosts: ModelMap[], list: readonly ModelValue[], report: Report): void {
-  for (const host of hosts) {
+function flagWarnings(hosts: readonly ModelMap[], indexes: readonly number[], report: Report): void {
+  hosts.forEach((host, at) => {
     for (const flag of ['pai-master', 'pai-worker'] as const) {
       const value = get(host, flag);
       const looksTrue =
@@ -142,12 +147,12 @@ function flagWarnings(hosts: ModelMap[], list: readonly ModelValue[], report: Re
       if (!looksTrue) continue;
       report.warning(
         'model-role-not-string-true',
-        { file: 'layout', path: ['machine-list', list.indexOf(host), flag] },
+        { file: 'layout', path: ['machine-list', indexes[at]!, flag] },
         `${quote(value)} is not the string "true", so OpenPAI's object model does not count this machine as ${flag === 'pai-master' ? 'the master' : 'a worker'}`,
         `Write ${flag}: "true" (quoted); pai-deploy accepts true, OpenPAI's parsers compare with the string.`,
       );
     }
-  }
+  });
 }
 
 /** The text a hostname is keyed by in the model: json.dumps's, as the YAML reader keys mappings. */

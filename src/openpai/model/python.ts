@@ -44,9 +44,8 @@ export function pyFloatStr(value: number): string {
   if (!Number.isFinite(value)) return value > 0 ? 'inf' : '-inf';
   if (value === 0) return Object.is(value, -0) ? '-0.0' : '0.0';
   const negative = value < 0;
-  const [mantissa, exponentText] = Math.abs(value).toExponential(11).split('e') as [string, string];
-  const digits = mantissa.replace('.', '').replace(/0+$/, '');
-  const decpt = Number(exponentText) + 1;
+  const { digits: rounded, exponent: decpt } = roundSignificant(Math.abs(value), 12);
+  const digits = rounded.replace(/0+$/, '');
   let text: string;
   if (decpt <= -4 || decpt > 11) {
     const exponent = decpt - 1;
@@ -60,6 +59,44 @@ export function pyFloatStr(value: number): string {
     text = `${whole}.${fraction === '' ? '0' : fraction}`;
   }
   return negative ? `-${text}` : text;
+}
+
+/**
+ * A positive double rounded to `precision` significant digits as Python's correctly rounded dtoa does: from its
+ * exact decimal value, a tie going to the even digit (JavaScript's toExponential sends ties up). `exponent` is the
+ * position of the decimal point (0.5 has 0, 5 has 1).
+ */
+function roundSignificant(value: number, precision: number): { digits: string; exponent: number } {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, value);
+  const bits = view.getBigUint64(0);
+  const biased = Number((bits >> 52n) & 0x7ffn);
+  let mantissa = bits & ((1n << 52n) - 1n);
+  let power = biased - 1075;
+  if (biased === 0) power = -1074;
+  else mantissa |= 1n << 52n;
+  // value = mantissa * 2^power, exactly: as a decimal integer `exact` times 10^-scale.
+  let exact: bigint;
+  let scale: number;
+  if (power >= 0) {
+    exact = mantissa << BigInt(power);
+    scale = 0;
+  } else {
+    exact = mantissa * 5n ** BigInt(-power);
+    scale = -power;
+  }
+  const text = exact.toString();
+  const exponent = text.length - scale;
+  if (text.length <= precision) return { digits: text.padEnd(precision, '0'), exponent };
+  let kept = BigInt(text.slice(0, precision));
+  const rest = text.slice(precision);
+  const half = '5'.padEnd(rest.length, '0');
+  if (rest > half || (rest === half && kept % 2n === 1n)) kept += 1n;
+  const digits = kept.toString();
+  // 999...9 rounded up gains a digit: the point moves one place.
+  return digits.length > precision
+    ? { digits: digits.slice(0, precision), exponent: exponent + 1 }
+    : { digits, exponent };
 }
 
 /**
