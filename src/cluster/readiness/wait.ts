@@ -29,6 +29,9 @@ export interface WaitForWorkloadsOptions {
   onProgress?: (statuses: WorkloadStatus[]) => void;
 }
 
+/** How long progress waits for the pods of workloads already read (see evaluate). */
+const PROGRESS_HOLD_MS = 3_000;
+
 /**
  * Where each workload kind is served, best first, when a ref names a group version the server does not serve:
  * the counts the readiness rules read are the same in all of them (apps/v1 is served by 1.15 and current alike).
@@ -68,6 +71,7 @@ export async function waitForWorkloads(
   let settle: ((outcome: 'ready' | 'failed') => void) | undefined;
   const settled = new Promise<'ready' | 'failed'>((resolve) => (settle = resolve));
   let lastProgress = '';
+  let heldBack: NodeJS.Timeout | undefined;
 
   const collections = new Collections(watching, signal, () => {
     // Events come in bursts (a DaemonSet's pods on 1,000 nodes): evaluate once per burst.
@@ -105,12 +109,14 @@ export async function waitForWorkloads(
       workloadSelector(workload),
     );
 
-  const current = (): { statuses: WorkloadStatus[]; objects: Array<KubeObject | undefined> } => {
+  const current = (): { statuses: WorkloadStatus[]; objects: Array<KubeObject | undefined>; complete: boolean } => {
     const objects: Array<KubeObject | undefined> = [];
+    let complete = true;
     const statuses = resolved.map((ref) => {
       const collection = workloadCollection(ref);
       const workload = collection.objects.get(ref.name);
       objects.push(workload);
+      complete &&= collection.synced;
       if (!collection.synced) {
         const why = collection.lastError instanceof Error ? `: ${collection.lastError.message}` : '';
         return { ...workloadStatus(ref, undefined, []), state: 'waiting' as const, summary: `not read yet${why}` };
@@ -119,20 +125,25 @@ export async function waitForWorkloads(
       if (workload.kind === 'Pod') return workloadStatus(ref, workload, [workload]);
       const pods = podsCollectionOf(workload);
       const replicaSets = replicaSetsOf(workload);
+      complete &&= pods.synced && (replicaSets?.synced ?? true);
       return workloadStatus(
         ref,
         workload,
         podsOfWorkload(workload, pods.objects.values(), replicaSets?.objects.values()),
       );
     });
-    return { statuses, objects };
+    return { statuses, objects, complete };
   };
 
   const evaluate = (): void => {
     if (signal.aborted) return;
-    const { statuses } = current();
+    const { statuses, complete } = current();
     const line = statuses.map(formatWorkloadStatus).join('\n');
-    if (options.onProgress !== undefined && line !== lastProgress) {
+    // A workload is read before its pods (their watch starts once its selector is known): a line then would be
+    // followed at once by the same line with the pods' reasons. Held back while they are listed, for a while.
+    const early = !complete && Date.now() - started < PROGRESS_HOLD_MS;
+    if (early) heldBack ??= setTimeout(evaluate, PROGRESS_HOLD_MS);
+    if (options.onProgress !== undefined && line !== lastProgress && !early) {
       lastProgress = line;
       options.onProgress(statuses);
     }
@@ -188,6 +199,7 @@ export async function waitForWorkloads(
   } finally {
     clearTimeout(timer);
     clearTimeout(scheduled);
+    clearTimeout(heldBack);
     aborted.dispose();
     stop.abort(new PaiDeployError('readiness wait over'));
   }

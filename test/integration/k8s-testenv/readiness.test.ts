@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { waitForDeleted, WorkloadsNotDeletedError } from '../../../src/cluster/readiness/deleted.js';
 import { formatReadinessReport, WorkloadsNotReadyError } from '../../../src/cluster/readiness/report.js';
 import { waitForWorkloads } from '../../../src/cluster/readiness/wait.js';
 import { realPorts } from '../../../src/infra/ports.js';
@@ -319,5 +320,36 @@ await describeEachK8sVersion('readiness of workloads through list + watch', (ver
       events.push(event);
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ type: 'ERROR', object: { code: 410 } });
+  });
+  it('waitForDeleted: Foreground and Background deletions end with their pods gone; a Job deleted with its default policy leaves its pods, named', async () => {
+    const apps = ['rest-server', 'node-exporter', 'zookeeper'];
+    const refs = [
+      { apiVersion: 'apps/v1', kind: 'Deployment', name: 'rest-server', namespace: NS },
+      { apiVersion: 'apps/v1', kind: 'DaemonSet', name: 'node-exporter', namespace: NS },
+      { apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'zookeeper', namespace: NS },
+    ];
+    expect(await kube.delete(refs[0]!, { propagationPolicy: 'Foreground' }, signal)).toBe(true);
+    expect(await kube.delete(refs[1]!, { propagationPolicy: 'Background' }, signal)).toBe(true);
+    expect(await kube.delete(refs[2]!, { propagationPolicy: 'Foreground' }, signal)).toBe(true);
+    await waitForDeleted(kube, refs, { timeoutMs: 120_000, signal });
+    for (const app of apps) {
+      expect(
+        await kube.list({ apiVersion: 'v1', kind: 'Pod', namespace: NS, labelSelector: `app=${app}` }, signal),
+      ).toEqual([]);
+    }
+
+    // A batch/v1 Job deleted without a policy orphans its pods: they lose their owner and stay.
+    const jobRef = { apiVersion: 'batch/v1', kind: 'Job', name: 'init-cluster', namespace: NS };
+    expect(await kube.delete(jobRef, {}, signal)).toBe(true);
+    const orphan = await podOf('init-cluster', (pod) => pod.metadata['ownerReferences'] === undefined);
+    const failure = await waitForDeleted(kube, [jobRef], { timeoutMs: 2_000, signal }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(WorkloadsNotDeletedError);
+    expect((failure as WorkloadsNotDeletedError).statuses[0]).toMatchObject({ object: 'gone', orphaned: 1 });
+    expect((failure as Error).message).toContain(
+      `job default/init-cluster: gone; 1 pod left: ${orphan.metadata.name} (Succeeded on`,
+    );
+    expect((failure as Error).message).toContain('propagationPolicy Orphan');
+    await kube.delete({ apiVersion: 'v1', kind: 'Pod', name: orphan.metadata.name, namespace: NS }, {}, signal);
+    await waitForDeleted(kube, [jobRef], { timeoutMs: 60_000, signal });
   });
 });
