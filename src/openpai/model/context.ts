@@ -11,7 +11,6 @@ import {
   type SourceLocation,
 } from '../../findings/finding.js';
 import { implicitTag } from '../../config/yaml-values.js';
-import type { PythonFailure } from './python.js';
 import { get, isMap } from './values.js';
 import type { ModelMap, ModelValue } from './types.js';
 
@@ -124,9 +123,4 @@ export function keyOrigin(
   }
   if (node !== undefined) return { file: 'services', path: [service, ...path], part };
   return { file: { defaults: service }, path, part };
-}
-
-/** The hint for a finding about a crash of OpenPAI's parser: what a Python exception means to the admin. */
-export function crashMessage(failure: PythonFailure): string {
-  return `${failure.type}: ${failure.detail}`;
 }

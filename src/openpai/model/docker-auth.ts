@@ -29,7 +29,8 @@ export interface DockerCredentials {
  */
 export function dockerCredentials(domain: ModelValue, username: ModelValue, password: ModelValue): DockerCredentials {
   if (!pyTruthy(username) || !pyTruthy(password)) return { base64code: 'e30=', credential: '{}' };
-  const server = pyTruthy(domain) ? pyStr(domain) : '';
+  // `docker login -u U -p P {domain}`: an empty domain logs in to Docker Hub, a null one to a server named "None".
+  const server = pyStr(domain);
   const registry = server === '' || server === 'public' || server === 'docker.io' ? DOCKER_HUB_AUTH_KEY : server;
   const auth = Buffer.from(`${pyStr(username)}:${pyStr(password)}`, 'utf8').toString('base64');
   // Go's json.MarshalIndent(config, "", "\t") of a config file with one auth entry.

@@ -72,23 +72,6 @@ export function need(
   );
 }
 
-/** A mapping the parser reads into (`conf['alert-handler']['port']`): anything else stops it. */
-export function needMap(
-  input: ServiceInput,
-  conf: ModelMap,
-  key: string,
-  path: readonly PathSegment[] = [key],
-): ModelMap {
-  const value = need(input, conf, key, path);
-  if (isMap(value)) return value;
-  throw input.report.stop(
-    'model-not-mapping',
-    origin(input, path),
-    `must be a mapping, not ${quote(value)}: OpenPAI's ${input.name} parser reads keys in it`,
-    `Write ${input.name}.${path.join('.')} as a mapping (key: value lines indented under it).`,
-  );
-}
-
 /** Runs a Python-semantics step; a PythonFailure becomes a finding at `where` and stops the parser. */
 export function python<T>(input: ServiceInput, where: Where, step: () => T, hint?: string): T {
   try {
@@ -172,9 +155,10 @@ export function workerDeviceTypes(input: ServiceInput): ModelValue[] {
         'Give every machine a machine-type naming one of machine-sku.',
       );
     }
-    const type = skuType.get(String(host['machine-type']));
-    if (typeof host['machine-type'] === 'string' && type !== undefined && !types.some((t) => sameValue(t, type)))
-      types.push(type);
+    // machine-sku's keys are stored as json.dumps writes them (a sku named 5 is "5"), so the lookup is by that text.
+    const machineType = host['machine-type']!;
+    const type = skuType.get(typeof machineType === 'string' ? machineType : JSON.stringify(machineType));
+    if (type !== undefined && !types.some((t) => sameValue(t, type))) types.push(type);
   });
   return types;
 }
@@ -182,8 +166,9 @@ export function workerDeviceTypes(input: ServiceInput): ModelValue[] {
 /** Python's == between loaded values, for the few comparisons the parsers make (device types, list membership). */
 export function sameValue(a: ModelValue, b: ModelValue): boolean {
   if (a === b) return true;
-  if (typeof a === 'boolean' || typeof b === 'boolean')
-    return Number(a) === Number(b) && typeof a !== 'string' && typeof b !== 'string';
+  // Python: True == 1 and False == 0.
+  const numeric = (v: ModelValue) => typeof v === 'number' || typeof v === 'boolean';
+  if (numeric(a) && numeric(b)) return Number(a) === Number(b);
   if (Array.isArray(a) && Array.isArray(b))
     return a.length === b.length && a.every((item, i) => sameValue(item, b[i]!));
   if (isMap(a) && isMap(b)) {

@@ -110,7 +110,8 @@ export type RestServerModel = {
   'etcd-uris': string;
 };
 
-export type WebportalPlugin = { id: ModelValue; title: ModelValue; uri: string };
+/** A plugin as webportal loads it: `uri` has the plugin's config as its query (a string then; otherwise as written). */
+export type WebportalPlugin = { id: ModelValue; title: ModelValue; uri: ModelValue };
 
 export type WebportalModel = {
   'server-port': ModelValue;

@@ -498,7 +498,7 @@ export const webportal: ParserFactory = (input) => {
             return pyUrljoinQuery(base, pyUrlencodeDoseq(plugin['config']!).replace(/\+/g, '%20'));
           });
         }
-        return { id: clone(get(plugin, 'id') ?? null), title: clone(plugin['title']!), uri: uri as string };
+        return { id: clone(get(plugin, 'id') ?? null), title: clone(plugin['title']!), uri };
       });
       const ip = masterIp(input);
       const port = need(input, conf, 'server-port');
