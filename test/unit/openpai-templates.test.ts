@@ -38,7 +38,7 @@ describe('renderTemplate: the fixes over plain nunjucks', () => {
     expect(render("{{ 'ssl' in cfg['pylon'] }}", { cfg: {} })).toBe('False');
   });
 
-  it('drops the source’s single trailing newline', () => {
+  it("drops the source's single trailing newline", () => {
     expect(render('a: 1\n')).toBe('a: 1');
     expect(render('a: 1\n\n')).toBe('a: 1\n');
     expect(render('a: 1\r\nb: 2\r\n')).toBe('a: 1\nb: 2');
@@ -124,7 +124,7 @@ describe("renderTemplate: Jinja2's scoping, lookups and precedence", () => {
     expect(render("{{ d['items'] }} {{ d.items()|length }}", { d: { items: 'key' } })).toBe('key 1');
   });
 
-  it('supports Python 2 dict methods paictl’s templates call', () => {
+  it("supports the Python 2 dict methods paictl's templates call", () => {
     expect(render('{% for k, v in d.iteritems() %}{{ k }}={{ v }};{% endfor %}', { d: { a: 1, b: [2] } })).toBe(
       'a=1;b=[2];',
     );

@@ -64,12 +64,12 @@ export class TemplateRenderError extends PaiDeployError {
 
 const HINTS: Readonly<Record<TemplateErrorKind, string>> = {
   syntax:
-    'Fix the template at that position. OpenPAI v1.8.0’s own templates all parse; a changed or custom one may use syntax Jinja2 rejects, or Jinja2 features pai-deploy does not parse.',
+    'Fix the template at that position. OpenPAI v1.8.0 templates all parse; a changed or custom one may use syntax Jinja2 rejects, or Jinja2 features pai-deploy does not parse.',
   undefined:
-    'The template reads a value the cluster configuration does not have. Add it to services-configuration.yaml (or check that the service’s defaults were merged into the model), or guard the template with `is defined`.',
+    'The template reads a value the cluster configuration does not have. Add it to services-configuration.yaml (or check that the defaults of the service were merged into the model), or guard the template with `is defined`.',
   type: 'A configuration value has a type the template cannot use (Jinja2 fails the same way). Check that value in services-configuration.yaml: quoting turns numbers and booleans into strings, and an empty key is None.',
   unsupported:
-    'pai-deploy reproduces the part of Jinja2 and Python that OpenPAI’s templates use; this template needs more. Rewrite that expression with the supported features, or render it with Jinja2.',
+    'pai-deploy reproduces the part of Jinja2 and Python that the OpenPAI templates use; this template needs more. Rewrite that expression with the supported features, or render it with Jinja2.',
 };
 
 // One environment for every template: no loaders (templates arrive as text), no autoescaping (Jinja2's default,

@@ -146,6 +146,39 @@ function generatedCases(): Case[] {
   }));
 }
 
+/**
+ * Whitespace control, generated: text with spaces, tabs and newlines between tags whose delimiters randomly carry
+ * `-` (`{%-`, `-%}`, `{{-`, `-}}`, `{#-`, `-#}`), nested ifs and loops. The lexer is nunjucks', so this checks that it
+ * strips what Jinja2 strips.
+ */
+function whitespaceCases(): Case[] {
+  const random = prng(8_2011);
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+  const texts = ['', ' ', '  ', '\t', '\n', ' \n ', '\n\n', 'a', ' b ', 'c\n', '\n  d', ' \t\n\t '];
+  const dash = () => (random() < 0.5 ? '-' : '');
+  const block = (depth: number): string => {
+    let out = '';
+    for (let i = 0; i < 1 + Math.floor(random() * 4); i++) {
+      out += pick(texts);
+      const roll = random();
+      if (roll < 0.3) out += `{{${dash()} v ${dash()}}}`;
+      else if (roll < 0.4) out += `{#${dash()} note ${dash()}#}`;
+      else if (depth > 0 && roll < 0.7)
+        out += `{%${dash()} if flag ${dash()}%}${block(depth - 1)}{%${dash()} else ${dash()}%}${block(depth - 1)}{%${dash()} endif ${dash()}%}`;
+      else if (depth > 0)
+        out += `{%${dash()} for x in items ${dash()}%}${block(depth - 1)}{%${dash()} endfor ${dash()}%}`;
+      out += pick(texts);
+    }
+    return out;
+  };
+  return Array.from({ length: 300 }, (_, index) => ({
+    group: 'generated whitespace control',
+    label: `whitespace template #${index}`,
+    template: block(2),
+    context: { v: 'V', flag: random() < 0.5, items: random() < 0.3 ? [] : [1, 2] },
+  }));
+}
+
 /** Every operator and filter over values of every type (`u` is undefined: the context leaves it out). */
 const POOL: Record<string, unknown> = {
   zero: 0,
@@ -276,7 +309,7 @@ function knownLimitation(c: Case, jinja2: Jinja2Answer, mine: Jinja2Answer): boo
 }
 
 await describeWithInfra('renderTemplate against real Jinja2 2.11', jinja2Probe, () => {
-  const cases = [...fixtureCases(), ...inlineCases(), ...generatedCases(), ...operatorCases()];
+  const cases = [...fixtureCases(), ...inlineCases(), ...generatedCases(), ...whitespaceCases(), ...operatorCases()];
   const answers = new Map<Case, Jinja2Answer>();
 
   beforeAll(() => {
@@ -299,7 +332,10 @@ await describeWithInfra('renderTemplate against real Jinja2 2.11', jinja2Probe, 
   it('covers every fixture template with at least two contexts that render, and the failing cases fail in Jinja2', () => {
     const perTemplate = new Map<string, number>();
     for (const c of cases.filter(
-      (c) => !['failing', 'sources', 'generated values', 'operator matrix'].includes(c.group),
+      (c) =>
+        !['failing', 'sources', 'generated values', 'generated whitespace control', 'operator matrix'].includes(
+          c.group,
+        ),
     )) {
       perTemplate.set(c.group, (perTemplate.get(c.group) ?? 0) + 1);
       // A fixture tests output: Jinja2 must render it, not fail on it.
