@@ -27,6 +27,8 @@ export const KNOWN_OPENPAI_RELEASES: ReadonlyMap<string, PinnedKubespray> = new 
       branch: 'v1.8.0',
       commit: 'd60cba45000596841cc7f9cf392122be5ce504bb',
       treeId: 'e3c00fc8d1acd37c6b0b21f6797fd48002b9408a',
+      // Three .bat files of subprojects/frameworklauncher are checked out with CRLF line ends (eol=crlf).
+      directoryTreeId: '9b544fef3d38249cb8123a137be4f843547e1668',
     },
   ],
 ]);

@@ -36,6 +36,12 @@ export interface PinnedKubespray {
    * tarball) is pinned when its contents hash to this tree id.
    */
   readonly treeId: string;
+  /**
+   * What a plain directory of the release hashes to when it differs from `treeId`: checking out or unpacking the
+   * release converts line ends its .gitattributes asks for (OpenPAI's `*.bat eol=crlf`), and git normalizes them
+   * back on `git add`, which the directory hash does not do. Computed from a fresh checkout of the commit.
+   */
+  readonly directoryTreeId?: string;
 }
 
 /** A tracked file of a git checkout whose working-tree content is not the committed one. */

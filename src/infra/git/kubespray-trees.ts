@@ -123,11 +123,11 @@ async function inspectDirectory(
   signal: AbortSignal,
 ): Promise<DirectoryTreeVerdict> {
   const { treeId, files, bytes } = await computeTreeId(dir, { signal });
-  const ok = treeId === pinned.treeId;
+  const ok = treeId === (pinned.directoryTreeId ?? pinned.treeId);
   const what = `plain directory with git tree ${short(treeId)} (${files} files)`;
   const describe = ok
     ? `${what}: the pinned ${pinnedName(pinned)}`
-    : `${what}, not the tree of the pinned ${pinnedName(pinned)} (${short(pinned.treeId)}): a file differs, was added or removed, or changed its executable bit`;
+    : `${what}, not the tree of the pinned ${pinnedName(pinned)} (${short(pinned.directoryTreeId ?? pinned.treeId)}): a file differs, was added or removed, or changed its executable bit`;
   return { kind: 'directory', dir, pinned: ok, describe, treeId, files, bytes };
 }
 

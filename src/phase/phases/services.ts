@@ -37,7 +37,7 @@ export interface ServiceParts {
   /** Each workload's state now (ready, waiting, failed, missing) with its counts; waits for nothing. */
   status(api: KubeApi, refs: readonly KubeObjectRef[], signal: AbortSignal): Promise<WorkloadState[]>;
   /** The cluster object model (`cluster_cfg`) from OpenPAI's layout.yaml, services-configuration.yaml and the tree. */
-  model(input: { layout: TreeFile; servicesConfiguration: TreeFile; defaults: ReadonlyMap<string, TreeFile> }): {
+  model(input: { layout: TreeFile; servicesConfiguration: TreeFile; tree: OpenpaiTree }): {
     model?: Readonly<Record<string, unknown>>;
     findings: readonly Finding[];
   };
@@ -221,7 +221,7 @@ export function buildServiceModel(
   tree: OpenpaiTree,
   files: { layout: TreeFile; servicesConfiguration: TreeFile },
 ): Readonly<Record<string, unknown>> {
-  const { model, findings } = parts.model({ ...files, defaults: tree.defaults });
+  const { model, findings } = parts.model({ ...files, tree });
   for (const finding of findings) {
     ctx.io.notify({
       level: finding.severity === 'error' ? 'error' : 'warn',
