@@ -182,6 +182,7 @@ module.exports = {
     onlyIn('kubernetes-client-only-in-infra-kube', ['@kubernetes/client-node'], 'src/infra/kube/'),
     onlyIn('prompts-and-tasks-only-in-cli-io', ['listr2', '@listr2/', '@inquirer/', 'inquirer'], 'src/cli/io/'),
     onlyIn('commander-only-in-cli', ['commander'], 'src/cli/'),
+    onlyIn('nunjucks-only-in-openpai-templates', ['nunjucks'], 'src/openpai/templates/'),
   ],
   options: {
     doNotFollow: { path: '(^|/)node_modules/' },
