@@ -5,14 +5,14 @@
 // from nodes without pai-deploy's labels, so both write to every node. Target: at least 10x faster.
 // Needs the test control plane's binaries (scripts/k8s-testenv build); says so and exits 0 when missing.
 // Usage: npm run build && node scripts/bench-labels.mjs [--nodes 1000] [--version current|1.15|both] [--runs 3]
-import { execFile, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { availableParallelism, tmpdir } from 'node:os';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
-import { promisify } from 'node:util';
+import { median, nodeNames, openpaiLabels, run, unlabel, writeBigCluster } from './bench.d/big-cluster.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -27,8 +27,6 @@ const versions = values.version === 'both' ? ['current', '1.15'] : [values.versi
 const root = fileURLToPath(new URL('..', import.meta.url));
 const testenv = join(root, 'scripts', 'k8s-testenv');
 const cli = join(root, 'bin', 'pai-deploy.js');
-const run = promisify(execFile);
-const median = (list) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)];
 
 const currentBin = spawnSync(testenv, ['bin', '--version', 'current'], { encoding: 'utf8' });
 if (currentBin.status !== 0) {
@@ -40,70 +38,9 @@ if (currentBin.status !== 0) {
 const kubectl = join(currentBin.stdout.trim(), 'kubectl');
 
 const dir = mkdtempSync(join(tmpdir(), 'pai-deploy-bench-labels-'));
-const width = Math.max(4, String(count).length);
-const names = Array.from({ length: count }, (_, i) => `pai-worker-${String(i + 1).padStart(width, '0')}`);
-const nodesFile = join(dir, 'nodes.json');
-writeFileSync(nodesFile, JSON.stringify(names.map((name) => ({ name }))));
-// The layout: one master (the first node) and workers; hostips are not contacted by `cluster label`.
-const ip = (i) => `10.${20 + Math.floor(i / 62500)}.${Math.floor(i / 250) % 250}.${(i % 250) + 1}`;
-writeFileSync(
-  join(dir, 'layout.yaml'),
-  [
-    'machine-sku:',
-    '  cpu-machine:',
-    '    mem: "32Gi"',
-    '    cpu:',
-    '      vcore: 8',
-    'machine-list:',
-    ...names.flatMap((name, i) => [
-      `  - hostname: ${name}`,
-      `    hostip: ${ip(i)}`,
-      '    machine-type: cpu-machine',
-      i === 0 ? '    pai-master: "true"' : '    pai-worker: "true"',
-    ]),
-    '',
-  ].join('\n'),
-);
-writeFileSync(
-  join(dir, 'config.yaml'),
-  'user: pai\npassword: bench-only\ndocker_image_tag: v1.8.0\nenable_hived_scheduler: false\n',
-);
-
-async function unlabel(kubeconfig) {
-  await run(
-    kubectl,
-    ['--kubeconfig', kubeconfig, 'label', 'nodes', '--all', 'pai-master-', 'pai-worker-', 'pai-storage-'],
-    {
-      maxBuffer: 64 * 1024 * 1024,
-    },
-  );
-}
-
-/**
- * OpenPAI v1.8.0's commands exactly as cluster-configuration's start.sh.template emits them: three `kubectl label`
- * processes per host (pai-master, pai-worker, pai-storage, each set or removed on its own), fed to GNU parallel, which
- * runs one job per CPU core by default (`jobs`; GNU parallel is not installed here, so a pool of that size runs them).
- */
-function openpaiCommands(index) {
-  const node = names[index];
-  const set = (label) => ['label', '--overwrite=true', 'nodes', node, label];
-  const unset = (label) => ['label', 'nodes', node, `${label}-`];
-  return index === 0
-    ? [set('pai-master=true').concat('pai-worker=false'), unset('pai-worker'), unset('pai-storage')]
-    : [unset('pai-master'), set('pai-worker=true'), unset('pai-storage')];
-}
-
-async function openpaiWay(kubeconfig, jobs) {
-  const commands = names.flatMap((_, index) => openpaiCommands(index));
-  let next = 0;
-  const worker = async () => {
-    while (next < commands.length) {
-      const args = commands[next++];
-      await run(kubectl, ['--kubeconfig', kubeconfig, ...args]);
-    }
-  };
-  await Promise.all(Array.from({ length: jobs }, worker));
-}
+const names = nodeNames(count);
+const { nodesFile, layout, config } = writeBigCluster(dir, names);
+const openpaiWay = (kubeconfig, jobs) => openpaiLabels(kubectl, kubeconfig, names, jobs);
 
 /** `pai-deploy cluster label` on the benchmark's layout and the environment's kubeconfig. */
 const labelCommand = (kubeconfig, ...extra) => [
@@ -111,9 +48,9 @@ const labelCommand = (kubeconfig, ...extra) => [
   'cluster',
   'label',
   '-l',
-  join(dir, 'layout.yaml'),
+  layout,
   '-c',
-  join(dir, 'config.yaml'),
+  config,
   '--kubeconfig',
   kubeconfig,
   ...extra,
@@ -157,14 +94,14 @@ try {
       const parallel = [];
       const sequential = [];
       for (let i = 0; i < runs; i++) {
-        await unlabel(env.kubeconfig);
+        await unlabel(kubectl, env.kubeconfig);
         const mine = await timed(() => paiDeploy(env.kubeconfig));
         ours.push(mine.ms);
         if (mine.inner !== undefined) phases.push(mine.inner);
-        await unlabel(env.kubeconfig);
+        await unlabel(kubectl, env.kubeconfig);
         parallel.push((await timed(() => openpaiWay(env.kubeconfig, jobs))).ms);
       }
-      await unlabel(env.kubeconfig);
+      await unlabel(kubectl, env.kubeconfig);
       sequential.push((await timed(() => openpaiWay(env.kubeconfig, 1))).ms);
       const again = await timed(() => run(process.execPath, labelCommand(env.kubeconfig), paiDeployEnv));
       const fmt = (ms) => `${(ms / 1000).toFixed(2)} s`;

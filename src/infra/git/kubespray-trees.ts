@@ -101,13 +101,16 @@ async function requireProjectLayout(dir: string, pinned: PinnedKubespray): Promi
   for (const entry of subdirectories) {
     if (entry.isDirectory() && (await isFile(join(dir, entry.name, marker)))) candidates.push(entry.name);
   }
-  throw new PaiDeployError(`${dir} does not look like a ${name} tree: it has no ${marker}`, {
-    exitCode: ExitCode.usage,
-    hint:
-      candidates.length === 1
-        ? `Did you mean ${join(dir, candidates[0] ?? '')}? (a release tarball unpacks into a directory of its own)`
-        : whereToGetIt(pinned),
-  });
+  throw new PaiDeployError(
+    `${dir} does not look like ${/^[aeiou]/i.test(name) ? 'an' : 'a'} ${name} tree: it has no ${marker}`,
+    {
+      exitCode: ExitCode.usage,
+      hint:
+        candidates.length === 1
+          ? `Did you mean ${join(dir, candidates[0] ?? '')}? (a release tarball unpacks into a directory of its own)`
+          : whereToGetIt(pinned),
+    },
+  );
 }
 
 async function isFile(path: string): Promise<boolean> {
