@@ -27,6 +27,23 @@ export { numberedNodes } from '../../scripts/k8s-testenv.d/nodes.js';
 export type { K8sTestEnvVersion } from '../../scripts/k8s-testenv.d/binaries.js';
 export type { ClientTls } from '../../scripts/k8s-testenv.d/http-probe.js';
 
+/**
+ * The pod annotation the kwok stages of scripts/k8s-testenv.d/stages/pods-simulated.yaml act on: set on a
+ * workload's pod template (`{ [SIMULATE_POD_ANNOTATION]: SIMULATED_POD.crashLoopBackOff }`), its pods go wrong the
+ * way a kubelet reports it instead of turning Running and Ready.
+ */
+export const SIMULATE_POD_ANNOTATION = 'k8s-testenv/simulate';
+export const SIMULATED_POD = {
+  /** Stays Pending, its containers waiting in ImagePullBackOff for their image (a Warning event `Failed`). */
+  imagePullBackOff: 'image-pull-backoff',
+  /** Running, its containers in CrashLoopBackOff after 4 restarts, last exit code 1 (a Warning event `BackOff`). */
+  crashLoopBackOff: 'crash-loop-back-off',
+  /** Running, its containers running but never ready (a Warning event `Unhealthy`). */
+  notReady: 'not-ready',
+  /** Ends Failed, its containers terminated with exit code 1 (a Job's pod counts as failed). */
+  fail: 'fail',
+} as const;
+
 /** Every version the environment can run, default first: `current`, then `1.15` (kubespray 2.11's). */
 export const K8S_TEST_VERSIONS: readonly K8sTestEnvVersion[] = K8S_TESTENV_VERSIONS;
 

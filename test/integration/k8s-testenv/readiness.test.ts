@@ -13,6 +13,8 @@ import {
 import type { WorkloadStatus } from '../../../src/cluster/readiness/workload-status.js';
 import {
   describeEachK8sVersion,
+  SIMULATE_POD_ANNOTATION,
+  SIMULATED_POD,
   startK8sTestEnv,
   type K8sTestEnv,
   type TestNodeSpec,
@@ -33,7 +35,7 @@ function podTemplate(
   return {
     metadata: {
       labels: { app },
-      ...(options.annotation !== undefined ? { annotations: { 'k8s-testenv/simulate': options.annotation } } : {}),
+      ...(options.annotation !== undefined ? { annotations: { [SIMULATE_POD_ANNOTATION]: options.annotation } } : {}),
     },
     spec: {
       ...(options.nodeSelector !== undefined ? { nodeSelector: options.nodeSelector } : {}),
@@ -192,8 +194,11 @@ await describeEachK8sVersion('readiness of workloads through list + watch', (ver
 
   it('ImagePullBackOff (simulated by kwok) names the image; a never-ready container says so, with its Warning event', async () => {
     const refs = await create(
-      deployment('rest-server-pull', 1, { annotation: 'image-pull-backoff', image: 'openpai/rest-server:v1.8.0' }),
-      deployment('webportal', 1, { annotation: 'not-ready' }),
+      deployment('rest-server-pull', 1, {
+        annotation: SIMULATED_POD.imagePullBackOff,
+        image: 'openpai/rest-server:v1.8.0',
+      }),
+      deployment('webportal', 1, { annotation: SIMULATED_POD.notReady }),
     );
     await podOf('rest-server-pull', (pod) => waitingReason(pod) === 'ImagePullBackOff');
     await podOf('webportal', (pod) => (pod['status'] as { phase?: string } | undefined)?.phase === 'Running');
@@ -209,7 +214,7 @@ await describeEachK8sVersion('readiness of workloads through list + watch', (ver
   });
 
   it('CrashLoopBackOff (simulated by kwok) gives the restart count, the last exit and the last log lines of the previous run', async () => {
-    const refs = await create(daemonSet('log-manager', { annotation: 'crash-loop-back-off' }));
+    const refs = await create(daemonSet('log-manager', { annotation: SIMULATED_POD.crashLoopBackOff }));
     await podOf('log-manager', (pod) => waitingReason(pod) === 'CrashLoopBackOff');
     // kwok serves no container logs here (no kubelet endpoint on its nodes): the port's podLogs is replaced, so the
     // API server is never sent to a node address. The adapter's podLogs is tested on a loopback server and below.
@@ -245,7 +250,7 @@ await describeEachK8sVersion('readiness of workloads through list + watch', (ver
 
   it('a Job that fails ends the wait at once with its Failed condition, long before the timeout', async () => {
     const refs = await create(
-      job('failing-init', { annotation: 'fail' }),
+      job('failing-init', { annotation: SIMULATED_POD.fail }),
       deployment('slow-but-fine', 1, { nodeSelector: { 'no-such-label': 'x' } }),
     );
     const failure = await waitForWorkloads(kube, refs, { timeoutMs: 600_000, signal }).catch((error: unknown) => error);
