@@ -92,42 +92,40 @@ export async function runServices(options: ServicesRunOptions): Promise<Services
       for (const name of layer) outcomes.push({ service: name, outcome: 'not-run', records: [], elapsedMs: 0 });
       continue;
     }
-    const results = await Promise.allSettled(
-      layer.map(async (name): Promise<ServiceOutcome> => {
-        const started = Date.now();
-        const { context, rendered } = contexts.get(name)!;
-        const recipe = options.recipeFor(name);
-        const steps =
-          options.operation === 'start'
-            ? recipe.start(context)
-            : options.operation === 'stop'
-              ? recipe.stop(context)
-              : recipe.delete(context);
-        emit({ service: name, type: 'begin', text: `${options.operation} ${name}` });
-        const records = await runServiceSteps(steps, {
-          service: name,
-          api: options.api,
-          applier,
-          waiter: options.waiter,
-          rendered: rendered(),
-          deployRules: options.tree.services.find((service) => service.name === name)?.deployRules ?? [],
-          dryRun: options.dryRun,
-          signal: options.signal,
-          timeoutMs: options.timeoutMs,
-          onRecord: (record) => emit({ service: name, type: 'record', text: record.text }),
-          onProgress: (line) => emit({ service: name, type: 'progress', text: line }),
-        });
-        const changed = records.some((record) => record.changed);
-        const outcome: ServiceOutcome = {
-          service: name,
-          outcome: changed ? 'changed' : 'unchanged',
-          records,
-          elapsedMs: Date.now() - started,
-        };
-        emit({ service: name, type: 'end', text: changed ? 'done' : 'nothing to change' });
-        return outcome;
-      }),
-    );
+    const results = await settleBounded(layer, SERVICES_AT_ONCE, async (name): Promise<ServiceOutcome> => {
+      const started = Date.now();
+      const { context, rendered } = contexts.get(name)!;
+      const recipe = options.recipeFor(name);
+      const steps =
+        options.operation === 'start'
+          ? recipe.start(context)
+          : options.operation === 'stop'
+            ? recipe.stop(context)
+            : recipe.delete(context);
+      emit({ service: name, type: 'begin', text: `${options.operation} ${name}` });
+      const records = await runServiceSteps(steps, {
+        service: name,
+        api: options.api,
+        applier,
+        waiter: options.waiter,
+        rendered: rendered(),
+        deployRules: options.tree.services.find((service) => service.name === name)?.deployRules ?? [],
+        dryRun: options.dryRun,
+        signal: options.signal,
+        timeoutMs: options.timeoutMs,
+        onRecord: (record) => emit({ service: name, type: 'record', text: record.text }),
+        onProgress: (line) => emit({ service: name, type: 'progress', text: line }),
+      });
+      const changed = records.some((record) => record.changed);
+      const outcome: ServiceOutcome = {
+        service: name,
+        outcome: changed ? 'changed' : 'unchanged',
+        records,
+        elapsedMs: Date.now() - started,
+      };
+      emit({ service: name, type: 'end', text: changed ? 'done' : 'nothing to change' });
+      return outcome;
+    });
     results.forEach((result, index) => {
       const name = layer[index]!;
       if (result.status === 'fulfilled') outcomes.push(result.value);
@@ -178,6 +176,35 @@ export function prepareServices(
   const selected = selectLayers(orderServices(tree.services, skipped), options.only, tree.services);
   const layers = options.operation === 'start' ? selected.layers : [...selected.layers].reverse();
   return { contexts, plan: { layers, skipped: selected.skipped } };
+}
+
+/**
+ * Services of one layer started at once at most. Each one's readiness wait holds a few watches (a connection each
+ * for as long as it waits) and the KubeApi adapter keeps 32 connections: v1.8.0's widest layer has 13 services, and
+ * 13 waits at once could hold every connection while the other requests queue behind them.
+ */
+const SERVICES_AT_ONCE = 6;
+
+/** Promise.allSettled over `items`, `limit` at a time, results in the items' order. */
+async function settleBounded<T, R>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<R>,
+): Promise<PromiseSettledResult<R>[]> {
+  const results: PromiseSettledResult<R>[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      try {
+        results[index] = { status: 'fulfilled', value: await work(items[index]!) };
+      } catch (reason) {
+        results[index] = { status: 'rejected', reason };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
 }
 
 /** `-n` names: each must be a service of the tree; the plan keeps only those (a skipped one stays skipped). */
