@@ -81,7 +81,8 @@ export async function clusterStatus(
     missing: check.missing,
     stored: {
       clusterId: stored.clusterId,
-      release: versionData['PAI.VERSION'],
+      // OpenPAI's version file ends with a newline, and the ConfigMap keeps it.
+      release: versionData['PAI.VERSION']?.trim(),
       keys: Object.keys(stored.files).sort(),
       differs,
     },

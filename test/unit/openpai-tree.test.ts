@@ -187,6 +187,8 @@ describe('the tree on disk and a rendered service', () => {
   write('src/b/deploy/b.yaml.template', 'name: {{ cluster_cfg["b"]["x"] }}');
   write('src/b/deploy/sub/c.json.template', '{}');
   write('src/b/deploy/rbac.yaml', 'static: true\n');
+  // Not in the template-list: rendered later by the service's own container (pylon's nginx templates).
+  write('src/b/deploy/nginx.conf.template', 'listen {{ port }};');
   write('src/b/config/b.yaml', 'x: 1\n');
   write('src/b/config/b.md', 'doc');
   write('src/a/deploy/service.yaml', 'cluster-type: [k8s]\n');
@@ -200,6 +202,7 @@ describe('the tree on disk and a rendered service', () => {
     expect(tree.defaults.get('cluster')?.path).toBe(join(dir, 'src/cluster/config/cluster.yaml'));
     expect([...tree.deployFiles('b').keys()]).toEqual([
       'b.yaml.template',
+      'nginx.conf.template',
       'rbac.yaml',
       'service.yaml',
       'sub/c.json.template',
@@ -208,7 +211,7 @@ describe('the tree on disk and a rendered service', () => {
     expect(tree.serviceFile('b', 'config/none')).toBeUndefined();
   });
 
-  it('renders the template list with cluster_cfg only; sources are not part of the folder', () => {
+  it('renders the template list with cluster_cfg only; rendered sources leave the folder, other templates stay', () => {
     const tree = readOpenpaiTree(dir);
     const calls: string[] = [];
     const rendered = renderService(tree, tree.services[1]!, { b: { x: 7 } }, (source, context, { name }) => {
@@ -221,7 +224,8 @@ describe('the tree on disk and a rendered service', () => {
     });
     expect(calls).toEqual([join(dir, 'src/b/deploy/b.yaml.template'), join(dir, 'src/b/deploy/sub/c.json.template')]);
     expect(rendered.files.read('b.yaml')).toBe('name: 7');
-    expect(rendered.files.list()).toEqual(['b.yaml', 'rbac.yaml', 'service.yaml', 'sub/c.json']);
+    expect(rendered.files.list()).toEqual(['b.yaml', 'nginx.conf.template', 'rbac.yaml', 'service.yaml', 'sub/c.json']);
+    expect(rendered.files.read('nginx.conf.template')).toBe('listen {{ port }};');
     expect(rendered.files.list('sub')).toEqual(['sub/c.json']);
     expect([...rendered.rendered]).toEqual(['b.yaml', 'sub/c.json']);
     expect(rendered.files.readService('config/b.yaml')).toBe('x: 1\n');

@@ -153,4 +153,32 @@ describe('runServices', () => {
     const stop = await runServices({ ...options(api, openpai), operation: 'stop' });
     expect(stop.plan.layers).toEqual([['top'], ['base']]);
   });
+
+  it('stages local files into the deploy folder before anything is written; a missing one stops it all', async () => {
+    const seen: Array<string | undefined> = [];
+    const staging = (service: string): ServiceRecipe => ({
+      ...applyOwnFile(service),
+      stagedFiles: () => (service === 'web' ? [{ source: '/etc/tls/site.crt', path: 'https-config/site.crt' }] : []),
+      start: (context) => {
+        seen.push(context.files.read('https-config/site.crt'));
+        expect(context.files.list('https-config')).toEqual(service === 'web' ? ['https-config/site.crt'] : []);
+        return applyOwnFile(service).start(context);
+      },
+    });
+    const openpai = tree([{ name: 'base' }, { name: 'web', prerequisites: ['base'] }]);
+    const api = memoryApi();
+    await runServices({ ...options(api, openpai), recipeFor: staging, readLocalFile: () => 'CERT' });
+    expect(seen).toEqual([undefined, 'CERT']);
+
+    const empty = memoryApi();
+    const missing = runServices({
+      ...options(empty, openpai),
+      recipeFor: staging,
+      readLocalFile: (path) => {
+        throw new Error(`no ${path}`);
+      },
+    });
+    await expect(missing).rejects.toThrow('no /etc/tls/site.crt');
+    expect(empty.writes).toEqual([]);
+  });
 });

@@ -28,6 +28,8 @@ export interface ServicesRunOptions {
   /** `-n NAME…`: only these services, in their order among themselves; all of the tree's when undefined. */
   readonly only?: readonly string[];
   readonly onEvent?: (event: ServiceEvent) => void;
+  /** Reads a file of this machine a recipe stages into its deploy folder (pylon's certificate); throws when missing. */
+  readonly readLocalFile?: (path: string) => string;
 }
 
 export interface ServiceEvent {
@@ -78,8 +80,9 @@ export async function runServices(options: ServicesRunOptions): Promise<Services
   const emit = options.onEvent ?? (() => undefined);
   const { contexts, plan: selected } = prepareServices(options);
   const { layers } = selected;
-  // Render all first: a template that fails must fail before the first write.
-  for (const layer of layers) for (const name of layer) contexts.get(name)!.rendered();
+  // Render and stage all first: a template that fails or a certificate that is missing must fail before the first
+  // write.
+  renderAll({ contexts, plan: selected }, options);
 
   const outcomes: ServiceOutcome[] = selected.skipped.map(({ name, reason }) => {
     emit({ service: name, type: 'skipped', text: reason });
@@ -157,6 +160,8 @@ export interface PreparedServices {
 export interface PreparedService {
   readonly context: ServiceContext;
   readonly rendered: () => RenderedService;
+  /** Puts a staged file into the deploy folder (under `path`, relative to deploy/). */
+  readonly stage: (path: string, text: string) => void;
 }
 
 /**
@@ -207,6 +212,21 @@ async function settleBounded<T, R>(
   return results;
 }
 
+/** Stages every selected service's files (stagedFiles) and renders its deploy folder; throws at the first failure. */
+export function renderAll(
+  prepared: PreparedServices,
+  options: Pick<ServicesRunOptions, 'recipeFor' | 'readLocalFile'>,
+): void {
+  for (const name of prepared.plan.layers.flat()) {
+    const service = prepared.contexts.get(name)!;
+    for (const file of options.recipeFor(name).stagedFiles?.(service.context) ?? []) {
+      if (!options.readLocalFile) throw new Error(`internal: service ${name} stages files, and there is no reader`);
+      service.stage(file.path, options.readLocalFile(file.source));
+    }
+    service.rendered();
+  }
+}
+
 /** `-n` names: each must be a service of the tree; the plan keeps only those (a skipped one stays skipped). */
 function selectLayers(
   plan: ServicePlan,
@@ -239,11 +259,30 @@ function lazyContext(
   options: Pick<ServicesRunOptions, 'render'>,
 ): PreparedService {
   let rendered: RenderedService | undefined;
-  const ensure = () => (rendered ??= renderService(tree, service, cfg, options.render));
+  const staged = new Map<string, string>();
+  const ensure = (): RenderedService => {
+    if (rendered) return rendered;
+    const made = renderService(tree, service, cfg, options.render);
+    const read = (path: string) => staged.get(path) ?? made.files.read(path);
+    const list = (dir?: string) =>
+      [...new Set([...made.files.list(), ...staged.keys()])]
+        .filter(
+          (path) => dir === undefined || dir === '' || dir === '.' || path.startsWith(`${dir.replace(/\/$/, '')}/`),
+        )
+        .sort();
+    rendered = { rendered: made.rendered, files: { read, list, readService: made.files.readService } };
+    return rendered;
+  };
   const files: ServiceFiles = {
     read: (path) => ensure().files.read(path),
     list: (dir) => ensure().files.list(dir),
     readService: (path) => ensure().files.readService(path),
   };
-  return { context: { service: service.name, cfg, files }, rendered: ensure };
+  return {
+    context: { service: service.name, cfg, files },
+    rendered: ensure,
+    stage: (path, text) => {
+      staged.set(path, text);
+    },
+  };
 }

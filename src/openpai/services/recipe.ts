@@ -27,6 +27,12 @@ export interface ServiceContext {
   readonly files: ServiceFiles;
 }
 
+/** A file the deployer copies into a service's deploy folder: from `source` (a local path) to `path`. */
+export interface StagedFile {
+  readonly source: string;
+  readonly path: string;
+}
+
 /** One thing a start, stop or delete does, in order. */
 export type ServiceStep =
   /**
@@ -77,6 +83,12 @@ export interface ServiceRecipe {
   readonly service: string;
   /** Why the service is not deployed on this cluster (a gate of its start.sh), or undefined when it is. */
   skipReason?(context: ServiceContext): string | undefined;
+  /**
+   * Files of the deploying machine that start.sh copied into the deploy folder (pylon's TLS certificate and key):
+   * the deployer reads each `source` and the recipe finds it in `files` under `path`. Read only for services that
+   * run; a missing source fails before anything is written.
+   */
+  stagedFiles?(context: ServiceContext): readonly StagedFile[];
   start(context: ServiceContext): readonly ServiceStep[];
   /** Removes the service's workloads (and what start created that stop.sh removed); keeps data. */
   stop(context: ServiceContext): readonly ServiceStep[];

@@ -25,8 +25,8 @@ export class MissingTemplateError extends PaiDeployError {
 /**
  * What paictl's service_template_generate did before a start.sh ran: each template-list entry rendered from
  * `<entry>.template` with `cluster_cfg` as the only variable. Nothing is written next to the templates (paictl wrote
- * into the source tree and deleted afterwards); the rendered text stays in memory. Template sources themselves are
- * not part of the deploy folder the recipes see.
+ * into the source tree and deleted afterwards); the rendered text stays in memory. The sources of the rendered
+ * templates are not part of the deploy folder the recipes see.
  */
 export function renderService(
   tree: OpenpaiTree,
@@ -36,7 +36,10 @@ export function renderService(
 ): RenderedService {
   const deploy = tree.deployFiles(service.name);
   const files = new Map<string, string>();
-  for (const [path, file] of deploy) if (!path.endsWith('.template')) files.set(path, file.text);
+  // A template of the template-list is replaced by its rendering; other `.template` files stay as they are
+  // (pylon's nginx templates are rendered by its own container at start).
+  const listed = new Set(service.templates.map((entry) => `${entry}.template`));
+  for (const [path, file] of deploy) if (!listed.has(path)) files.set(path, file.text);
   const rendered = new Set<string>();
   for (const entry of service.templates) {
     const template = deploy.get(`${entry}.template`);

@@ -1,4 +1,4 @@
-import { prepareServices, type PreparedService } from '../../cluster/services/run-services.js';
+import { prepareServices, renderAll, type PreparedService } from '../../cluster/services/run-services.js';
 import { describeRef } from '../../cluster/services/run-steps.js';
 import { parseManifests, takesDeployRules, withDeployRules } from '../../openpai/tree/manifests.js';
 import { readOpenpaiTree } from '../../openpai/tree/read-tree.js';
@@ -8,7 +8,13 @@ import { refOf } from '../../ports/kube-api.js';
 import type { Phase } from '../phase.js';
 import { requireLive, type ClusterApiData } from './cluster-api.js';
 import type { OpenpaiSourceData } from './openpai-source.js';
-import { buildServiceModel, storedConfiguration, type ServiceParts, type WorkloadState } from './services.js';
+import {
+  buildServiceModel,
+  readLocalFile,
+  storedConfiguration,
+  type ServiceParts,
+  type WorkloadState,
+} from './services.js';
 import { requireCluster } from './validate.js';
 
 export interface ServiceStatus {
@@ -44,7 +50,7 @@ export function serviceStatusPhase<D extends ServiceStatusData>(options: {
       const parts = await options.parts();
       const files = await storedConfiguration(ctx, live.api, spec.config.clusterId);
       const cfg = buildServiceModel(ctx, parts, tree, files);
-      const { contexts, plan } = prepareServices({
+      const prepared = prepareServices({
         operation: 'start',
         tree,
         cfg,
@@ -52,6 +58,8 @@ export function serviceStatusPhase<D extends ServiceStatusData>(options: {
         recipeFor: (name) => parts.recipeFor(name),
         ...(options.only !== undefined ? { only: options.only } : {}),
       });
+      renderAll(prepared, { recipeFor: (name) => parts.recipeFor(name), readLocalFile });
+      const { contexts, plan } = prepared;
       const statuses: ServiceStatus[] = plan.skipped.map(({ name, reason }) => ({
         service: name,
         state: 'skipped',

@@ -1,4 +1,12 @@
-import { ExitCode, FindingsError, PaiDeployError, UsageError } from '../../errors.js';
+import { readFileSync } from 'node:fs';
+import {
+  describeSystemError,
+  ExitCode,
+  FindingsError,
+  InputFileError,
+  PaiDeployError,
+  UsageError,
+} from '../../errors.js';
 import type { Finding } from '../../findings/finding.js';
 import { readStoredConfig } from '../../cluster/stored-config.js';
 import {
@@ -110,6 +118,7 @@ export function servicesPhase<D extends ServicesData>(options: ServicesPhaseOpti
           timeoutMs: options.timeoutMs,
           ...(options.only !== undefined ? { only: options.only } : {}),
           onEvent,
+          readLocalFile,
         });
         ctx.data.services = result;
         if (ctx.dryRun) {
@@ -156,6 +165,20 @@ function showEvent(
         text: `skipped: ${event.text}`,
       });
       break;
+  }
+}
+
+/** A file of this machine a service's start copies into its deploy folder (pylon.ssl's certificate and key). */
+export function readLocalFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new InputFileError(
+      path,
+      describeSystemError(error),
+      "pylon.ssl's crt_path and key_path in services-configuration.yaml name files on the machine pai-deploy runs on: put them there, or fix the paths and push the configuration again.",
+      error,
+    );
   }
 }
 

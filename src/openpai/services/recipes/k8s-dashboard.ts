@@ -28,6 +28,10 @@ const stop = (context: ServiceContext): Steps =>
 export const k8sDashboardRecipe = defineRecipe({
   service: 'k8s-dashboard',
   skipReason,
+  stagedFiles: (context) => {
+    const ssl = pylonSsl(context);
+    return ssl ? dashboardCertificateFiles(ssl) : [];
+  },
   start: (context) => {
     if (skipReason(context)) return [];
     const ssl = pylonSsl(context);

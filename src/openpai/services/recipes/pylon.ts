@@ -47,6 +47,10 @@ const stop = (context: ServiceContext): Steps =>
 
 export const pylonRecipe = defineRecipe({
   service: 'pylon',
+  stagedFiles: (context) => {
+    const ssl = pylonSsl(context);
+    return ssl ? pylonCertificateFiles(ssl) : [];
+  },
   start: (context) => {
     const ssl = pylonSsl(context);
     return [

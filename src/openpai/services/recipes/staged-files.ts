@@ -7,13 +7,9 @@
 import { basename } from 'node:path/posix';
 import type { PylonSsl } from '../objects/cfg.js';
 import { ServiceFileError } from '../objects/errors.js';
-import type { ServiceContext } from '../recipe.js';
+import type { ServiceContext, StagedFile } from '../recipe.js';
 
-/** A file the deployer must copy into a service's deploy folder: from `source` (a local path) to `path`. */
-export interface StagedFile {
-  source: string;
-  path: string;
-}
+export type { StagedFile } from '../recipe.js';
 
 /** pylon's https-config/: both files under their own names (pylon.ssl.crt_name and key_name name them). */
 export const pylonCertificateFiles = (ssl: PylonSsl): StagedFile[] => [
