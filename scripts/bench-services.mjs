@@ -82,7 +82,9 @@ async function openpaiPlan(kubeconfig) {
     dist('cluster/apply/api-versions.js'),
   ]);
   // Written at the group versions this server serves (OpenPAI's own v1beta1 RBAC fails on a current server).
-  const served = await (await realPorts().kube({ kubeconfigPath: kubeconfig })).served(new globalThis.AbortController().signal);
+  const served = await (
+    await realPorts().kube({ kubeconfigPath: kubeconfig })
+  ).served(new globalThis.AbortController().signal);
   const atServed = (object) => mapToServedVersion(object, served).object;
   const loaded = await loadCluster({ kind: 'yaml', path: cluster.layout }, cluster.config);
   const files = configFiles(loaded.input);

@@ -161,7 +161,9 @@ await describeEachK8sVersion("OpenPAI's services from an OpenPAI-shaped tree", (
     writeFileSync(template, readFileSync(template, 'utf8').replace('replicas: 1', 'replicas: -1'));
     const start = await cli(['service', 'start', ...EXAMPLE, ...tree(broken), '-n', 'watchdog']);
     expect(start.code).toBe(1);
-    expect(start.stderr).toMatch(/service watchdog: apply watchdog.yaml: deployment (default\/)?watchdog: .*422 Invalid/);
+    expect(start.stderr).toMatch(
+      /service watchdog: apply watchdog.yaml: deployment (default\/)?watchdog: .*422 Invalid/,
+    );
     expect(start.stderr).toMatch(/replicas/);
   }, 60_000);
 
