@@ -204,11 +204,13 @@ async function deleteNamed(
   const deleted: KubeObjectRef[] = [];
   for (const ref of refs) {
     const gone = await guard(ctx, `${what}: delete ${describeRef(ref)}`, () =>
-      ctx.api.delete(ref, { dryRun: ctx.dryRun, propagationPolicy: 'Background' }, ctx.signal).catch((error: unknown) => {
-        // Gone meanwhile (its kind's CRD was deleted a step before): nothing left to delete.
-        if (error instanceof KubeApiError && error.status === 404) return false;
-        throw error;
-      }),
+      ctx.api
+        .delete(ref, { dryRun: ctx.dryRun, propagationPolicy: 'Background' }, ctx.signal)
+        .catch((error: unknown) => {
+          // Gone meanwhile (its kind's CRD was deleted a step before): nothing left to delete.
+          if (error instanceof KubeApiError && error.status === 404) return false;
+          throw error;
+        }),
     );
     if (gone) deleted.push(ref);
   }
