@@ -23,6 +23,14 @@ export interface DeployOptions {
   /** Where relative paths are resolved (the command's working directory). */
   cwd: string;
   check: CheckPhaseOptions;
+  /** --kubespray-dir / --kubespray-clone / --allow-unpinned-kubespray; the pinned commit cloned by default. */
+  kubespray?: { dir?: string; cloneFrom?: string; allowUnpinned?: boolean };
+  /** --devbox-image, --devbox-network, --forks of the kubespray run. */
+  devbox?: { image?: string; network?: string; forks?: number };
+  /** --openpai-src / --openpai-clone / --allow-unknown-openpai; the release cloned by default. */
+  openpai?: { dir?: string; cloneFrom?: string; allowUnknown?: boolean };
+  /** How long one OpenPAI service may take to get ready. */
+  serviceTimeoutMs?: number;
 }
 
 /**
@@ -43,14 +51,20 @@ export function deployAction(
       renderPhase((ctx) => ({
         workDir: workDirFor(requireCluster(ctx.data).spec.config.clusterId, options.workDirOverride, options.env),
       })),
-      checkPhase(options.check),
-      kubespraySourcePhase({ dir: undefined, cloneFrom: kubesprayRelease.repository, allowUnpinned: false }),
+      // Phases that change machines or the cluster are resumable: a rerun skips those finished with the same inputs.
+      checkPhase({ ...options.check, resumable: true }),
+      kubespraySourcePhase({
+        dir: options.kubespray?.dir,
+        cloneFrom: options.kubespray?.cloneFrom ?? kubesprayRelease.repository,
+        allowUnpinned: options.kubespray?.allowUnpinned ?? false,
+      }),
       kubesprayPhase({
         request: { playbook: 'cluster', passThrough: [] },
-        image: undefined,
-        network: 'host',
-        forks: 20,
+        image: options.devbox?.image,
+        network: options.devbox?.network ?? 'host',
+        forks: options.devbox?.forks ?? 20,
         confirmReset: true,
+        resumable: true,
       }),
       clusterConnectPhase({
         target: {
@@ -63,19 +77,19 @@ export function deployAction(
         requireReadyNodes: true,
         describeInDryRun: true,
       }),
-      nodeLabelsPhase(),
+      nodeLabelsPhase({ resumable: true }),
       configPushPhase({ force: false }),
       openpaiSourcePhase({
-        dir: undefined,
-        cloneFrom: OPENPAI_PROJECT.repository,
-        allowUnknown: false,
+        dir: options.openpai?.dir,
+        cloneFrom: options.openpai?.cloneFrom ?? OPENPAI_PROJECT.repository,
+        allowUnknown: options.openpai?.allowUnknown ?? false,
         workDirOverride: options.workDirOverride,
         env: options.env,
       }),
       servicesPhase({
         operation: 'start',
         only: undefined,
-        timeoutMs: SERVICE_TIMEOUT_MS,
+        timeoutMs: options.serviceTimeoutMs ?? SERVICE_TIMEOUT_MS,
         confirm: false,
         parts: async () => (await import('../phase/phases/service-parts.js')).serviceParts(),
       }),

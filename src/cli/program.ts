@@ -193,6 +193,51 @@ export function buildProgram(dispatch: Dispatch, version: () => string): Command
 
   inputOptions(
     program
+      .command('quick-start')
+      .summary('the whole deployment: validate, pre-flight, kubespray, labels, configuration, OpenPAI services')
+      .description(
+        `${'the whole deployment: validate, pre-flight, kubespray, labels, configuration, OpenPAI services'}.\n\n` +
+          'Runs every phase of the deployment in order: validate → render into the work dir → pre-flight checks ' +
+          '→ kubespray cluster.yml in a dev-box → kubeconfig and node check → labels, hived configuration and ' +
+          'config push → OpenPAI services, then says where the web portal, the admin login, the kubeconfig and ' +
+          'the logs are. Resumable: a rerun skips the phases that finished with the same inputs (a changed ' +
+          'machine runs again exactly what depends on it) and runs the failed or interrupted one again. Asks ' +
+          'before it starts unless --yes; without a terminal it never asks.\n',
+      ),
+  )
+    .addOption(workDirOption())
+    .option('-y, --yes', 'do not ask before deploying')
+    .option('--dry-run', 'print every phase and step it would run; touch no machine, engine or cluster')
+    .addOption(new Option('--from <phase>', 'start at this phase (the earlier ones as they are)'))
+    .addOption(new Option('--only <phase>', 'run this phase only'))
+    .option('--force', 'run every phase, even those finished with the same inputs')
+    .addOption(
+      new Option('--kubespray-dir <dir>', 'a kubespray release-2.11 checkout or unpacked tarball').argParser(path),
+    )
+    .addOption(new Option('--kubespray-clone <url>', 'where to clone the pinned kubespray commit from'))
+    .option('--allow-unpinned-kubespray', 'run a kubespray tree other than the pinned commit (a loud warning)')
+    .addOption(new Option('--devbox-image <image>', 'the dev-box image (Ansible 2.7.x, Python <= 3.7, ssh, rsync)'))
+    .addOption(new Option('--devbox-network <name>', "the dev-box container's docker network"))
+    .addOption(new Option('--forks <n>', 'parallel Ansible connections').argParser(positiveInteger))
+    .addOption(new Option('--openpai-src <dir>', "OpenPAI's source tree of the release").argParser(path))
+    .addOption(new Option('--openpai-clone <url>', 'where to clone the OpenPAI release from'))
+    .option('--allow-unknown-openpai', 'deploy a release pai-deploy does not know, or another tree (a loud warning)')
+    .addOption(
+      new Option('--timeout <duration>', 'how long one OpenPAI service may take to get ready').argParser(duration),
+    )
+    .addOption(formatOption(['text', 'json']))
+    .addHelpText(
+      'after',
+      examples(
+        'pai-deploy quick-start -l layout.yaml -c config.yaml --dry-run',
+        'pai-deploy quick-start -l layout.yaml -c config.yaml --yes',
+        'pai-deploy quick-start -l layout.yaml -c config.yaml --yes --from kubespray',
+      ),
+    )
+    .action(dispatch(async () => (await import('./commands/quick-start.js')).runQuickStart));
+
+  inputOptions(
+    program
       .command('check')
       .summary('pre-flight checks on every machine over SSH, all machines at once')
       .description(

@@ -170,8 +170,10 @@ class ActionRun<D> {
         span.end('skipped', reason);
         return;
       }
-      if (phase.inputs) {
-        current.inputHash = hashInputs(phase.inputs(ctx));
+      // A phase whose inputs are undefined (not resumable in this action) always runs.
+      const inputs = phase.inputs?.(ctx);
+      if (inputs !== undefined) {
+        current.inputHash = hashInputs(inputs);
         const previous = this.previousRecords[phase.id];
         if (!this.options.force && previous?.status === 'done' && previous.inputHash === current.inputHash) {
           const reason = `unchanged since ${previous.finishedAt ?? 'an earlier run'}`;
@@ -261,8 +263,9 @@ class ActionRun<D> {
     for (const phase of [...this.started].reverse()) {
       if (!phase.cleanUp) continue;
       const span = this.io.span(`Clean up: ${phase.title}`, { phase: phase.id });
+      let kept = false;
       try {
-        await phase.cleanUp(this.contextFor(phase, signal), cause);
+        kept = (await phase.cleanUp(this.contextFor(phase, signal), cause)) === 'result-kept';
         span.end('ok');
       } catch (error) {
         span.end('failed', oneLine(errorMessage(error)));
@@ -274,9 +277,9 @@ class ActionRun<D> {
         });
       }
       // A clean-up may have undone what a finished phase did (a container stopped): drop its input hash so the next
-      // run does not skip it as unchanged.
+      // run does not skip it as unchanged, unless the clean-up says it kept the result.
       const written = this.written[phase.id];
-      if (written?.status === 'done' && written.inputHash !== undefined) {
+      if (!kept && written?.status === 'done' && written.inputHash !== undefined) {
         const { inputHash: _dropped, ...rest } = written;
         this.written[phase.id] = { ...rest, ...this.outputsField(phase.id) };
       }

@@ -17,7 +17,7 @@ export interface Phase<D = unknown> {
   shouldRun?(ctx: PhaseContext<D>): boolean | string;
   /**
    * What the phase's result depends on. Hashed into state.json: when a phase finished before with the same hash, a
-   * rerun skips it (unless forced). A phase without inputs always runs.
+   * rerun skips it (unless forced). A phase without inputs, or whose inputs are undefined, always runs.
    */
   inputs?(ctx: PhaseContext<D>): unknown;
   /** Side effects only through ctx.wet(...) and ctx.ports, watching ctx.signal. */
@@ -25,8 +25,10 @@ export interface Phase<D = unknown> {
   /**
    * After a failure or an abort, for every phase that started (its run was called), in reverse order. May be
    * asynchronous. Its ctx.signal is not the run's (aborted) one but a fresh signal, so the clean-up can finish.
+   * A finished phase's result counts as undone afterwards (a rerun does it again), unless the clean-up resolves
+   * `'result-kept'` (it only wrote a report, say).
    */
-  cleanUp?(ctx: PhaseContext<D>, cause: CleanUpCause): Promise<void>;
+  cleanUp?(ctx: PhaseContext<D>, cause: CleanUpCause): Promise<void | 'result-kept'>;
 }
 
 export type CleanUpCause = { kind: 'failed'; error: unknown } | { kind: 'aborted'; reason: string };

@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { stringify } from 'yaml';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkAction } from '../../src/actions/check.js';
@@ -205,6 +206,36 @@ describe('the deploy action as a dry run (pai-deploy plan)', () => {
     expect(state.phases['render']?.status).toBe('done');
     expect(state.phases['kubespray-source']?.status).toBe('done');
     expect(state.phases['kubespray']?.status).toBe('failed');
+
+    // The rerun (the image still missing): the finished phases with unchanged inputs are skipped, the source is
+    // verified again (cheap, and a tree can change), the failed playbook is run again.
+    const rerun = async (path: string) => {
+      const io = new FakeIoHost();
+      const error = await runAction(
+        deployAction(
+          { layout: { kind: 'yaml', path }, configPath },
+          { report: async () => undefined },
+          { workDirOverride: workDir, env: {}, cwd: dir, check: checkOptions(workDir) },
+        ),
+        { io, ports, signal: new AbortController().signal, dryRun: false },
+      ).catch((caught: unknown) => caught);
+      expect(String(error)).toMatch(/is not on this Docker engine/);
+      const outcome = (phase: string) => io.spanOf(phase)?.outcome;
+      return ['render', 'check', 'kubespray-source', 'kubespray'].map((phase) => `${phase} ${outcome(phase)}`);
+    };
+    expect(await rerun(layoutPath)).toEqual([
+      'render skipped',
+      'check skipped',
+      'kubespray-source ok',
+      'kubespray failed',
+    ]);
+
+    // A machine's new IP renders differently and is checked again; nothing else that finished runs.
+    const moved = baseLayout();
+    (moved['machine-list'] as Array<Record<string, unknown>>)[1]!['hostip'] = '10.0.0.99';
+    const movedPath = join(dir, 'moved-layout.yaml');
+    writeFileSync(movedPath, stringify(moved));
+    expect(await rerun(movedPath)).toEqual(['render ok', 'check ok', 'kubespray-source ok', 'kubespray failed']);
   });
 });
 

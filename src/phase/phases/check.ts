@@ -25,6 +25,11 @@ export interface CheckPhaseOptions extends HostAccess {
   /** --limit patterns. */
   limit: string[] | undefined;
   workDirOverride: string | undefined;
+  /**
+   * Part of a resumable deploy: a rerun skips the checks when their inputs are unchanged since they passed. The
+   * `check` command always checks.
+   */
+  resumable?: boolean;
 }
 
 /** The check phase as `check` runs it with no flags given. */
@@ -62,6 +67,17 @@ export function checkPhase<D extends CheckData>(options: CheckPhaseOptions): Pha
     title: 'Pre-flight checks on every machine over SSH',
     async prepare(ctx) {
       ctx.data.targets = selectByLimit(machineTargets(requireCluster(ctx.data).spec), options.limit);
+    },
+    // A rerun of a deploy skips the checks when the machines, how they are reached and which checks run are the
+    // same as when they last passed; a changed IP or SSH key checks again.
+    inputs: (ctx) => {
+      if (options.resumable !== true) return undefined;
+      const { ssh } = requireCluster(ctx.data).spec.config;
+      return {
+        targets: (ctx.data.targets ?? []).map((target) => ({ hostname: target.hostname, ip: target.ip })),
+        ssh: { user: ssh.user, port: ssh.port, keyFile: ssh.keyFile?.path, password: ssh.password !== undefined },
+        checks: { only: options.checks.only, skip: options.checks.skip, ignore: options.checks.ignore },
+      };
     },
     async run(ctx) {
       const { spec } = requireCluster(ctx.data);
@@ -101,8 +117,10 @@ export function checkPhase<D extends CheckData>(options: CheckPhaseOptions): Pha
      * Interrupted half-way, the machines already checked are not lost: their reports go to the work dir's logs, so
      * a rerun with --limit can pick up the rest.
      */
+    // Writes the partial report of an interrupted check; never undoes a finished one (the checks change nothing).
     async cleanUp(ctx, cause) {
-      if (cause.kind !== 'aborted' || finished.length === 0 || ctx.workDir === undefined || ctx.dryRun) return;
+      if (cause.kind !== 'aborted' || finished.length === 0 || ctx.workDir === undefined || ctx.dryRun)
+        return 'result-kept';
       const file = 'check-interrupted.json';
       const content = JSON.stringify({ interrupted: cause.reason, machines: finished }, null, 2) + '\n';
       await ctx.ports.writeFiles(
@@ -116,6 +134,7 @@ export function checkPhase<D extends CheckData>(options: CheckPhaseOptions): Pha
         phase: 'check',
         text: `interrupted after ${finished.length} of ${ctx.data.targets?.length ?? finished.length} machines; their reports are in ${ctx.workDir.logs}/${file}`,
       });
+      return 'result-kept';
     },
   };
 }

@@ -20,10 +20,23 @@ export interface ClusterWriteData extends ClusterApiData {
 export const LABEL_CONCURRENCY = 16;
 
 /** The layout's roles as node labels (pai-master, pai-worker, pai-storage, pai-computing-device). */
-export function nodeLabelsPhase<D extends ClusterWriteData>(): Phase<D> {
+export function nodeLabelsPhase<D extends ClusterWriteData>(options: { resumable?: boolean } = {}): Phase<D> {
   return {
     id: 'node-labels',
     title: 'Label the nodes by their layout roles',
+    // What the labels come from: each machine's roles and its sku's device type. (A label someone removed by hand
+    // since is put back by `cluster label`, which always runs.)
+    inputs: (ctx) =>
+      options.resumable !== true
+        ? undefined
+        : requireCluster(ctx.data).spec.layout.machines.map((machine) => ({
+            hostname: machine.hostname,
+            master: machine.master,
+            worker: machine.worker,
+            storage: machine.storage,
+            sku: machine.machineType,
+            device: requireCluster(ctx.data).spec.layout.skus.get(machine.machineType)?.device?.type,
+          })),
     async run(ctx) {
       const { spec } = requireCluster(ctx.data);
       if (ctx.dryRun && !ctx.data.live) {

@@ -1,4 +1,5 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { renderCluster } from '../../render/render-cluster.js';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { readAsset } from '../../assets.js';
@@ -35,6 +36,11 @@ export interface KubesprayPhaseOptions {
   forks: number;
   /** reset.yml wipes the cluster: ask for its id first (a terminal is needed; `--yes` skips the question). */
   confirmReset: boolean;
+  /**
+   * Part of a resumable deploy: a rerun skips the playbook when its inputs are unchanged since it succeeded. The
+   * `kubespray` commands always run it.
+   */
+  resumable?: boolean;
   now?: () => Date;
 }
 
@@ -90,6 +96,20 @@ export function kubesprayPhase<D extends KubesprayData>(options: KubesprayPhaseO
         startedAt: (options.now ?? (() => new Date()))(),
       });
     },
+    // Unchanged since the playbook last succeeded: the same inventory and variables (the rendered files), the same
+    // kubespray tree, image and request. A changed machine or setting renders differently and runs it again.
+    inputs: (ctx) =>
+      options.resumable !== true
+        ? undefined
+        : {
+            rendered: renderCluster(requireCluster(ctx.data).spec)
+              .filter((file) => file.path.startsWith('inventory/'))
+              .map((file) => ({ path: file.path, sha256: createHash('sha256').update(file.content).digest('hex') })),
+            kubesprayDir: requireKubesprayDir(ctx),
+            image: planned?.container.image,
+            request: options.request,
+            forks: options.forks,
+          },
     async run(ctx) {
       const run = planned!;
       const workDir = requireWorkDir(ctx);
