@@ -122,12 +122,20 @@ export function buildProgram(dispatch: Dispatch, version: () => string): Command
           'kubespray defaults < OpenPAI defaults < config.yaml < openpai_kubespray_extra_var), network ranges and SSH access.\n',
       ),
   )
-    .addOption(formatOption(['text', 'json']))
+    .addOption(formatOption(['text', 'json', 'github', 'junit', 'sarif']))
+    .addOption(
+      new Option(
+        '-o, --output <file>',
+        'write the report to FILE, in one step (the findings as text still go to stdout)',
+      ).argParser(path),
+    )
     .option('--strict', 'exit 1 on warnings too')
     .addHelpText(
       'after',
       examples(
         'pai-deploy validate -l layout.yaml -c config.yaml',
+        'pai-deploy validate -l layout.yaml -c config.yaml --format github      # annotations in GitHub Actions',
+        'pai-deploy validate -l layout.yaml -c config.yaml --format sarif -o pai-deploy.sarif',
         'pai-deploy validate --master-csv master.csv --worker-csv worker.csv -c config.yaml --worker-device nvidia.com/gpu --worker-device-count 4',
         "pai-deploy validate -l layout.yaml -c config.yaml --format json | jq '.errors[].code'",
       ) + '\nExit codes: 0 valid, 1 errors found (or warnings with --strict), 2 bad usage or unreadable file.\n',
@@ -309,7 +317,7 @@ export function buildProgram(dispatch: Dispatch, version: () => string): Command
     )
     .option('--strict', 'exit 1 on warnings too')
     .optionsGroup('Output:')
-    .addOption(formatOption(['text', 'json', 'junit']))
+    .addOption(formatOption(['text', 'json', 'junit', 'github', 'sarif']))
     .addOption(
       new Option('-o, --output <file>', 'write the report to FILE (a summary still goes to stdout)').argParser(path),
     )

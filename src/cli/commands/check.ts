@@ -1,12 +1,21 @@
-import { basename, dirname } from 'node:path';
 import { checkAction } from '../../actions/check.js';
+import type { CheckReport } from '../../checks/run-checks.js';
+import { checkCatalog } from '../../checks/catalog.js';
+import type { FindingSummary, SourceLocation } from '../../findings/finding.js';
+import type { ClusterSpec } from '../../model/cluster.js';
 import { PaiDeployError } from '../../errors.js';
 import { runAction } from '../../phase/manager.js';
 import { CHECK_DEFAULTS } from '../../phase/phases/check-defaults.js';
 import { clusterSources, type ClusterInputFlags } from '../cluster-inputs.js';
 import { stdoutStyle, type CommandEnv } from '../command-env.js';
 import { formatCheckJson, formatCheckJunit, formatCheckText, hasFailure, hasWarning } from '../format/check-report.js';
-import { formatFindings } from '../format/findings.js';
+import { checkCiReport, findingsCiReport, type CheckReportSources, type MachineLocator } from '../format/ci-report.js';
+import { findingsVerdict, formatFindings } from '../format/findings.js';
+import { formatGithub } from '../format/github.js';
+import { formatJunit } from '../format/junit.js';
+import { writeReport } from '../format/report-file.js';
+import { formatSarif } from '../format/sarif.js';
+import { toolVersion } from '../tool-version.js';
 
 export interface CheckFlags extends ClusterInputFlags {
   workDir?: string;
@@ -24,18 +33,29 @@ export interface CheckFlags extends ClusterInputFlags {
   limit?: string[];
   strict?: boolean;
   verbose?: boolean;
-  format: 'text' | 'json' | 'junit';
+  format: 'text' | 'json' | 'junit' | 'github' | 'sarif';
   output?: string;
 }
 
 export async function runCheck(flags: CheckFlags, env: CommandEnv): Promise<void> {
+  const style = stdoutStyle(env);
+  // github, junit and sarif are read by a CI system: their findings go into the report itself, so stdout without
+  // --output stays one well-formed report (text and json show findings as validate's text, as before).
+  const format = flags.format;
+  const ciFormat = format === 'github' || format === 'junit' || format === 'sarif';
+  let validation: FindingSummary | undefined;
   const action = checkAction(
     clusterSources('check', flags, env),
     {
-      report: async (validation) => {
-        if (!validation.valid || validation.warnings.length > 0)
-          await env.io.result(formatFindings(validation, stdoutStyle(env)));
-        if (!validation.valid)
+      report: async (result) => {
+        validation = result;
+        if (!result.valid && (format === 'github' || format === 'junit' || format === 'sarif')) {
+          // The checks will not run: the report a pipeline publishes says why, finding by finding.
+          await emitReport(flags, env, formatFindingsFor(format, result, env), result);
+        } else if ((!result.valid || result.warnings.length > 0) && (!ciFormat || flags.output !== undefined)) {
+          await env.io.result(formatFindings(result, style));
+        }
+        if (!result.valid)
           env.io.notify({
             level: 'error',
             code: 'check.invalid-config',
@@ -66,24 +86,15 @@ export async function runCheck(flags: CheckFlags, env: CommandEnv): Promise<void
   await runAction(action, { io: env.io, ports: env.ports, signal: env.signal, dryRun: false });
   const report = action.data.report;
   if (!report) throw new Error('pai-deploy bug: the check phase left no report');
-  const style = stdoutStyle(env);
-  const text =
-    flags.format === 'json'
-      ? formatCheckJson(report)
-      : flags.format === 'junit'
-        ? formatCheckJunit(report)
-        : formatCheckText(report, style, flags.verbose === true);
-  if (flags.output) {
-    await env.ports.writeFiles(
-      dirname(flags.output),
-      [{ path: basename(flags.output), content: text, mode: 0o644, description: 'check report' }],
-      env.signal,
-    );
-    env.io.notify({ level: 'info', code: 'check.report-written', text: `report written to ${flags.output}` });
-    if (flags.format !== 'text') await env.io.result(formatCheckText(report, style));
-  } else {
-    await env.io.result(text);
-  }
+  const spec = action.data.cluster?.spec;
+  const sources: CheckReportSources = {
+    ...(spec && { locateMachine: machineLocator(spec) }),
+    catalog: checkCatalog(),
+    // A valid input's warnings travel with the checks in the CI formats (text and json showed them already).
+    ...(ciFormat && validation && { findings: validation }),
+  };
+  const text = formatCheckReport(flags, report, sources, env);
+  await emitReport(flags, env, text, undefined, () => formatCheckText(report, style));
   const failed = report.summary.failed + report.summary.unreachable;
   if (failed > 0 || hasFailure(report)) {
     throw new PaiDeployError(`${failed} of ${report.summary.machines} machines failed the checks`, {
@@ -95,4 +106,66 @@ export async function runCheck(flags: CheckFlags, env: CommandEnv): Promise<void
       hint: 'Fix what the report marks WARN, or drop --strict.',
     });
   }
+}
+
+function formatCheckReport(
+  flags: CheckFlags,
+  report: CheckReport,
+  sources: CheckReportSources,
+  env: CommandEnv,
+): string {
+  switch (flags.format) {
+    case 'text':
+      return formatCheckText(report, stdoutStyle(env), flags.verbose === true);
+    case 'json':
+      return formatCheckJson(report);
+    case 'junit':
+      return formatCheckJunit(report, sources);
+    case 'github':
+      // The table stays in the step's log for people; the annotations after it are what GitHub shows on the run.
+      return (
+        formatCheckText(report, stdoutStyle(env), flags.verbose === true) +
+        formatGithub(checkCiReport(report, sources), env.cwd)
+      );
+    case 'sarif':
+      return formatSarif(checkCiReport(report, sources), { version: toolVersion(), cwd: env.cwd });
+  }
+}
+
+/** An invalid input's findings in the CI format asked for (the check report that would have been written). */
+function formatFindingsFor(format: 'github' | 'junit' | 'sarif', validation: FindingSummary, env: CommandEnv): string {
+  const ci = { ...findingsCiReport(validation), command: 'check' as const };
+  switch (format) {
+    case 'github':
+      return formatGithub(ci, env.cwd) + findingsVerdict(validation, stdoutStyle(env)) + '\n';
+    case 'junit':
+      return formatJunit(ci);
+    case 'sarif':
+      return formatSarif(ci, { version: toolVersion(), cwd: env.cwd });
+  }
+}
+
+/** The report to stdout, or to --output's file with the text for people on stdout. */
+async function emitReport(
+  flags: CheckFlags,
+  env: CommandEnv,
+  report: string,
+  findings: FindingSummary | undefined,
+  summary?: () => string,
+): Promise<void> {
+  if (flags.output === undefined) return env.io.result(report);
+  await writeReport(env, flags.output, report, { command: 'check', description: 'check report' });
+  if (flags.format === 'text') return;
+  if (findings) await env.io.result(formatFindings(findings, stdoutStyle(env)));
+  else if (summary) await env.io.result(summary());
+}
+
+/** Each machine's place in the layout: the line of its hostname, where check results without a file are shown. */
+function machineLocator(spec: ClusterSpec): MachineLocator {
+  const lines = new Map<string, SourceLocation>();
+  for (const machine of spec.layout.machines) {
+    if (lines.has(machine.hostname)) continue;
+    lines.set(machine.hostname, spec.layoutSource.locate(['machine-list', machine.index, 'hostname'], 'value'));
+  }
+  return (hostname) => lines.get(hostname);
 }

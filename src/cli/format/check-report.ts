@@ -1,7 +1,9 @@
 import { escapeControl } from '../io/escape.js';
 import type { Palette as Style } from '../io/style.js';
-import type { CheckReport, MachineReport } from '../../checks/run-checks.js';
+import type { CheckReport } from '../../checks/run-checks.js';
 import type { CheckResult } from '../../checks/types.js';
+import { checkCiReport, type CheckReportSources } from './ci-report.js';
+import { formatJunit } from './junit.js';
 
 const LABEL: Record<CheckResult['status'], string> = { pass: 'pass', warn: 'WARN', fail: 'FAIL', skip: 'skip' };
 
@@ -54,49 +56,8 @@ export function formatCheckJson(report: CheckReport): string {
 }
 
 /** JUnit XML: a testsuite per machine (and cluster, dev-box), a testcase per check, for CI dashboards. */
-export function formatCheckJunit(report: CheckReport): string {
-  const suites: Array<{ name: string; checks: CheckResult[] }> = [
-    ...report.machines.map((machine: MachineReport) => ({ name: machine.hostname, checks: machine.checks })),
-    { name: 'cluster', checks: report.cluster.checks },
-    { name: 'dev-box', checks: report.devbox.checks },
-  ].filter((suite) => suite.checks.length > 0);
-  const out = ['<?xml version="1.0" encoding="UTF-8"?>'];
-  const total = suites.reduce((sum, suite) => sum + suite.checks.length, 0);
-  const failures = suites.reduce(
-    (sum, suite) => sum + suite.checks.filter((check) => check.status === 'fail').length,
-    0,
-  );
-  out.push(`<testsuites name="pai-deploy check" tests="${total}" failures="${failures}">`);
-  for (const suite of suites) {
-    const failed = suite.checks.filter((check) => check.status === 'fail').length;
-    const skipped = suite.checks.filter((check) => check.status === 'skip').length;
-    out.push(
-      `  <testsuite name="${xml(suite.name)}" tests="${suite.checks.length}" failures="${failed}" skipped="${skipped}">`,
-    );
-    for (const check of suite.checks) {
-      const open = `    <testcase classname="${xml(suite.name)}" name="${xml(check.id)}"`;
-      if (check.status === 'pass') {
-        out.push(`${open}/>`);
-      } else if (check.status === 'skip') {
-        out.push(`${open}>`, `      <skipped message="${xml(check.message)}"/>`, '    </testcase>');
-      } else if (check.status === 'fail') {
-        out.push(
-          `${open}>`,
-          `      <failure message="${xml(check.message)}" type="${xml(check.id)}">${xml(`observed: ${check.observed}\nhint: ${check.hint}`)}</failure>`,
-          '    </testcase>',
-        );
-      } else {
-        out.push(
-          `${open}>`,
-          `      <system-out>${xml(`warning: ${check.message}\nobserved: ${check.observed}\nhint: ${check.hint}`)}</system-out>`,
-          '    </testcase>',
-        );
-      }
-    }
-    out.push('  </testsuite>');
-  }
-  out.push('</testsuites>');
-  return out.join('\n') + '\n';
+export function formatCheckJunit(report: CheckReport, sources: CheckReportSources = {}): string {
+  return formatJunit(checkCiReport(report, sources));
 }
 
 export function hasFailure(report: CheckReport): boolean {
@@ -113,17 +74,4 @@ export function hasWarning(report: CheckReport): boolean {
     ...report.cluster.checks,
     ...report.devbox.checks,
   ].some((check) => check.status === 'warn');
-}
-
-function xml(text: string): string {
-  return (
-    text
-      // XML 1.0 cannot carry these control characters at all, not even escaped.
-      // eslint-disable-next-line no-control-regex
-      .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '')
-      .replace(/&/g, '&amp;')
-      .replace(/</g, '&lt;')
-      .replace(/>/g, '&gt;')
-      .replace(/"/g, '&quot;')
-  );
 }

@@ -15,9 +15,14 @@ export function formatFindings(summary: FindingSummary, style: Palette): string 
     a.file !== b.file ? (a.file < b.file ? -1 : 1) : a.line - b.line || a.column - b.column,
   );
   const body = lines.map((finding) => formatFinding(finding, style));
-  const counts = `${plural(summary.errors.length, 'error')}, ${plural(summary.warnings.length, 'warning')}`;
-  body.push(summary.valid ? style.green(`valid (${counts})`) : style.red(`invalid: ${counts}`));
+  body.push(findingsVerdict(summary, style));
   return body.join('\n') + '\n';
+}
+
+/** The one-line verdict: `valid (0 errors, 2 warnings)` or `invalid: 1 error, 0 warnings`. */
+export function findingsVerdict(summary: FindingSummary, style: Palette): string {
+  const counts = `${plural(summary.errors.length, 'error')}, ${plural(summary.warnings.length, 'warning')}`;
+  return summary.valid ? style.green(`valid (${counts})`) : style.red(`invalid: ${counts}`);
 }
 
 export function findingsJson(summary: FindingSummary, extra: Record<string, unknown> = {}): string {
