@@ -18,6 +18,13 @@ export interface IoMessage {
   data?: Record<string, unknown>;
 }
 
+/**
+ * What a prompt's validate says about an answer: true accepts it, a string refuses it and is shown under the prompt
+ * (the user edits the answer and tries again). It may take a moment (a validation that reads files): then a promise.
+ */
+export type IoVerdict = string | true;
+export type IoValidate = (value: string) => IoVerdict | Promise<IoVerdict>;
+
 export type IoQuestion<T> =
   | { kind: 'confirm'; code: string; text: string; default?: boolean; flag?: string }
   | {
@@ -26,9 +33,24 @@ export type IoQuestion<T> =
       text: string;
       default?: string;
       flag?: string;
-      validate?: (value: string) => string | true;
+      validate?: IoValidate;
     }
-  | { kind: 'password'; code: string; text: string; flag?: string }
+  /** Never has a default (a secret is never shown); a host without a terminal always needs the flag. */
+  | { kind: 'password'; code: string; text: string; flag?: string; validate?: IoValidate }
+  /**
+   * Several lines at once (a pasted machine list): the terminal opens the user's editor ($VISUAL, $EDITOR) on a
+   * temporary file holding `default`; the saved text is the answer. `postfix` names the file's ending (`.txt`), so the
+   * editor picks its highlighting. Never for secrets: the text passes through a file.
+   */
+  | {
+      kind: 'editor';
+      code: string;
+      text: string;
+      default?: string;
+      flag?: string;
+      validate?: IoValidate;
+      postfix?: string;
+    }
   | {
       kind: 'select';
       code: string;

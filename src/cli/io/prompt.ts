@@ -1,5 +1,5 @@
 import { InterruptedError } from '../../errors.js';
-import type { IoQuestion } from '../../ports/io-host.js';
+import type { IoQuestion, IoValidate, IoVerdict } from '../../ports/io-host.js';
 import { escapeControl } from './escape.js';
 import type { HostInput, HostStream } from './streams.js';
 
@@ -29,15 +29,26 @@ export async function askOnTerminal<T>(question: IoQuestion<T>, streams: PromptS
       case 'confirm':
         // The union does not tie T to the kind: a confirm question's T is boolean by convention.
         return (await prompts.confirm({ message, default: question.default }, context)) as T;
-      case 'input': {
-        const validate = question.validate;
+      case 'input':
         return (await prompts.input(
-          { message, default: question.default, validate: validate && ((value: string) => validate(value)) },
+          { message, default: question.default, validate: promptValidate(question.validate) },
           context,
         )) as T;
-      }
       case 'password':
-        return (await prompts.password({ message, mask: true }, context)) as T;
+        return (await prompts.password(
+          { message, mask: true, validate: promptValidate(question.validate) },
+          context,
+        )) as T;
+      case 'editor':
+        return (await prompts.editor(
+          {
+            message,
+            default: question.default,
+            postfix: question.postfix ?? '.txt',
+            validate: promptValidate(question.validate),
+          },
+          context,
+        )) as T;
       case 'select':
         return await prompts.select<T>(
           {
@@ -56,4 +67,21 @@ export async function askOnTerminal<T>(question: IoQuestion<T>, streams: PromptS
     }
     throw error;
   }
+}
+
+/**
+ * A question's validate as inquirer calls it: what it refuses with is shown under the prompt, escaped (it may quote
+ * what the user typed or a file held); a validate that throws is shown the same way rather than ending the prompt.
+ */
+function promptValidate(validate: IoValidate | undefined): ((value: string) => Promise<boolean | string>) | undefined {
+  if (validate === undefined) return undefined;
+  return async (value: string) => {
+    let verdict: IoVerdict;
+    try {
+      verdict = await validate(value);
+    } catch (error) {
+      verdict = error instanceof Error ? error.message : String(error);
+    }
+    return verdict === true ? true : escapeControl(verdict, { multiline: true });
+  };
 }

@@ -1,5 +1,5 @@
 import { UsageError } from '../../errors.js';
-import type { IoQuestion } from '../../ports/io-host.js';
+import type { IoQuestion, IoVerdict } from '../../ports/io-host.js';
 import { escapeControl } from './escape.js';
 
 /**
@@ -17,8 +17,13 @@ export function flagName(flag: string): string {
   return flag.startsWith('-') ? flag : `--${flag}`;
 }
 
-/** The default answer, undefined when there is none; throws a UsageError when the input default fails validation. */
-export function defaultAnswer<T>(question: IoQuestion<T>): DefaultAnswer<T> | undefined {
+/**
+ * The default answer, undefined when there is none; throws a UsageError when the input default fails validation.
+ * A validation that takes a moment (returns a promise) makes the answer a promise too.
+ */
+export function defaultAnswer<T>(
+  question: IoQuestion<T>,
+): DefaultAnswer<T> | undefined | Promise<DefaultAnswer<T> | undefined> {
   switch (question.kind) {
     case 'password':
       return undefined;
@@ -27,16 +32,21 @@ export function defaultAnswer<T>(question: IoQuestion<T>): DefaultAnswer<T> | un
       return question.default === undefined
         ? undefined
         : { value: question.default as T, shown: question.default ? 'yes' : 'no' };
-    case 'input': {
-      if (question.default === undefined) return undefined;
-      const verdict = question.validate?.(question.default) ?? true;
-      if (verdict !== true) {
-        throw new UsageError(
-          `${escapeControl(question.text)}: the default "${escapeControl(question.default)}" is not accepted: ${escapeControl(verdict)}`,
-          flagHint(question.flag),
-        );
-      }
-      return { value: question.default as T, shown: question.default };
+    case 'input':
+    case 'editor': {
+      const given = question.default;
+      if (given === undefined) return undefined;
+      const accept = (verdict: IoVerdict): DefaultAnswer<T> => {
+        if (verdict !== true) {
+          throw new UsageError(
+            `${escapeControl(question.text)}: the default "${escapeControl(given)}" is not accepted: ${escapeControl(verdict)}`,
+            flagHint(question.flag),
+          );
+        }
+        return { value: given as T, shown: given };
+      };
+      const verdict = question.validate?.(given) ?? true;
+      return verdict instanceof Promise ? verdict.then(accept) : accept(verdict);
     }
     case 'select': {
       if (question.default === undefined) return undefined;
@@ -75,9 +85,12 @@ function flagHint(flag: string | undefined): string {
 export function answerWithoutAsking<T>(
   question: IoQuestion<T>,
   announce: (answer: DefaultAnswer<T> | undefined) => void,
-): T {
+): T | Promise<T> {
+  const settle = (answer: DefaultAnswer<T> | undefined): T => {
+    announce(answer);
+    if (answer === undefined) throw unanswerable(question);
+    return answer.value;
+  };
   const answer = defaultAnswer(question);
-  announce(answer);
-  if (answer === undefined) throw unanswerable(question);
-  return answer.value;
+  return answer instanceof Promise ? answer.then(settle) : settle(answer);
 }
