@@ -276,6 +276,40 @@ await describeWithInfra("pai-deploy's image, built offline", imageBuildAvailable
     for (const folder of assetFoldersNamedInSrc()) expect(listed).toContain(folder);
   });
 
+  it('as PID 1 (no --init), SIGTERM interrupts a command cleanly: exit 143', async () => {
+    const name = `pai-deploy-image-signal-${process.pid}`;
+    // validate blocks reading a FIFO nobody writes; docker stop's SIGTERM goes to PID 1, which is pai-deploy itself.
+    const started = await run('docker', [
+      'run',
+      '-d',
+      '--name',
+      name,
+      '--network',
+      'none',
+      '--entrypoint',
+      '/bin/sh',
+      image,
+      '-c',
+      'mkfifo /tmp/in && exec pai-deploy validate -l /tmp/in -c /tmp/in',
+    ]);
+    expect(started.code, started.stderr).toBe(0);
+    try {
+      let state = '';
+      for (let i = 0; i < 20 && state !== 'exited'; i++) {
+        // Until pai-deploy runs, PID 1 is sh, which ignores SIGTERM: send it again until the container stops.
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        await run('docker', ['kill', '--signal', 'TERM', name]);
+        state = (await run('docker', ['inspect', '--format', '{{.State.Status}}', name])).stdout.trim();
+      }
+      const exit = await run('docker', ['wait', name]);
+      expect(exit.stdout.trim()).toBe('143');
+      const logs = await run('docker', ['logs', name]);
+      expect(logs.stderr).toContain('interrupted');
+    } finally {
+      await run('docker', ['rm', '--force', name]);
+    }
+  });
+
   it('runs as a non-root user who owns /work and cannot change the code; git and ssh are there', async () => {
     const inspect = await run('docker', ['image', 'inspect', image, '--format', '{{json .Config}}']);
     const config = JSON.parse(inspect.stdout) as {
