@@ -13,7 +13,7 @@
 #     this machine from its own node_modules (`npm prune --omit=dev`): neither stage downloads anything.
 #
 # Run:  docker run --rm -v "$PWD:/work/in:ro" pai-deploy:0.1.0 validate -l in/layout.yaml -c in/config.yaml
-# Works with the classic builder and BuildKit (no --mount, no heredocs).
+# No BuildKit-only syntax (no --mount, no heredocs): the classic builder builds it too, as scripts/pai-deploy-image does.
 
 ARG BASE=node:20-bookworm-slim
 
@@ -37,7 +37,8 @@ RUN if [ -d node_modules ]; then \
 FROM ${BASE}
 # Keep in step with package.json's version (the build fails when they differ; scripts/pai-deploy-image passes it).
 ARG VERSION=0.1.0
-ARG UID=10001
+# Not UID: bash keeps its own, read-only $UID.
+ARG PAI_DEPLOY_UID=10001
 
 # git clones and verifies the kubespray and OpenPAI trees (ssh for git over ssh, CA certificates for https). The
 # offline base has them; a registry base gets them from apt. A non-root user owns /work and nothing else.
@@ -47,10 +48,10 @@ RUN set -eu; \
       DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends git openssh-client ca-certificates; \
       rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb; \
     fi; \
-    groupadd --gid "$UID" pai-deploy; \
-    useradd --uid "$UID" --gid "$UID" --create-home --shell /bin/sh pai-deploy; \
+    groupadd --gid "$PAI_DEPLOY_UID" pai-deploy; \
+    useradd --uid "$PAI_DEPLOY_UID" --gid "$PAI_DEPLOY_UID" --create-home --shell /bin/sh pai-deploy; \
     mkdir -p /work; \
-    chown "$UID:$UID" /work; \
+    chown "$PAI_DEPLOY_UID:$PAI_DEPLOY_UID" /work; \
     ln -s /opt/pai-deploy/bin/pai-deploy.js /usr/local/bin/pai-deploy
 
 WORKDIR /opt/pai-deploy
@@ -72,7 +73,7 @@ RUN ["pai-deploy", "--version"]
 
 # The cluster state (work dirs) goes into /work, where a mounted directory keeps it; HOME stays the user's.
 ENV PAI_DEPLOY_HOME=/work/.pai-deploy
-USER ${UID}:${UID}
+USER ${PAI_DEPLOY_UID}:${PAI_DEPLOY_UID}
 WORKDIR /work
 ENTRYPOINT ["pai-deploy"]
 CMD ["--help"]
