@@ -37,22 +37,27 @@ export interface CheckFlags extends ClusterInputFlags {
   output?: string;
 }
 
+/** The formats a CI system reads. */
+const CI_FORMATS = ['github', 'junit', 'sarif'] as const;
+
 export async function runCheck(flags: CheckFlags, env: CommandEnv): Promise<void> {
   const style = stdoutStyle(env);
   // github, junit and sarif are read by a CI system: their findings go into the report itself, so stdout without
   // --output stays one well-formed report (text and json show findings as validate's text, as before).
-  const format = flags.format;
-  const ciFormat = format === 'github' || format === 'junit' || format === 'sarif';
+  const ciFormat = CI_FORMATS.find((format) => format === flags.format);
   let validation: FindingSummary | undefined;
   const action = checkAction(
     clusterSources('check', flags, env),
     {
       report: async (result) => {
         validation = result;
-        if (!result.valid && (format === 'github' || format === 'junit' || format === 'sarif')) {
+        if (!result.valid && ciFormat) {
           // The checks will not run: the report a pipeline publishes says why, finding by finding.
-          await emitReport(flags, env, formatFindingsFor(format, result, env), result);
-        } else if ((!result.valid || result.warnings.length > 0) && (!ciFormat || flags.output !== undefined)) {
+          await emitReport(flags, env, formatFindingsFor(ciFormat, result, env), result);
+        } else if (
+          (!result.valid || result.warnings.length > 0) &&
+          (ciFormat === undefined || flags.output !== undefined)
+        ) {
           await env.io.result(formatFindings(result, style));
         }
         if (!result.valid)
@@ -91,7 +96,7 @@ export async function runCheck(flags: CheckFlags, env: CommandEnv): Promise<void
     ...(spec && { locateMachine: machineLocator(spec) }),
     catalog: checkCatalog(),
     // A valid input's warnings travel with the checks in the CI formats (text and json showed them already).
-    ...(ciFormat && validation && { findings: validation }),
+    ...(ciFormat !== undefined && validation && { findings: validation }),
   };
   const text = formatCheckReport(flags, report, sources, env);
   await emitReport(flags, env, text, undefined, () => formatCheckText(report, style));
@@ -133,7 +138,7 @@ function formatCheckReport(
 }
 
 /** An invalid input's findings in the CI format asked for (the check report that would have been written). */
-function formatFindingsFor(format: 'github' | 'junit' | 'sarif', validation: FindingSummary, env: CommandEnv): string {
+function formatFindingsFor(format: (typeof CI_FORMATS)[number], validation: FindingSummary, env: CommandEnv): string {
   const ci = { ...findingsCiReport(validation), command: 'check' as const };
   switch (format) {
     case 'github':
