@@ -285,7 +285,7 @@ describe('shell completion', () => {
     [['pai-deploy', 'check', '--form'], ['--format']],
     [
       ['pai-deploy', 'check', '--format', ''],
-      ['json', 'junit', 'text'],
+      ['github', 'json', 'junit', 'sarif', 'text'],
     ],
   ])('bash: %j completes to %j', async (words, expected) => {
     expect(await bashComplete(words)).toEqual(expected);
@@ -322,7 +322,7 @@ describe('shell completion', () => {
     expect(script).toMatch(/^complete -c pai-deploy -n '__fish_use_subcommand' -a config /m);
     expect(script).toMatch(/^complete -c pai-deploy -n '__fish_seen_subcommand_from config[^']*' -a import-csv /m);
     expect(script).toMatch(
-      /^complete -c pai-deploy -n '__fish_seen_subcommand_from check[^']*' -l format -x -a 'text json junit' /m,
+      /^complete -c pai-deploy -n '__fish_seen_subcommand_from check[^']*' -l format -x -a 'text json junit github sarif' /m,
     );
     // One line per completion: a description is the command's one-line summary, not its multi-paragraph help.
     const stray = script.split('\n').filter((line) => line !== '' && !/^(#|complete -c pai-deploy )/.test(line));
