@@ -97,9 +97,10 @@ function keyFile(mode = 0o600): string {
   return path;
 }
 
-function fakeProbe(
-  results: Record<string, Omit<ProbeResult, 'hostname' | 'ip'>>,
-): MachineProbe & { calls: ProbeRequest[] } {
+/** What a probe found on one machine (a ProbeResult without its target). */
+type Found = ProbeResult extends infer R ? (R extends ProbeResult ? Omit<R, 'hostname' | 'ip'> : never) : never;
+
+function fakeProbe(results: Record<string, Found>): MachineProbe & { calls: ProbeRequest[] } {
   const calls: ProbeRequest[] = [];
   const probe = async (request: ProbeRequest): Promise<ProbeResult[]> => {
     calls.push(request);
