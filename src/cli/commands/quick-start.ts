@@ -49,10 +49,31 @@ export async function runQuickStart(flags: QuickStartFlags, env: CommandEnv): Pr
   const given = flags.layout !== undefined || flags.masterCsv !== undefined || flags.config !== undefined;
   const inCwd = existsSync(join(env.cwd, 'layout.yaml')) && existsSync(join(env.cwd, 'config.yaml'));
   if (!given && !inCwd) {
-    throw new UsageError(
-      'quick-start: no layout.yaml and config.yaml to deploy from',
-      `Run it on a terminal to answer a few questions, or script it:\n${SCRIPTED_RUN}`,
+    // No files: the wizard asks for them on a terminal; without one it never prompts, it says how to script it.
+    const { TerminalHost } = await import('../io/terminal-host.js');
+    const wizard = await import('../wizard/index.js');
+    if (!(env.io instanceof TerminalHost) || !env.io.canAsk || flags.yes === true) {
+      throw new UsageError(
+        'quick-start: no layout.yaml and config.yaml to deploy from, and no terminal to ask on',
+        `Script it:\n${SCRIPTED_RUN}\n${wizard.scriptedRunHelp()}`,
+      );
+    }
+    const written = await wizard.runQuickStartWizard(
+      env.io,
+      {
+        ports: env.ports,
+        cwd: env.cwd,
+        signal: env.signal,
+        env: env.env,
+        ...(flags.workDir ? { workDir: flags.workDir } : {}),
+      },
+      { dir: env.cwd },
     );
+    if (written === undefined) {
+      await env.io.result('quick-start: nothing was written\n');
+      return;
+    }
+    flags = { ...flags, layout: written.layoutPath, config: written.configPath };
   }
   const action = deployAction(
     clusterSources('quick-start', flags, env),

@@ -136,6 +136,11 @@ export class TerminalHost implements IoHost {
     return this.#result.write(text);
   }
 
+  /** Whether questions are really asked (stdin is a terminal too), not answered with their defaults. */
+  get canAsk(): boolean {
+    return this.#options.stdin?.isTTY === true;
+  }
+
   request<T>(question: IoQuestion<T>): Promise<T> {
     const stdin = this.#options.stdin;
     if (stdin?.isTTY === true) {
