@@ -175,6 +175,8 @@ await describeWithInfra(
       machines: [
         { hostname: 'wz-master', profile: 'master', light: true },
         { hostname: 'wz-gpu', profile: 'gpu-worker', gpus: 2, light: true },
+        // Refuses the lab key; its password works.
+        { hostname: 'wz-pw', profile: 'password-only', light: true },
       ],
     });
 
@@ -223,6 +225,60 @@ await describeWithInfra(
         expect(knownHosts).toContain(master.ip);
         expect(knownHosts).toContain(gpu.ip);
         expect(statSync(join(home, 'clusters', 'wizard-lab')).mode & 0o777).toBe(0o700);
+      },
+    );
+
+    it(
+      'a machine that takes only the password gets the key installed (ssh setup-keys), then the key works',
+      { timeout: 120_000 },
+      async () => {
+        const [master, pw] = [lab().machine('wz-master'), lab().machine('wz-pw')];
+        expect((await lab().exec('wz-pw', 'true')).code).not.toBe(0);
+        const { terminal, out, result } = startWizard({});
+        await terminal.answer('Cluster id', 'wizard-keys');
+        await terminal.answer('SSH user', master.user);
+        await terminal.answer('SSH port', '');
+        await terminal.answer('How does pai-deploy log in', '');
+        await terminal.waitFor('Private key file');
+        terminal.keys('C-u');
+        terminal.type(master.keyPath);
+        terminal.keys('Enter');
+        await terminal.answer('Does sudo ask', 'y');
+        await terminal.waitFor('Password of the user for sudo');
+        terminal.paste(pw.password ?? '');
+        terminal.keys('Enter');
+        await terminal.answer('The machines', '');
+        await terminal.answer('Master hostname', master.hostname);
+        await terminal.answer('Master IPv4', master.ip);
+        await terminal.answer('Worker 1 hostname', pw.hostname);
+        await terminal.answer('Worker 1 IPv4', pw.ip);
+        await terminal.answer('Worker 2 hostname', '');
+        await terminal.answer('over SSH now', '');
+        await terminal.answer(`(${pw.hostname}) accepts only the password`, '');
+        await terminal.waitFor('Private key whose public half');
+        terminal.keys('C-u');
+        terminal.type(master.keyPath);
+        terminal.keys('Enter');
+        await terminal.answer(/installed .*\.pub on 1 machine[\s\S]*CPU cores per machine/, '');
+        await terminal.answer('Memory per machine', '');
+        await terminal.answer("GPUs of cpu-machine's machines", '');
+        await terminal.answer('CPU cores per machine', '');
+        await terminal.answer('Memory per machine', '');
+        await terminal.answer('Registry of OpenPAI', '');
+        await terminal.answer('Image namespace', '');
+        await terminal.answer('OpenPAI release', '');
+        await terminal.answer('network plugin', '');
+        await terminal.answer('advanced', '');
+        await terminal.answer(`Write ${join(out, 'layout.yaml')}`, '');
+        expect(await terminal.exit(), terminal.screen()).toBe(0);
+        expect(result().code).toBe(0);
+        await expectValid(out);
+        // The lab key now logs in where only the password did; the password never reached the screen.
+        expect((await lab().exec('wz-pw', 'true')).code).toBe(0);
+        expect(terminal.screen()).not.toContain(pw.password ?? '(none)');
+        const config = readFileSync(join(out, 'config.yaml'), 'utf8');
+        expect(config).toContain(`ssh_key_file_path: ${JSON.stringify(master.keyPath)}`);
+        expect(config).toContain(`password: ${JSON.stringify(pw.password)}`);
       },
     );
   },
