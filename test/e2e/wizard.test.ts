@@ -1,7 +1,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { repoRoot, runCli } from '../support/cli.js';
 import { tempDir } from '../support/fixtures.js';
 import { describeWithInfra } from '../support/infra.js';
@@ -18,6 +18,8 @@ import { ownAddresses } from '../support/self-cluster.js';
  * loopback-only self-cluster machines are described (their SSH port refuses, so the probe fails and the SKUs are
  * answered by hand). Either way the written files pass `pai-deploy validate`.
  */
+// Bringing the lab up may build its images first on a fresh machine (scripts/lab images does it in CI provisioning).
+vi.setConfig({ hookTimeout: 900_000 });
 const dir = tempDir('pai-deploy-wizard-e2e-');
 const ENTRY = join(dir, 'wizard-entry.mts');
 const src = (path: string) => JSON.stringify(join(repoRoot, 'src', path));
