@@ -89,6 +89,12 @@ export interface IoHost {
   span(title: string, options?: SpanOptions): Span;
   /** Whether colour escapes may be written to stdout (decided per stream: NO_COLOR, FORCE_COLOR, isTTY). */
   readonly stdoutColour: boolean;
+  /**
+   * Whether request() asks a person (the terminal host with a terminal on stdin). False or absent: questions are
+   * answered with their defaults or refused with a UsageError, so a command can say at once what to pass instead
+   * (quick-start prints scriptedRunHelp() rather than starting its wizard).
+   */
+  readonly interactive?: boolean;
   /** Stops any live display and flushes what is buffered; idempotent. */
   close(): Promise<void>;
 }

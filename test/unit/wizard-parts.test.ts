@@ -2,7 +2,10 @@ import { execFile } from 'node:child_process';
 import { chmodSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { PassThrough } from 'node:stream';
+import { JsonHost } from '../../src/cli/io/json-host.js';
 import { PlainHost } from '../../src/cli/io/plain-host.js';
+import { TerminalHost } from '../../src/cli/io/terminal-host.js';
 import { initialAnswers, wholeNumber, type WizardAnswers } from '../../src/cli/wizard/answers.js';
 import { checkAnswers } from '../../src/cli/wizard/check-answers.js';
 import { parsePastedMachines } from '../../src/cli/wizard/machine-list.js';
@@ -374,6 +377,26 @@ describe('wizard texts', () => {
     expect(text).toContain('pai-gpu-01');
     expect(text).toContain('4 x nvidia.com/gpu (K80)');
     expect(text).not.toContain('hunter2');
+  });
+});
+
+describe('IoHost.interactive: whether the wizard can run at all', () => {
+  it('is true only for the terminal host with a terminal on stdin', async () => {
+    const stderr = () => new FakeStream({ isTTY: true, columns: 80, rows: 24 });
+    const tty = new TerminalHost({
+      stdout: new FakeStream(),
+      stderr: stderr(),
+      env: { TERM: 'xterm' },
+      stdin: Object.assign(new PassThrough(), { isTTY: true }),
+    });
+    const piped = new TerminalHost({ stdout: new FakeStream(), stderr: stderr(), env: {}, stdin: new PassThrough() });
+    expect(tty.interactive).toBe(true);
+    expect(piped.interactive).toBe(false);
+    expect(new PlainHost({ stdout: new FakeStream(), stderr: new FakeStream(), env: {} }).interactive).toBe(false);
+    expect(new JsonHost({ stdout: new FakeStream(), stderr: new FakeStream(), env: {} }).interactive).toBe(false);
+    await tty.close();
+    await piped.close();
+    expect(tty.interactive).toBe(false);
   });
 });
 

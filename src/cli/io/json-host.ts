@@ -67,6 +67,8 @@ function stringify(event: JsonEvent): string {
 
 export class JsonHost implements IoHost {
   readonly stdoutColour: boolean;
+  /** Never asks (see IoHost.interactive). */
+  readonly interactive = false;
   readonly #stderr: StderrSink;
   readonly #result: ResultWriter;
   readonly #now: () => number;

@@ -20,6 +20,8 @@ export interface PlainHostOptions {
  */
 export class PlainHost implements IoHost {
   readonly stdoutColour: boolean;
+  /** Never asks (see IoHost.interactive). */
+  readonly interactive = false;
   readonly #stderr: StderrSink;
   readonly #result: ResultWriter;
   readonly #palette: Palette;

@@ -121,6 +121,11 @@ export class TerminalHost implements IoHost {
     return this.#result.readerGone;
   }
 
+  /** Asks on the terminal when stdin is one too (and the host is not closed); otherwise answers like the plain host. */
+  get interactive(): boolean {
+    return this.#options.stdin?.isTTY === true && this.#afterClose === undefined;
+  }
+
   notify(message: IoMessage): void {
     if (this.#afterClose) return this.#afterClose.notify(message);
     const line = formatMessage(message, this.#palette, this.#options.verbose ?? false);
