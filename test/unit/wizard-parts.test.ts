@@ -394,9 +394,9 @@ describe('IoHost.interactive: whether the wizard can run at all', () => {
     expect(piped.interactive).toBe(false);
     expect(new PlainHost({ stdout: new FakeStream(), stderr: new FakeStream(), env: {} }).interactive).toBe(false);
     expect(new JsonHost({ stdout: new FakeStream(), stderr: new FakeStream(), env: {} }).interactive).toBe(false);
+    expect(tty.interactive).toBe(tty.canAsk);
     await tty.close();
     await piped.close();
-    expect(tty.interactive).toBe(false);
   });
 });
 

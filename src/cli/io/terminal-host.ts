@@ -121,9 +121,9 @@ export class TerminalHost implements IoHost {
     return this.#result.readerGone;
   }
 
-  /** Asks on the terminal when stdin is one too (and the host is not closed); otherwise answers like the plain host. */
+  /** IoHost.interactive: the same as canAsk, for callers that hold any IoHost. */
   get interactive(): boolean {
-    return this.#options.stdin?.isTTY === true && this.#afterClose === undefined;
+    return this.canAsk;
   }
 
   notify(message: IoMessage): void {
