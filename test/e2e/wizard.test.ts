@@ -2,7 +2,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { repoRoot, runCli } from '../support/cli.js';
+import { cliPath, repoRoot, runCli } from '../support/cli.js';
 import { tempDir } from '../support/fixtures.js';
 import { describeWithInfra } from '../support/infra.js';
 import { labAvailable, useLab } from '../support/lab.js';
@@ -10,13 +10,15 @@ import { ownAddresses } from '../support/self-cluster.js';
 
 /**
  * The quick-start wizard on a real terminal: a tmux session runs it, the test reads the screen and types, as a person
- * would. Until `pai-deploy quick-start` calls the wizard (src/cli/commands/quick-start.ts, the integrator's), it runs
- * through a test-only entry written below: the CLI's own I/O host on the process's streams, the real ports, a
- * SIGINT that aborts the run, errors mapped to exit codes by src/cli/exit-codes.ts.
+ * would. One test runs the built `pai-deploy quick-start` in an empty directory (the wizard, then the command's own
+ * "Deploy now?"); the others run the wizard alone through a test-only entry written below — the CLI's own I/O host on
+ * the process's streams, the real ports, a SIGINT that aborts the run, errors mapped to exit codes by
+ * src/cli/exit-codes.ts — so they can read what it resolved with.
  *
- * With the lab (two machines, one with two simulated GPUs) the wizard probes them over real SSH; without it, two
- * loopback-only self-cluster machines are described (their SSH port refuses, so the probe fails and the SKUs are
- * answered by hand). Either way the written files pass `pai-deploy validate`.
+ * With the lab (machines with real sshd, one with two simulated GPUs, one that takes only a password) the wizard
+ * probes them over real SSH and installs a key; without it, loopback-only self-cluster machines are described (their
+ * SSH port refuses, so the probe fails and the SKUs are answered by hand). Either way the written files pass
+ * `pai-deploy validate`.
  */
 // Bringing the lab up may build its images first on a fresh machine (scripts/lab images does it in CI provisioning).
 vi.setConfig({ hookTimeout: 900_000 });
@@ -331,6 +333,58 @@ await describeWithInfra('quick-start wizard on a terminal, self-cluster machines
       for (const name of ['layout.yaml', 'layout.schema.json', 'config.schema.json']) {
         expect(readFileSync(join(out, name), 'utf8')).not.toContain(secret);
       }
+    },
+  );
+
+  it(
+    '`pai-deploy quick-start` in an empty directory: the wizard writes the files there, then asks before deploying',
+    { timeout: 60_000 },
+    async () => {
+      const [first, second] = ownAddresses();
+      const cwd = join(dir, 'quick-start-cwd');
+      execFileSync('mkdir', ['-p', cwd]);
+      const key = join(dir, 'qs_key');
+      writeFileSync(key, '-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n', {
+        mode: 0o600,
+      });
+      const home = join(dir, 'home-quick-start');
+      const terminal = new TmuxTerminal(`${JSON.stringify(process.execPath)} ${JSON.stringify(cliPath)} quick-start`, {
+        cwd,
+        env: { PAI_DEPLOY_HOME: home, HOME: process.env['HOME'] ?? '/root', PATH: process.env['PATH'] ?? '' },
+      });
+      opened.push(terminal);
+      await terminal.answer('Cluster id', 'qs');
+      await terminal.answer('SSH user', 'pai');
+      await terminal.answer('SSH port', '1');
+      await terminal.answer('How does pai-deploy log in', '');
+      await terminal.waitFor('Private key file');
+      terminal.keys('C-u');
+      terminal.type(key);
+      terminal.keys('Enter');
+      await terminal.answer('Does sudo ask', 'n');
+      await terminal.answer('The machines', '');
+      await terminal.answer('Master hostname', 'qs-master');
+      await terminal.answer('Master IPv4', first);
+      await terminal.answer('Worker 1 hostname', 'qs-worker');
+      await terminal.answer('Worker 1 IPv4', second);
+      await terminal.answer('Worker 2 hostname', '');
+      // No probe: the SKUs take their defaults.
+      await terminal.answer('over SSH now', 'n');
+      await terminal.answer('CPU cores per machine', '');
+      await terminal.answer('Memory per machine', '');
+      await terminal.answer("GPUs of worker-machine's machines", '');
+      await terminal.answer('CPU cores per machine', '');
+      await terminal.answer('Memory per machine', '');
+      await terminal.answer('Registry of OpenPAI', '');
+      await terminal.answer('Image namespace', '');
+      await terminal.answer('OpenPAI release', '');
+      await terminal.answer('network plugin', '');
+      await terminal.answer('advanced', '');
+      await terminal.answer(`Write ${join(cwd, 'layout.yaml')}`, '');
+      await terminal.answer('Deploy now?', 'n');
+      await terminal.waitFor('nothing was done');
+      expect(await terminal.exit(), terminal.screen()).toBe(0);
+      await expectValid(cwd);
     },
   );
 
