@@ -33,13 +33,6 @@ export interface QuickStartFlags extends ClusterInputFlags {
   format?: 'text' | 'json';
 }
 
-/** What a scripted run needs, for a quick-start without inputs and without a terminal to ask on. */
-export const SCRIPTED_RUN = [
-  'pai-deploy quick-start -l layout.yaml -c config.yaml --yes',
-  '  (`pai-deploy config init` writes an example layout.yaml and config.yaml to start from;',
-  '   `pai-deploy quick-start -l layout.yaml -c config.yaml --dry-run` shows every step first)',
-].join('\n');
-
 /**
  * `pai-deploy quick-start`: the whole deployment from a layout and a config — validate, pre-flight, render,
  * kubespray, labels and configuration, OpenPAI's services — resumable: a rerun skips the phases that finished with
@@ -50,12 +43,11 @@ export async function runQuickStart(flags: QuickStartFlags, env: CommandEnv): Pr
   const inCwd = existsSync(join(env.cwd, 'layout.yaml')) && existsSync(join(env.cwd, 'config.yaml'));
   if (!given && !inCwd) {
     // No files: the wizard asks for them on a terminal; without one it never prompts, it says how to script it.
-    const { TerminalHost } = await import('../io/terminal-host.js');
     const wizard = await import('../wizard/index.js');
-    if (!(env.io instanceof TerminalHost) || !env.io.canAsk || flags.yes === true) {
+    if (env.io.interactive !== true || flags.yes === true) {
       throw new UsageError(
         'quick-start: no layout.yaml and config.yaml to deploy from, and no terminal to ask on',
-        `Script it:\n${SCRIPTED_RUN}\n${wizard.scriptedRunHelp()}`,
+        wizard.scriptedRunHelp(),
       );
     }
     const written = await wizard.runQuickStartWizard(
