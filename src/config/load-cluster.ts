@@ -12,7 +12,7 @@ import { pause } from '../cooperate.js';
 import { readInputFile } from './read-input.js';
 import { reportSchemaIssues } from './schema-findings.js';
 import { reportUnknownKeys } from './unknown-keys.js';
-import { parseYamlSourceAsync } from './yaml-source.js';
+import { parseYamlSource, parseYamlSourceAsync } from './yaml-source.js';
 
 export type LayoutInput =
   { kind: 'yaml'; path: string } | { kind: 'csv'; masterPath: string; workerPath: string; skus?: CsvSkuOptions };
@@ -44,6 +44,32 @@ export async function loadCluster(
     readYaml(configPath, 'config', signal),
   ]);
   await pause(signal);
+  return checkClusterFiles(layoutFile, configFile, configPath, signal);
+}
+
+/**
+ * The same checks as loadCluster on texts held in memory (the wizard's candidate files): `layoutPath` and
+ * `configPath` name them in findings, and config-relative paths (the SSH key) resolve against configPath's folder.
+ */
+export async function loadClusterText(
+  layout: { path: string; text: string },
+  config: { path: string; text: string },
+  signal?: AbortSignal,
+): Promise<LoadResult> {
+  const parsed = (file: { path: string; text: string }): ParsedFile => {
+    const source = parseYamlSource(file.path, Buffer.from(file.text, 'utf8'));
+    return { value: source.value, text: file.text, locator: source, findings: source.syntaxFindings };
+  };
+  return checkClusterFiles(parsed(layout), parsed(config), config.path, signal);
+}
+
+/** Shape, types, unknown and obsolete keys of the two parsed files, then the typed model. */
+async function checkClusterFiles(
+  layoutFile: ParsedFile,
+  configFile: ParsedFile,
+  configPath: string,
+  signal: AbortSignal | undefined,
+): Promise<LoadResult> {
   const findings = [...layoutFile.findings, ...configFile.findings];
   const sink = new FindingSink({ layoutSource: layoutFile.locator, configSource: configFile.locator });
   const layoutOk = checkIsMapping(layoutFile, 'layout', sink);

@@ -1,15 +1,6 @@
-import { dirname } from 'node:path';
-import { configKeys, configKeySpec, configSchema } from '../../config/config-schema.js';
-import { layoutFieldHints, layoutKnownKeys, layoutSchema, legacyLayoutKeys } from '../../config/layout-schema.js';
-import { normalizeConfig, reportCommandLineValues, reportObsoleteKeys } from '../../config/normalize-config.js';
-import { normalizeLayout } from '../../config/normalize-layout.js';
-import { reportSchemaIssues } from '../../config/schema-findings.js';
-import { isSecretConfigPath } from '../../config/secrets.js';
-import { reportUnknownKeys } from '../../config/unknown-keys.js';
-import { parseYamlSource } from '../../config/yaml-source.js';
-import type { Finding, PathSegment } from '../../findings/finding.js';
+import { loadClusterText } from '../../config/load-cluster.js';
+import type { Finding } from '../../findings/finding.js';
 import { summarize } from '../../findings/finding.js';
-import { FindingSink } from '../../findings/sink.js';
 import type { ClusterSpec } from '../../model/cluster.js';
 import { runRules } from '../../rules/validate-cluster.js';
 import type { WizardAnswers } from './answers.js';
@@ -35,8 +26,7 @@ export interface CandidateCheck {
  * YAML read back with the same reader (YAML 1.1), the same schemas, unknown keys, normalization and every offline
  * rule (src/rules). Nothing touches the disk except what the rules themselves read (the SSH key file).
  *
- * This follows loadCluster (src/config/load-cluster.ts) step by step for text instead of paths; a `loadClusterText`
- * there would let both share one sequence.
+ * The files are checked by loadClusterText (src/config/load-cluster.ts), the same sequence validate runs on paths.
  */
 export async function checkAnswers(
   answers: WizardAnswers,
@@ -44,49 +34,15 @@ export async function checkAnswers(
   signal?: AbortSignal,
 ): Promise<CandidateCheck> {
   const files = renderFiles(answers);
-  const layoutSource = parseYamlSource(paths.layoutPath, Buffer.from(files.layout, 'utf8'));
-  const configSource = parseYamlSource(paths.configPath, Buffer.from(files.config, 'utf8'));
-  const findings: Finding[] = [...layoutSource.syntaxFindings, ...configSource.syntaxFindings];
-  const sink = new FindingSink({ layoutSource, configSource });
-  const isMapping = (value: unknown): value is Record<string, unknown> =>
-    value !== null && typeof value === 'object' && !Array.isArray(value);
-  if (!isMapping(layoutSource.value) || !isMapping(configSource.value)) {
-    return { files, ...summarize(findings), spec: undefined };
-  }
-  const layoutResult = layoutSchema.safeParse(layoutSource.value);
-  if (!layoutResult.success) {
-    reportSchemaIssues(sink, 'layout', layoutSource.value, layoutResult.error.issues, layoutHint, () => false);
-  }
-  reportUnknownKeys(
-    sink,
-    'layout',
-    layoutSource.value,
-    layoutKnownKeys,
-    new Set(['machine-sku']),
-    (key) => legacyLayoutKeys[key],
+  const loaded = await loadClusterText(
+    { path: paths.layoutPath, text: files.layout },
+    { path: paths.configPath, text: files.config },
+    signal,
   );
-  const configResult = configSchema.safeParse(configSource.value);
-  if (!configResult.success) {
-    reportSchemaIssues(
-      sink,
-      'config',
-      configSource.value,
-      configResult.error.issues,
-      (path: readonly PathSegment[]) => configKeySpec(String(path[0]))?.hint ?? '',
-      (path) => isSecretConfigPath(path, configSource.value),
-    );
-  }
-  reportUnknownKeys(sink, 'config', configSource.value, { '': Object.keys(configKeys) }, new Set());
-  reportObsoleteKeys(configSource.value, sink);
-  reportCommandLineValues(configSource.value, sink);
-  const spec: ClusterSpec = {
-    layout: normalizeLayout(layoutSource.value, sink),
-    config: normalizeConfig(configSource.value, dirname(paths.configPath), files.config, sink),
-    layoutSource,
-    configSource,
-  };
+  if (loaded.input === undefined) return { files, ...summarize(loaded.findings), spec: undefined };
+  const spec = loaded.input;
   const ruled = await runRules(spec, signal);
-  const all = [...findings, ...sink.findings, ...ruled.findings];
+  const all = [...loaded.findings, ...ruled.findings];
   // The secrets must read back exactly as given: a password that YAML would change is refused, not written wrongly.
   if (answers.ssh.password !== undefined && spec.config.ssh.password !== answers.ssh.password) {
     all.push(unchanged(paths.configPath, 'password'));
@@ -95,15 +51,6 @@ export async function checkAnswers(
     all.push(unchanged(paths.configPath, 'docker_registry_password'));
   }
   return { files, ...summarize(dedupe(all)), spec };
-}
-
-/** The hint of a layout field (as loadCluster gives it): its pattern in layoutFieldHints, `[]` for list items. */
-function layoutHint(path: readonly PathSegment[]): string {
-  const pattern = path
-    .map((segment, index) => (typeof segment === 'number' ? '[]' : path[index - 1] === 'machine-sku' ? '*' : segment))
-    .join('.')
-    .replace(/\.\[\]/g, '[]');
-  return layoutFieldHints[pattern] ?? layoutFieldHints[''] ?? '';
 }
 
 function unchanged(file: string, key: string): Finding {
