@@ -9,33 +9,22 @@ import { spawnSync } from 'node:child_process';
 import { availableParallelism, tmpdir } from 'node:os';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
-import { median, nodeNames, openpaiLabels, run, unlabel, writeBigCluster } from './bench.d/big-cluster.mjs';
+import {
+  benchArgs,
+  cli,
+  kubectlOrExit,
+  median,
+  nodeNames,
+  openpaiLabels,
+  run,
+  testenv,
+  unlabel,
+  writeBigCluster,
+} from './bench.d/big-cluster.mjs';
 
-const { values } = parseArgs({
-  options: {
-    nodes: { type: 'string', default: '1000' },
-    version: { type: 'string', default: 'both' },
-    runs: { type: 'string', default: '3' },
-  },
-});
-const count = Number(values.nodes);
-const runs = Number(values.runs);
-const versions = values.version === 'both' ? ['current', '1.15'] : [values.version];
-const root = fileURLToPath(new URL('..', import.meta.url));
-const testenv = join(root, 'scripts', 'k8s-testenv');
-const cli = join(root, 'bin', 'pai-deploy.js');
-
-const currentBin = spawnSync(testenv, ['bin', '--version', 'current'], { encoding: 'utf8' });
-if (currentBin.status !== 0) {
-  console.log(`label benchmark skipped: ${currentBin.stderr.trim()}`);
-  process.exit(0);
-}
-// Only the current kubectl is built (1.15's needs a module the proxy does not serve); labels are plain merge
-// patches, which every kubectl sends the same way.
-const kubectl = join(currentBin.stdout.trim(), 'kubectl');
+const { count, runs, versions } = benchArgs(3);
+const kubectl = kubectlOrExit('label');
 
 const dir = mkdtempSync(join(tmpdir(), 'pai-deploy-bench-labels-'));
 const names = nodeNames(count);

@@ -16,33 +16,25 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
-import { median, nodeNames, openpaiLabels, run, unlabel, writeBigCluster } from './bench.d/big-cluster.mjs';
+import {
+  benchArgs,
+  cli,
+  kubectlOrExit,
+  median,
+  nodeNames,
+  openpaiLabels,
+  root,
+  run,
+  testenv,
+  unlabel,
+  writeBigCluster,
+} from './bench.d/big-cluster.mjs';
 
-const { values } = parseArgs({
-  options: {
-    nodes: { type: 'string', default: '1000' },
-    version: { type: 'string', default: 'both' },
-    runs: { type: 'string', default: '1' },
-  },
-});
-const count = Number(values.nodes);
-const runs = Number(values.runs);
-const versions = values.version === 'both' ? ['current', '1.15'] : [values.version];
-const root = fileURLToPath(new URL('..', import.meta.url));
-const testenv = join(root, 'scripts', 'k8s-testenv');
-const cli = join(root, 'bin', 'pai-deploy.js');
+const { count, runs, versions } = benchArgs(1);
 const fixture = join(root, 'test', 'fixtures', 'openpai-shaped');
 const dist = (path) => import(join(root, 'dist', path));
-
-const currentBin = spawnSync(testenv, ['bin', '--version', 'current'], { encoding: 'utf8' });
-if (currentBin.status !== 0) {
-  console.log(`services benchmark skipped: ${currentBin.stderr.trim()}`);
-  process.exit(0);
-}
-const kubectl = join(currentBin.stdout.trim(), 'kubectl');
+const kubectl = kubectlOrExit('services');
 const dir = mkdtempSync(join(tmpdir(), 'pai-deploy-bench-services-'));
 const names = nodeNames(count);
 const cluster = writeBigCluster(dir, names);

@@ -1,12 +1,48 @@
 // Shared by the cluster benchmarks: N kwok nodes named like layout hostnames (the first the master), their
 // layout.yaml and config.yaml, and OpenPAI v1.8.0's node labelling (three `kubectl label` per host through GNU
 // parallel, one job per core), so each benchmark compares against the same "OpenPAI's way".
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { promisify } from 'node:util';
 
 export const run = promisify(execFile);
+
+export const root = fileURLToPath(new URL('../..', import.meta.url));
+export const testenv = join(root, 'scripts', 'k8s-testenv');
+export const cli = join(root, 'bin', 'pai-deploy.js');
+
+/** --nodes, --version current|1.15|both and --runs, as both cluster benchmarks take them. */
+export function benchArgs(defaultRuns) {
+  const { values } = parseArgs({
+    options: {
+      nodes: { type: 'string', default: '1000' },
+      version: { type: 'string', default: 'both' },
+      runs: { type: 'string', default: String(defaultRuns) },
+    },
+  });
+  return {
+    count: Number(values.nodes),
+    runs: Number(values.runs),
+    versions: values.version === 'both' ? ['current', '1.15'] : [values.version],
+  };
+}
+
+/**
+ * The current kubectl of the test control plane's binaries (1.15's is not built: it needs a module the proxy does
+ * not serve; labels and applies are sent the same way by every kubectl). Without the binaries the benchmark says
+ * so and exits 0.
+ */
+export function kubectlOrExit(benchmark) {
+  const bin = spawnSync(testenv, ['bin', '--version', 'current'], { encoding: 'utf8' });
+  if (bin.status !== 0) {
+    console.log(`${benchmark} benchmark skipped: ${bin.stderr.trim()}`);
+    process.exit(0);
+  }
+  return join(bin.stdout.trim(), 'kubectl');
+}
 
 export function nodeNames(count) {
   const width = Math.max(4, String(count).length);

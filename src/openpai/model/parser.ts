@@ -199,6 +199,15 @@ export function requireInModel(
   return false;
 }
 
+/** requireInModel for each pair in order, stopping at the first missing one (as OpenPAI's post-checks returned). */
+export function requireAllInModel(
+  input: ServiceInput,
+  model: ModelSoFar,
+  pairs: ReadonlyArray<readonly [service: string, key: string]>,
+): void {
+  for (const [service, key] of pairs) if (!requireInModel(input, model, service, key)) return;
+}
+
 /** validation_post's `type(conf[svc][key]) != int`. */
 export function requireInt(input: ServiceInput, conf: ModelMap, key: string, name = key): void {
   const value = get(conf, key);

@@ -12,6 +12,7 @@ import {
   need,
   origin,
   python,
+  requireAllInModel,
   requireInModel,
   sectionWhere,
   workerDeviceTypes,
@@ -515,15 +516,13 @@ export const webportal: ParserFactory = (input) => {
     },
     post(model: ModelSoFar) {
       requireInModel(input, model, 'cluster', 'common');
-      for (const [service, key] of [
+      requireAllInModel(input, model, [
         ['rest-server', 'uri'],
         ['prometheus', 'url'],
         ['grafana', 'url'],
         ['node-exporter', 'port'],
         ['prometheus', 'scrape_interval'],
-      ] as const) {
-        if (!requireInModel(input, model, service, key)) return;
-      }
+      ]);
     },
   };
 };
@@ -567,15 +566,13 @@ export const pylon: ParserFactory = (input) => {
     },
     post(model: ModelSoFar) {
       requireInModel(input, model, 'cluster', 'common');
-      for (const [service, key] of [
+      requireAllInModel(input, model, [
         ['rest-server', 'uri'],
         ['prometheus', 'url'],
         ['alert-manager', 'url'],
         ['grafana', 'url'],
         ['webportal', 'uri'],
-      ] as const) {
-        if (!requireInModel(input, model, service, key)) return;
-      }
+      ]);
     },
   };
 };
