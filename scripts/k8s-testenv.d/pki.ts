@@ -16,8 +16,12 @@ export interface Pki {
 
 const VALID_DAYS = '7';
 
-/** A throwaway CA, the apiserver's serving certificate, an admin client certificate and the service-account key pair. */
-export function createPki(dir: string, serviceIp: string): Pki {
+/**
+ * A throwaway CA, the apiserver's serving certificate, an admin client certificate and the service-account key pair.
+ * `servingAddresses`: more IPs the serving certificate is valid for (where a test forwards the API server's port,
+ * e.g. a lab machine playing the master, as kubespray's certificates name the master's address).
+ */
+export function createPki(dir: string, serviceIp: string, servingAddresses: readonly string[] = []): Pki {
   const path = (name: string): string => join(dir, name);
   openssl([
     'req',
@@ -36,8 +40,9 @@ export function createPki(dir: string, serviceIp: string): Pki {
     '-out',
     path('ca.crt'),
   ]);
+  const ips = ['127.0.0.1', serviceIp, ...servingAddresses].map((ip) => `IP:${ip}`).join(',');
   issue(dir, 'apiserver', '/CN=kube-apiserver', [
-    `subjectAltName=IP:127.0.0.1,IP:${serviceIp},DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc`,
+    `subjectAltName=${ips},DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc`,
     'extendedKeyUsage=serverAuth',
   ]);
   issue(dir, 'admin', '/O=system:masters/CN=admin', ['extendedKeyUsage=clientAuth']);

@@ -39,6 +39,8 @@ export interface UpOptions {
    * own defaults (on 1.15, like kubespray 2.11's, ServerSideApply is off; `{ ServerSideApply: true }` turns it on).
    */
   featureGates?: Record<string, boolean>;
+  /** More IPs the API server's certificate is valid for (addresses a test forwards its port from); default none. */
+  servingAddresses?: string[];
   /** Directory holding the version's binaries; default: lookupBinaries(version) (explicit variables, then the cache). */
   binDir?: string;
   /** Parent of the per-environment state directories; default: defaultStateRoot(). */
@@ -107,7 +109,7 @@ export async function up(options: UpOptions): Promise<TestEnvState> {
   saveState(state);
 
   try {
-    const pki = createPki(stateDir, KUBERNETES_SERVICE_IP);
+    const pki = createPki(stateDir, KUBERNETES_SERVICE_IP, options.servingAddresses);
     state.clientTls = { ca: pki.caCert, cert: pki.adminCert, key: pki.adminKey };
     const ctx: ComponentContext = {
       version,

@@ -75,6 +75,7 @@ function selectPhases<D>(action: Action<D>, options: RunActionOptions): Array<Pl
   }
   const fromIndex = options.from === undefined ? 0 : ids.indexOf(options.from);
   return action.phases.map((phase, index) => {
+    if (phase.prerequisite === true) return { phase };
     if (index < fromIndex) return { phase, leftOut: `before --from ${options.from}` };
     if (options.only !== undefined && phase.id !== options.only)
       return { phase, leftOut: `not selected (--only ${options.only})` };
@@ -175,7 +176,10 @@ class ActionRun<D> {
       if (inputs !== undefined) {
         current.inputHash = hashInputs(inputs);
         const previous = this.previousRecords[phase.id];
-        if (!this.options.force && previous?.status === 'done' && previous.inputHash === current.inputHash) {
+        // The phase named by --from or --only runs even when unchanged: the admin asked for it by name.
+        const named = phase.id === (this.options.from ?? this.options.only);
+        const forced = this.options.force || named;
+        if (!forced && previous?.status === 'done' && previous.inputHash === current.inputHash) {
           const reason = `unchanged since ${previous.finishedAt ?? 'an earlier run'}`;
           // Not written to state.json: the stored "done" record (with its hash) is what lets the next run skip too.
           this.records[phase.id] = {

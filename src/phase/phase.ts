@@ -11,6 +11,12 @@ export interface Phase<D = unknown> {
   readonly id: string;
   /** Sentence case, e.g. "Render the kubespray inventory". */
   readonly title: string;
+  /**
+   * Computes what later phases read (the validated cluster, the rendered files, a verified source tree, the API
+   * connection) and changes nothing on a machine or in the cluster: it runs even where --from/--only leave the
+   * phases around it out, so the selected ones have their data (`--from kubespray` still validates the inputs).
+   */
+  readonly prerequisite?: boolean;
   /** Chooses hosts and computes intent; no side effects. */
   prepare?(ctx: PhaseContext<D>): Promise<void>;
   /** False (or a reason string) skips the phase, e.g. nothing to add. Called after prepare. */

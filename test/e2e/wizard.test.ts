@@ -1,11 +1,12 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { cliPath, repoRoot, runCli } from '../support/cli.js';
 import { tempDir } from '../support/fixtures.js';
 import { describeWithInfra } from '../support/infra.js';
 import { labAvailable, useLab } from '../support/lab.js';
+import { tmuxUnavailable, useTmux } from '../support/tmux.js';
 import { ownAddresses } from '../support/self-cluster.js';
 
 /**
@@ -52,99 +53,7 @@ process.exit(code);
 `,
 );
 
-function tmuxUnavailable(): string | null {
-  try {
-    execFileSync('tmux', ['-V'], { stdio: 'ignore' });
-    return null;
-  } catch {
-    return 'tmux is not installed (apt-get install tmux)';
-  }
-}
-
-let sessions = 0;
-/** A tmux server of this test file's own (its own socket), so no other tmux session is seen or touched. */
-const SOCKET = `pai-wizard-e2e-${process.pid}`;
-function tmux(args: readonly string[], options: { input?: string } = {}): string {
-  return execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8', ...options });
-}
-
-/** One tmux session running one command, its screen read with capture-pane. */
-class TmuxTerminal {
-  readonly name = `wizard-${++sessions}`;
-  #seen = '';
-
-  constructor(command: string, options: { cwd: string; env: Record<string, string> }) {
-    const env = Object.entries({ TERM: 'xterm-256color', ...options.env }).flatMap(([key, value]) => [
-      '-e',
-      `${key}=${value}`,
-    ]);
-    // The shell reports the command's exit code on the screen (tmux does not always reap a pane's process promptly).
-    const wrapped = `${command}; echo "[exit $?]"; sleep 600`;
-    tmux(['new-session', '-d', '-s', this.name, '-x', '200', '-y', '60', '-c', options.cwd, ...env, wrapped]);
-  }
-
-  screen(): string {
-    return tmux(['capture-pane', '-p', '-J', '-S', '-2000', '-t', this.name]);
-  }
-
-  /** Waits for `text` in what the terminal shows after the last wait. */
-  async waitFor(text: string | RegExp, timeoutMs = 15_000): Promise<string> {
-    const until = Date.now() + timeoutMs;
-    for (;;) {
-      const screen = this.screen();
-      const fresh = screen.startsWith(this.#seen) ? screen.slice(this.#seen.length) : screen;
-      if (typeof text === 'string' ? fresh.includes(text) : text.test(fresh)) {
-        this.#seen = screen.replace(/\n+$/, '');
-        return fresh;
-      }
-      if (Date.now() > until) throw new Error(`not on the screen within ${timeoutMs} ms: ${String(text)}\n${screen}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-
-  /** Keys as tmux names them (`Enter`, `Down`, `C-c`). */
-  keys(...keys: string[]): void {
-    tmux(['send-keys', '-t', this.name, ...keys]);
-  }
-  /** Literal text. */
-  type(text: string): void {
-    tmux(['send-keys', '-t', this.name, '-l', text]);
-  }
-  /** Types a secret through a tmux buffer read from stdin: it never appears on a command line. */
-  paste(secret: string): void {
-    tmux(['load-buffer', '-b', this.name, '-'], { input: secret });
-    tmux(['paste-buffer', '-d', '-b', this.name, '-t', this.name]);
-  }
-  async answer(prompt: string | RegExp, text: string): Promise<string> {
-    const shown = await this.waitFor(prompt);
-    if (text !== '') this.type(text);
-    this.keys('Enter');
-    return shown;
-  }
-
-  /** Waits for the command to end; its exit code. */
-  async exit(timeoutMs = 30_000): Promise<number> {
-    const until = Date.now() + timeoutMs;
-    for (;;) {
-      const code = /\[exit (\d+)\]/.exec(this.screen())?.[1];
-      if (code !== undefined) return Number(code);
-      if (Date.now() > until) throw new Error(`still running after ${timeoutMs} ms:\n${this.screen()}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-}
-
-const opened: TmuxTerminal[] = [];
-afterAll(() => {
-  if (opened.length === 0) return;
-  try {
-    tmux(['kill-server']);
-  } catch {
-    // already gone
-  }
-  // kill-server leaves the socket file behind.
-  rmSync(join(process.env['TMUX_TMPDIR'] ?? '/tmp', `tmux-${process.getuid?.() ?? 0}`, SOCKET), { force: true });
-});
+const { TmuxTerminal } = useTmux(`pai-wizard-e2e-${process.pid}`);
 
 let runs = 0;
 function startWizard(env: Record<string, string>) {
@@ -158,7 +67,6 @@ function startWizard(env: Record<string, string>) {
     cwd: repoRoot,
     env: { PAI_DEPLOY_HOME: home, HOME: process.env['HOME'] ?? '/root', PATH: process.env['PATH'] ?? '', ...env },
   });
-  opened.push(terminal);
   return { terminal, out, home, result: () => JSON.parse(readFileSync(resultFile, 'utf8')) as { code: number } };
 }
 
@@ -354,7 +262,6 @@ await describeWithInfra('quick-start wizard on a terminal, self-cluster machines
         cwd,
         env: { PAI_DEPLOY_HOME: home, HOME: process.env['HOME'] ?? '/root', PATH: process.env['PATH'] ?? '' },
       });
-      opened.push(terminal);
       await terminal.answer('Cluster id', 'qs');
       await terminal.answer('SSH user', 'pai');
       await terminal.answer('SSH port', '1');

@@ -95,6 +95,8 @@ export interface K8sTestEnvOptions {
    * off (PATCH with application/apply-patch+yaml answers 415), as on kubespray 2.11: `{ ServerSideApply: true }`.
    */
   featureGates?: Record<string, boolean>;
+  /** More IPs the API server's certificate is valid for: where a test forwards its port from (forwardApiServer). */
+  servingAddresses?: string[];
 }
 
 /** Directory with a version's control-plane binaries, or null when they are missing (see k8sTestEnvUnavailable). */
@@ -143,7 +145,12 @@ export async function describeEachK8sVersion(
  * an exit handler still SIGKILLs the process groups (the state directory then stays behind in the temp dir).
  */
 export async function startK8sTestEnv(options: K8sTestEnvOptions): Promise<K8sTestEnv> {
-  const state = await up({ nodes: options.nodes, version: options.version, featureGates: options.featureGates });
+  const state = await up({
+    nodes: options.nodes,
+    version: options.version,
+    featureGates: options.featureGates,
+    ...(options.servingAddresses ? { servingAddresses: options.servingAddresses } : {}),
+  });
   // state.processes changes in place when the API server restarts, so this always kills the current pids.
   const killOnExit = (): void => running(state).forEach((p) => killProcessGroupNow(p.pid));
   process.once('exit', killOnExit);

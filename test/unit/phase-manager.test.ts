@@ -21,13 +21,15 @@ type Hooks = {
   inputs?: (ctx: Ctx) => unknown;
   run?: (ctx: Ctx) => Promise<void>;
   cleanUp?: (ctx: Ctx, cause: CleanUpCause) => Promise<void>;
+  prerequisite?: boolean;
 };
 
 /** A phase that logs `<id>.<hook>` into ctx.data.log for every hook it has, then does what the test says. */
 function phase(id: string, hooks: Hooks = {}): Phase<Data> {
-  const { prepare, shouldRun, inputs, run, cleanUp } = hooks;
+  const { prepare, shouldRun, inputs, run, cleanUp, prerequisite } = hooks;
   return {
     id,
+    ...(prerequisite ? { prerequisite } : {}),
     title: `Phase ${id}`,
     async prepare(ctx) {
       ctx.data.log.push(`${id}.prepare`);
@@ -182,6 +184,17 @@ describe('runAction: order and skipping', () => {
     expect(onlyResult.records['c']).toEqual({ status: 'skipped', reason: 'not selected (--only b)' });
   });
 
+  it('runs a prerequisite phase (what later phases read) even where --from or --only leave it out', async () => {
+    const from = action([phase('a', { prerequisite: true }), phase('b'), phase('c'), phase('d')]);
+    const fromResult = await runAction(from, options({ from: 'c' }));
+    expect(from.data.log).toEqual(['a.prepare', 'a.run', 'c.prepare', 'c.run', 'd.prepare', 'd.run']);
+    expect(fromResult.skipped).toEqual(['b']);
+
+    const only = action([phase('a', { prerequisite: true }), phase('b'), phase('c', { prerequisite: true })]);
+    await runAction(only, options({ only: 'b' }));
+    expect(only.data.log).toEqual(['a.prepare', 'a.run', 'b.prepare', 'b.run', 'c.prepare', 'c.run']);
+  });
+
   it('refuses an unknown phase id with a UsageError listing the ids, and --from with --only', async () => {
     const act = action([phase('render'), phase('check')]);
     const error: unknown = await runAction(act, options({ from: 'deploy' })).catch((e: unknown) => e);
@@ -199,6 +212,25 @@ describe('runAction: order and skipping', () => {
 });
 
 describe('runAction: inputs and resuming', () => {
+  it('runs the phase named by --from or --only even when its inputs are unchanged; the rest skip', async () => {
+    const { dir } = await tempWorkDir();
+    const make = () =>
+      action([
+        phase('claim', { prepare: claim(dir), prerequisite: true }),
+        phase('a', { inputs: () => 1 }),
+        phase('b', { inputs: () => 1 }),
+        phase('c', { inputs: () => 1 }),
+      ]);
+    await runAction(make(), options());
+    const from = make();
+    const fromResult = await runAction(from, options({ from: 'b' }));
+    expect(from.data.log.filter((entry) => entry.endsWith('.run'))).toEqual(['claim.run', 'b.run']);
+    expect(fromResult.skipped).toEqual(['a', 'c']);
+    const only = make();
+    await runAction(only, options({ only: 'c' }));
+    expect(only.data.log.filter((entry) => entry.endsWith('.run'))).toEqual(['claim.run', 'c.run']);
+  });
+
   it('skips a phase finished with the same inputs, reruns it when they change or when forced', async () => {
     const { dir } = await tempWorkDir();
     let inputs: unknown = { hosts: ['m1', 'm2'], version: '2.11' };

@@ -69,6 +69,7 @@ export interface ConnectOptions {
 export function clusterConnectPhase<D extends ClusterApiData>(options: ConnectOptions): Phase<D> {
   return {
     id: 'cluster-connect',
+    prerequisite: true,
     title: 'Connect to the Kubernetes API',
     async run(ctx) {
       const { spec } = requireCluster(ctx.data);

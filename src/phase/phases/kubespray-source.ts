@@ -21,6 +21,7 @@ export interface KubespraySourceOptions {
 export function kubespraySourcePhase<D extends KubesprayData>(options: KubespraySourceOptions): Phase<D> {
   return {
     id: 'kubespray-source',
+    prerequisite: true,
     title: `Kubespray ${kubesprayRelease.branch} @ ${kubesprayRelease.commit.slice(0, 12)}`,
     async run(ctx) {
       if (ctx.dryRun) {

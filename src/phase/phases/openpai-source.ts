@@ -42,6 +42,7 @@ export class UnknownOpenpaiReleaseError extends PaiDeployError {
 export function openpaiSourcePhase<D extends OpenpaiSourceData>(options: OpenpaiSourceOptions): Phase<D> {
   return {
     id: 'openpai-source',
+    prerequisite: true,
     title: 'OpenPAI source tree',
     async run(ctx) {
       const { spec } = requireCluster(ctx.data);

@@ -25,6 +25,7 @@ export function renderPhase<D extends RenderData>(target: (ctx: PhaseContext<D>)
   let dir = '';
   return {
     id: 'render',
+    prerequisite: true,
     title: 'Render the kubespray inventory and OpenPAI cluster configuration',
     async prepare(ctx) {
       // Rendering is pure: done here so the inputs below are the very bytes that would be written.

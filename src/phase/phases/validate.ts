@@ -34,6 +34,7 @@ export interface ValidateOptions {
 export function validatePhase<D extends ValidateData>(options: ValidateOptions): Phase<D> {
   return {
     id: 'validate',
+    prerequisite: true,
     title: 'Validate layout and config offline',
     async run(ctx) {
       const validation = await validateCluster(ctx.data.sources.layout, ctx.data.sources.configPath, ctx.signal);
