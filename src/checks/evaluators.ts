@@ -4,6 +4,7 @@ import { KUBESPRAY_DOCKERD_FLAG_KEYS, parseDaemonJson, parseDockerInfo } from '.
 import { findDhcpConfig, parseIpAddrJson } from './parsers/ip-addr.js';
 import { parseNvidiaSmiList, parseNvidiaSmiQuery } from './parsers/nvidia-smi.js';
 import { parseOsRelease } from './parsers/os-release.js';
+import { ansible27CanUse, parsePythonInterpreters } from './parsers/python.js';
 import { parseListeningPorts, parseMemTotal, parseSwaps } from './parsers/system.js';
 import { parseChronyTracking, parseNtpqPeers, parseTimedatectl } from './parsers/time-sync.js';
 import {
@@ -411,15 +412,26 @@ export const evaluators: Record<string, Evaluator> = {
         .find((line) => line.startsWith(`${key}=`))
         ?.slice(key.length + 1)
         .trim() ?? '';
+    // Where `python` does not do, the interpreters that would (for ansible_python_interpreter) are named.
+    const usable = parsePythonInterpreters(fact(machine, 'python-interpreters')?.stdout ?? '')
+      .filter(ansible27CanUse)
+      .map((python) => `${python.path} (${python.major}.${python.minor})`);
+    const others = usable.length > 0 ? `; usable here: ${usable.join(', ')}` : '; no Python 2.7 or 3.5-3.7 found';
     const path = value('path');
     if (!path)
-      return problem('no python on PATH', 'there is no `python` on PATH (kubespray would install python-minimal)');
+      return problem(
+        `no python on PATH${others}`,
+        `there is no \`python\` on PATH (kubespray would install python-minimal)${others}`,
+      );
     const version = value('version');
     const [major, minor] = version.split('.').map(Number);
     if (major === undefined || minor === undefined || Number.isNaN(minor))
-      return problem(`${path}: version unknown`, `${path} does not run`);
+      return problem(`${path}: version unknown${others}`, `${path} does not run${others}`);
     if (major > 3 || (major === 3 && minor > 7))
-      return problem(`${path} is Python ${version}`, `Ansible 2.7's modules need Python <= 3.7, ${path} is ${version}`);
+      return problem(
+        `${path} is Python ${version}${others}`,
+        `Ansible 2.7's modules need Python <= 3.7, ${path} is ${version}${others}`,
+      );
     if (value('apt') === 'no')
       return problem(`${path} (${version}) without apt_pkg`, `${path} has no apt bindings (python-apt)`);
     return pass(`${path} (Python ${version}${value('apt') === 'yes' ? ', apt bindings' : ''})`);

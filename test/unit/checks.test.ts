@@ -489,9 +489,10 @@ describe('the facts each check declares', () => {
 });
 
 describe('kubespray.python (from the run on the real kubespray 2.11 tree)', () => {
-  const withPython = (stdout: string) => {
+  const withPython = (stdout: string, interpreters = '') => {
     const facts = healthyFacts();
     facts.facts.set('python-on-path', ok(stdout));
+    facts.facts.set('python-interpreters', ok(interpreters));
     return evaluateMachine(gpuTarget, facts, checkCatalog(), { ignore: [] }, options).checks.find(
       (check) => check.id === 'kubespray.python',
     )!;
@@ -501,10 +502,16 @@ describe('kubespray.python (from the run on the real kubespray 2.11 tree)', () =
       status: 'pass',
       observed: '/usr/bin/python (Python 3.6, apt bindings)',
     });
-    expect(withPython('path=\n')).toMatchObject({ status: 'warn', observed: 'no python on PATH' });
-    expect(withPython('path=/usr/bin/python\nversion=3.11\napt=yes\n')).toMatchObject({
+    expect(withPython('path=\n')).toMatchObject({
       status: 'warn',
-      observed: '/usr/bin/python is Python 3.11',
+      observed: 'no python on PATH; no Python 2.7 or 3.5-3.7 found',
+    });
+    // The interpreters that would do are named, for ansible_python_interpreter.
+    const found =
+      '/usr/bin/python 3.11 apt=yes\n/usr/bin/python3 3.11 apt=yes\n/opt/python3.7/bin/python3.7 3.7 apt=no\n';
+    expect(withPython('path=/usr/bin/python\nversion=3.11\napt=yes\n', found)).toMatchObject({
+      status: 'warn',
+      observed: '/usr/bin/python is Python 3.11; usable here: /opt/python3.7/bin/python3.7 (3.7)',
     });
     expect(withPython('path=/opt/py/python\nversion=3.7\napt=no\n')).toMatchObject({
       status: 'warn',

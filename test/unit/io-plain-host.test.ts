@@ -44,6 +44,28 @@ describe('plain host: messages', () => {
     host.span('checks', { host: 'pai-gpu-01' }).update('connecting');
     expect(stderr.text).toBe('debug: argv parsed\npai-gpu-01: checks\npai-gpu-01: connecting\n');
   });
+  it('without --verbose, a long span shows its latest update every 15 s; a short one none', () => {
+    const { host, stderr, advance } = plainHost();
+    const span = host.span('kubespray cluster.yml');
+    span.update('kubernetes/preinstall › Install packages (task 3)');
+    advance(14_999);
+    span.update('kubernetes/preinstall › Set timezone (task 4)');
+    expect(stderr.text).toBe('kubespray cluster.yml\n');
+    advance(1);
+    span.update('container-engine/docker › Install docker (task 9)');
+    advance(5_000);
+    span.update('not yet');
+    advance(10_000);
+    span.update('download › Download containers (task 40)');
+    span.end('ok');
+    span.update('after the end: never');
+    expect(stderr.text.split('\n').slice(0, 3)).toEqual([
+      'kubespray cluster.yml',
+      'kubespray cluster.yml: container-engine/docker › Install docker (task 9)',
+      'kubespray cluster.yml: download › Download containers (task 40)',
+    ]);
+    expect(stderr.text).not.toContain('never');
+  });
   it('colours the prefixes only when stderr may have colour, deciding stdout on its own', () => {
     const onTty = plainHost({ stderrTTY: true });
     onTty.host.notify({ level: 'warn', code: 'c', text: 'w' });

@@ -133,6 +133,7 @@ describe('the wizard on a terminal', () => {
           ...target,
           ok: true,
           authMethod: 'publickey',
+          pythons: [{ path: '/usr/bin/python', major: 2, minor: 7, apt: true }],
           hardware:
             target.hostname === 'pai-gpu-01'
               ? { gpus: 2, gpuModel: 'Tesla T4', cpus: 16, memoryBytes: 64.2 * 2 ** 30 }

@@ -11,6 +11,7 @@ import { InterruptedError, UsageError } from '../../src/errors.js';
 import type { IoHost, IoMessage, IoQuestion, Span } from '../../src/ports/io-host.js';
 import type { RemoteHosts, RemoteHostsOptions } from '../../src/ports/ports.js';
 import { validateCluster } from '../../src/rules/validate-cluster.js';
+import type { PythonInterpreter } from '../../src/checks/parsers/python.js';
 import { PlainHost } from '../../src/cli/io/plain-host.js';
 import { fakePorts, type FakePorts } from '../support/fake-ports.js';
 import { FakeStream } from '../support/fake-stream.js';
@@ -115,11 +116,23 @@ function fakeProbe(results: Record<string, Found>): MachineProbe & { calls: Prob
   return Object.assign(probe, { calls });
 }
 
-const gpuBox = (gpus: number, cpus: number, gib: number, model = 'Tesla V100-SXM2-16GB') =>
+/** Ubuntu 18.04's interpreters: /usr/bin/python is 2.7 with apt bindings, as kubespray 2.11 expects. */
+const UBUNTU_1804_PYTHONS: PythonInterpreter[] = [
+  { path: '/usr/bin/python', major: 2, minor: 7, apt: true },
+  { path: '/usr/bin/python3', major: 3, minor: 6, apt: true },
+];
+const gpuBox = (
+  gpus: number,
+  cpus: number,
+  gib: number,
+  model = 'Tesla V100-SXM2-16GB',
+  pythons: PythonInterpreter[] = UBUNTU_1804_PYTHONS,
+) =>
   ({
     ok: true,
     authMethod: 'publickey',
     hardware: { gpus, gpuModel: gpus > 0 ? model : undefined, cpus, memoryBytes: gib * 2 ** 30 },
+    pythons,
   }) as const;
 
 async function wizard(
@@ -254,6 +267,9 @@ describe('quick-start wizard: the whole run', () => {
       device: { type: 'nvidia.com/gpu', model: 'Tesla V100-SXM2-16GB', count: 4 },
     });
     expect(host.text('wizard.summary')[0]).toContain('Cluster "lab-1": 1 master, 2 workers');
+    // /usr/bin/python is Python 2.7 everywhere: Ansible 2.7's default does, nothing is set.
+    expect(files['config.yaml']!.content).not.toContain('ansible_python_interpreter');
+    expect(host.messages.map((message) => message.code)).not.toContain('wizard.python');
   });
 
   it('keeps a password only in config.yaml: never in a message, a question or the summary', async () => {
@@ -639,6 +655,66 @@ describe('quick-start wizard: the probe', () => {
       'nvidia.com/gpu',
       'none',
     ]);
+  });
+
+  it('no usable /usr/bin/python: the interpreter every machine has is written as ansible_python_interpreter', async () => {
+    // Debian 12 with a CPython 3.7 under /opt: its own python3 is 3.11, which Ansible 2.7's modules cannot use.
+    const debian12: PythonInterpreter[] = [
+      { path: '/usr/bin/python3', major: 3, minor: 11, apt: true },
+      { path: '/opt/python3.7/bin/python3.7', major: 3, minor: 7, apt: false },
+    ];
+    const probe = fakeProbe({
+      'pai-master-01': gpuBox(0, 8, 16, undefined, debian12),
+      'pai-gpu-01': gpuBox(4, 24, 220.7, undefined, debian12),
+      'pai-gpu-02': gpuBox(4, 24, 220.7, undefined, debian12),
+    });
+    const { host, ports } = await wizard(
+      [
+        { code: 'wizard.cluster-id', answer: DEFAULT },
+        ...login(keyFile()),
+        ...typedMachines,
+        { code: 'wizard.probe', answer: true },
+        ...masterSku,
+        ...gpuSkuDefaults,
+        ...theRest,
+        { code: 'wizard.write', answer: true },
+      ],
+      { probe },
+    );
+    expect(host.text('wizard.python')[0]).toContain('/opt/python3.7/bin/python3.7 (Python 3.7 on every probed machine');
+    expect(host.text('wizard.summary')[0]).toContain('python    /opt/python3.7/bin/python3.7 on every machine');
+    const config = written(ports)['config.yaml']!.content;
+    expect(config).toMatch(
+      /^openpai_kubespray_extra_var:\n(?: +#.*\n)+ +ansible_python_interpreter: "\/opt\/python3\.7\/bin\/python3\.7"\n +kube_proxy_mode: ipvs$/m,
+    );
+    const validation = await validateWritten(ports);
+    expect(validation.errors).toEqual([]);
+    expect(validation.warnings).toEqual([]);
+  });
+
+  it('a machine without any Python Ansible 2.7 can use is named, and nothing is set', async () => {
+    const probe = fakeProbe({
+      'pai-master-01': gpuBox(0, 8, 16),
+      'pai-gpu-01': gpuBox(4, 24, 220.7),
+      'pai-gpu-02': gpuBox(4, 24, 220.7, undefined, [{ path: '/usr/bin/python3', major: 3, minor: 11, apt: true }]),
+    });
+    const { host, ports } = await wizard(
+      [
+        { code: 'wizard.cluster-id', answer: DEFAULT },
+        ...login(keyFile()),
+        ...typedMachines,
+        { code: 'wizard.probe', answer: true },
+        ...masterSku,
+        ...gpuSkuDefaults,
+        ...theRest,
+        { code: 'wizard.write', answer: true },
+      ],
+      { probe },
+    );
+    const missing = host.messages.find((message) => message.code === 'wizard.python-missing');
+    expect(missing).toMatchObject({ level: 'warn', data: { missing: ['pai-gpu-02'] } });
+    expect(missing?.text).toContain('on pai-gpu-02');
+    expect(written(ports)['config.yaml']!.content).not.toContain('ansible_python_interpreter');
   });
 
   it('a failed login can be changed and the machines probed again', async () => {

@@ -12,11 +12,18 @@ export interface PlainHostOptions {
   readonly verbose?: boolean;
   /** Milliseconds clock for elapsed times (tests pass a fake one). */
   readonly now?: () => number;
+  /**
+   * Without --verbose, a span's update is printed when this long has passed since the span's last line (default
+   * 15 s): a 40-minute kubespray run shows its current task in a CI log every quarter minute, a short span nothing.
+   */
+  readonly heartbeatMs?: number;
 }
+
+const HEARTBEAT_MS = 15_000;
 
 /**
  * Lines on stderr, nothing redrawn: for logs, CI and redirected stderr. A span is one line when it begins and one when
- * it ends; questions are never asked (see answerWithoutAsking).
+ * it ends, with its latest update between them at most every heartbeatMs (every update with --verbose); questions are never asked (see answerWithoutAsking).
  */
 export class PlainHost implements IoHost {
   readonly stdoutColour: boolean;
@@ -27,6 +34,7 @@ export class PlainHost implements IoHost {
   readonly #palette: Palette;
   readonly #verbose: boolean;
   readonly #now: () => number;
+  readonly #heartbeatMs: number;
 
   constructor(options: PlainHostOptions) {
     this.stdoutColour = streamColour(options.stdout, options.env);
@@ -35,6 +43,7 @@ export class PlainHost implements IoHost {
     this.#result = new ResultWriter(options.stdout);
     this.#verbose = options.verbose ?? false;
     this.#now = options.now ?? Date.now;
+    this.#heartbeatMs = options.heartbeatMs ?? HEARTBEAT_MS;
   }
 
   /** Whether stdout's reader has gone (EPIPE). */
@@ -67,10 +76,15 @@ export class PlainHost implements IoHost {
     const label = { title, host: options.host };
     const started = this.#now();
     let ended = false;
+    let lastLine = started;
     this.#stderr.write(`${spanBeginText(label)}\n`);
     return {
       update: (text: string) => {
-        if (!ended && this.#verbose) this.#stderr.write(`${spanUpdateText(label, text)}\n`);
+        if (ended) return;
+        const now = this.#now();
+        if (!this.#verbose && now - lastLine < this.#heartbeatMs) return;
+        lastLine = now;
+        this.#stderr.write(`${spanUpdateText(label, text)}\n`);
       },
       end: (outcome: SpanOutcome, text?: string) => {
         if (ended) return;

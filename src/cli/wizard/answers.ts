@@ -59,6 +59,11 @@ export interface WizardAnswers {
   registry: RegistryAnswer;
   networkPlugin: string;
   advanced: AdvancedAnswer;
+  /**
+   * ansible_python_interpreter for kubespray's Ansible 2.7, when the probe found that /usr/bin/python will not do
+   * and a path every machine has will (python-choice.ts); written into openpai_kubespray_extra_var.
+   */
+  ansiblePython: string | undefined;
 }
 
 /** Answers before the first question: every default a question offers, nothing the user has to give. */
@@ -71,6 +76,7 @@ export function initialAnswers(): WizardAnswers {
     registry: { domain: 'docker.io', namespace: 'openpai', tag: 'v1.8.0', username: undefined, password: undefined },
     networkPlugin: 'calico',
     advanced: { dockerDataRoot: undefined, insecureRegistries: undefined, registryMirrors: undefined },
+    ansiblePython: undefined,
   };
 }
 

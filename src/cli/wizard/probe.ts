@@ -2,6 +2,7 @@ import { chmod, mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { inspectMachine, runLimited } from '../../checks/inspect-machine.js';
 import { parseNvidiaSmiList } from '../../checks/parsers/nvidia-smi.js';
+import { parsePythonInterpreters, type PythonInterpreter } from '../../checks/parsers/python.js';
 import { parseMemTotal } from '../../checks/parsers/system.js';
 import type { MachineFacts, MachineTarget } from '../../checks/types.js';
 import { describeSystemError } from '../../errors.js';
@@ -37,7 +38,15 @@ export interface Hardware {
 }
 
 export type ProbeResult =
-  | { hostname: string; ip: string; ok: true; authMethod: 'publickey' | 'agent' | 'password'; hardware: Hardware }
+  | {
+      hostname: string;
+      ip: string;
+      ok: true;
+      authMethod: 'publickey' | 'agent' | 'password';
+      hardware: Hardware;
+      /** The interpreters found (python-interpreters), usable by Ansible 2.7 or not. */
+      pythons: PythonInterpreter[];
+    }
   | { hostname: string; ip: string; ok: false; failure: { kind: ConnectFailureKind; message: string } };
 
 export interface ProbeRequest {
@@ -52,8 +61,11 @@ export interface ProbeRequest {
 /** Reads the hardware of machines over SSH; tests pass a fake. Resolves with one result per target, in order. */
 export type MachineProbe = (request: ProbeRequest) => Promise<ProbeResult[]>;
 
-/** The facts of the pre-flight engine (requirement-checks/facts.yaml) the SKU questions are prefilled from. */
-export const PROBE_FACTS: ReadonlySet<string> = new Set(['nvidia-smi-list', 'meminfo', 'nproc']);
+/**
+ * The facts of the pre-flight engine (requirement-checks/facts.yaml) the SKU questions are prefilled from, and the
+ * interpreters ansible_python_interpreter is chosen from.
+ */
+export const PROBE_FACTS: ReadonlySet<string> = new Set(['nvidia-smi-list', 'meminfo', 'nproc', 'python-interpreters']);
 
 /** Strips what must not reach a terminal or a YAML file from text a machine printed. */
 function clean(text: string): string {
@@ -91,7 +103,14 @@ export function probeResult(target: ProbeTarget, facts: MachineFacts): ProbeResu
       failure: facts.connectFailure ?? { kind: 'error', message: 'could not connect' },
     };
   }
-  return { ...target, ok: true, authMethod: facts.authMethod ?? 'publickey', hardware: hardwareFromFacts(facts) };
+  const pythons = facts.facts.get('python-interpreters');
+  return {
+    ...target,
+    ok: true,
+    authMethod: facts.authMethod ?? 'publickey',
+    hardware: hardwareFromFacts(facts),
+    pythons: pythons ? parsePythonInterpreters(pythons.stdout) : [],
+  };
 }
 
 export interface SshProbeOptions {

@@ -192,6 +192,16 @@ export function renderConfig(answers: WizardAnswers): string {
       lines[index] = withComment(`# ${key}: ""`, comment, column);
     }
   }
+  if (answers.ansiblePython !== undefined) {
+    const entry = [
+      '  # Found on every machine by `pai-deploy quick-start` (Ansible 2.7 needs Python <= 3.7; /usr/bin/python',
+      "  # would not do): kubespray's modules run with it.",
+      `  ansible_python_interpreter: ${yamlString(answers.ansiblePython)}`,
+    ];
+    const at = lines.findIndex((line) => line === 'openpai_kubespray_extra_var:');
+    if (at >= 0) lines.splice(at + 1, 0, ...entry);
+    else appended.push('openpai_kubespray_extra_var:', ...entry);
+  }
   if (appended.length > 0) lines.push('', '# --- Answered in `pai-deploy quick-start` ---', ...appended);
   return schemaLine('config') + lines.join('\n') + '\n';
 }

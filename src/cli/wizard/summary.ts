@@ -33,6 +33,9 @@ export function summaryText(answers: WizardAnswers, paths: CandidatePaths): stri
     `  OpenPAI   ${registry.tag} from ${registry.domain}/${registry.namespace}${registry.username !== undefined ? ` (as ${registry.username}, with a password)` : ''}`,
   );
   lines.push(`  network   ${answers.networkPlugin}`);
+  if (answers.ansiblePython !== undefined) {
+    lines.push(`  python    ${answers.ansiblePython} on every machine (ansible_python_interpreter for kubespray)`);
+  }
   const extra = [
     advanced.dockerDataRoot !== undefined ? `docker data root ${advanced.dockerDataRoot}` : undefined,
     advanced.insecureRegistries !== undefined

@@ -12,7 +12,9 @@ import type { FileToWrite, Ports } from '../../ports/ports.js';
 import { initialAnswers, listAnswer, wholeNumber, type WizardAnswers } from './answers.js';
 import { checkAnswers, findingsAt, promptText, type CandidatePaths, type Owned } from './check-answers.js';
 import { csvFindingText, csvMachines, parsePastedMachines, PASTE_TEMPLATE, readCsv } from './machine-list.js';
+import type { PythonInterpreter } from '../../checks/parsers/python.js';
 import { describeHardware, sshProbe, type Hardware, type MachineProbe, type ProbeResult } from './probe.js';
+import { choosePython } from './python-choice.js';
 import { setupKeys } from './setup-keys.js';
 import { planSkus, type SkuPlan } from './sku-plan.js';
 import { summaryText } from './summary.js';
@@ -506,10 +508,49 @@ class Wizard {
       }
       hardware.clear();
       for (const result of results) if (result.ok) hardware.set(result.hostname, result.hardware);
+      this.#choosePython(results);
       const passwordOnly = results.filter((result) => result.ok && result.authMethod === 'password');
       if (passwordOnly.length > 0) await this.#offerSetupKeys(passwordOnly.map((result) => result.hostname));
       return hardware;
     }
+  }
+
+  /**
+   * Sets ansible_python_interpreter when /usr/bin/python will not do for kubespray's Ansible 2.7 and a path every
+   * probed machine has will; says what it decided either way, so the admin knows before `check` warns.
+   */
+  #choosePython(results: readonly ProbeResult[]): void {
+    const found = new Map<string, PythonInterpreter[]>();
+    for (const result of results) if (result.ok) found.set(result.hostname, result.pythons);
+    const choice = choosePython(found);
+    this.#answers.ansiblePython = choice?.kind === 'set' ? choice.path : undefined;
+    if (choice === undefined || choice.kind === 'default') return;
+    const unprobed = results.length - found.size;
+    const among = unprobed > 0 ? ` (${unprobed} machine${unprobed === 1 ? ' was' : 's were'} not probed)` : '';
+    if (choice.kind === 'set') {
+      this.#io.notify({
+        level: 'info',
+        code: 'wizard.python',
+        text:
+          `kubespray's Ansible 2.7 will run its modules with ${choice.path} (Python ${choice.versions.join(', ')} ` +
+          `on every probed machine${among}; /usr/bin/python would not do): written as ansible_python_interpreter ` +
+          'in openpai_kubespray_extra_var.' +
+          (choice.apt ? '' : " It has no apt bindings (python-apt), which kubespray's apt tasks may need."),
+        data: { path: choice.path, versions: choice.versions, apt: choice.apt },
+      });
+      return;
+    }
+    this.#io.notify({
+      level: 'warn',
+      code: 'wizard.python-missing',
+      text:
+        (choice.missing.length > 0
+          ? `No Python kubespray's Ansible 2.7 can use (2.7 or 3.5 to 3.7) on ${choice.missing.join(', ')}`
+          : 'The machines have usable Pythons, but at no path they all share') +
+        `${among}: install one as /usr/bin/python before deploying (pai-deploy check says where it is missing), or ` +
+        'set ansible_python_interpreter in openpai_kubespray_extra_var.',
+      data: { missing: choice.missing },
+    });
   }
 
   #tellProbe(result: ProbeResult): void {

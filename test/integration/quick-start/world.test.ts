@@ -1,34 +1,28 @@
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
-import { realPorts } from '../../../src/infra/ports.js';
 import type { KubeApi, KubeObject } from '../../../src/ports/kube-api.js';
-import { forwardApiServer } from '../../support/api-forward.js';
-import { cliPath, repoRoot, runCli, type CliResult } from '../../support/cli.js';
+import { cliPath, runCli, type CliResult } from '../../support/cli.js';
 import { tempDir } from '../../support/fixtures.js';
 import { describeWithInfra } from '../../support/infra.js';
-import { k8sTestEnvUnavailable, startK8sTestEnv, type K8sTestEnv } from '../../support/k8s-testenv.js';
-import { useLab, type Lab } from '../../support/lab.js';
-import { writeLabCluster } from '../../support/lab-cluster.js';
-import { asLabSpec, devbox27Available, labDevbox27Image, machinePython } from '../../support/lab-devbox27.js';
+import { k8sTestEnvUnavailable, type K8sTestEnv } from '../../support/k8s-testenv.js';
+import type { Lab } from '../../support/lab.js';
+import { devbox27Available } from '../../support/lab-devbox27.js';
+import { startQuickStartWorld, type QuickStartWorld } from '../../support/quick-start-world.js';
+import { tmuxUnavailable, useTmux } from '../../support/tmux.js';
 
-// `pai-deploy quick-start -l … -c … --yes` from machines to ready services, every part real but kubespray and
-// OpenPAI (which cannot be shipped in CI): lab machines with sshd, systemd and Python 3.7; the pre-flight checks over
-// SSH; the product's dev-box (devbox27: Ansible 2.7.12) in the real Docker engine running the kubespray-shaped
-// fixture against them; the admin.conf it fetches from the master is the test control plane's (Kubernetes 1.15, as
-// kubespray 2.11 installs; kwok nodes named and addressed like the lab machines), its port served on the master's
-// own address (test/support/api-forward.ts); then labels, the configuration push with the hived config, and the
-// OpenPAI-shaped fixture tree's services, applied and waited for.
+// `pai-deploy quick-start -l … -c … --yes` from machines to ready services, in the world of
+// test/support/quick-start-world.ts (every part real but kubespray and OpenPAI: lab machines, the pre-flight checks
+// over SSH, the product's dev-box running the kubespray-shaped fixture, the test control plane as the cluster it
+// brings up); then labels, the configuration push with the hived config, and the OpenPAI-shaped fixture tree's
+// services, applied and waited for.
 
 vi.setConfig({ hookTimeout: 900_000, testTimeout: 600_000 });
-const KUBESPRAY_FIXTURE = join(repoRoot, 'test', 'fixtures', 'kubespray-shaped');
-const OPENPAI_FIXTURE = join(repoRoot, 'test', 'fixtures', 'openpai-shaped');
 const CLUSTER_ID = 'qs';
 const docker = new Docker();
 const signal = new AbortController().signal;
-const K8S_VERSION = '1.15';
 
 interface StateFile {
   phases: Record<string, { status: string; finishedAt?: string; inputHash?: string }>;
@@ -36,45 +30,23 @@ interface StateFile {
 
 await describeWithInfra(
   'quick-start: lab machines → kubespray fixture in the dev-box → test control plane → OpenPAI fixture services',
-  async () => (await devbox27Available()) ?? k8sTestEnvUnavailable(K8S_VERSION),
+  async () => tmuxUnavailable() ?? (await devbox27Available()) ?? k8sTestEnvUnavailable('1.15'),
   () => {
-    const getLab = useLab(
-      asLabSpec({
-        name: 'qs-world',
-        machines: [
-          { hostname: 'master', profile: 'master', python: '3.7', light: true },
-          { hostname: 'gpu-1', profile: 'gpu-worker', python: '3.7', light: true, gpus: 1 },
-          { hostname: 'cpu-1', profile: 'cpu-worker', python: '3.7', light: true },
-        ],
-      }),
-    );
+    const { TmuxTerminal } = useTmux(`pai-qs-world-${process.pid}`);
     const dir = tempDir('pai-deploy-qs-world-');
     const workDir = join(dir, 'work');
-    const kubesprayTree = join(dir, 'kubespray');
+    let world: QuickStartWorld | undefined;
     let lab: Lab;
     let env: K8sTestEnv;
     let kube: KubeApi;
-    let relay: { close(): Promise<void> } | undefined;
-    let inputs: string[];
-    let image: string;
 
+    const worldFlags = () => world!.flags();
     const quickStart = (extra: string[] = []) => [
       'quick-start',
-      ...inputs,
+      ...world!.inputs,
       '--work-dir',
       workDir,
-      '--kubespray-dir',
-      kubesprayTree,
-      '--allow-unpinned-kubespray',
-      '--devbox-image',
-      image,
-      '--devbox-network',
-      lab.network,
-      '--openpai-src',
-      OPENPAI_FIXTURE,
-      '--allow-unknown-openpai',
-      '--timeout',
-      '3m',
+      ...worldFlags(),
       ...extra,
     ];
     const run = async (extra: string[] = []): Promise<CliResult> => {
@@ -94,37 +66,11 @@ await describeWithInfra(
     const sudo = (hostname: string, command: string) => lab.exec(hostname, `sudo sh -c '${command}'`);
 
     beforeAll(async () => {
-      lab = getLab();
-      image = labDevbox27Image(lab);
-      const machines = ['master', 'gpu-1', 'cpu-1'].map((hostname) => lab.machine(hostname));
-      env = await startK8sTestEnv({
-        version: K8S_VERSION,
-        nodes: machines.map((machine) => ({
-          name: machine.hostname,
-          address: machine.ip,
-          cpu: '8',
-          memory: '32Gi',
-          ...(machine.hostname === 'gpu-1' ? { gpu: 1 } : {}),
-        })),
-        servingAddresses: [lab.machine('master').ip],
-      });
-      kube = await realPorts().kube({ kubeconfigPath: env.kubeconfigPath });
-      relay = await forwardApiServer(lab, 'master', Number(new URL(env.server).port));
-      // The kubespray-shaped tree, with the control plane's kubeconfig as the admin.conf the master hands out.
-      cpSync(KUBESPRAY_FIXTURE, kubesprayTree, { recursive: true });
-      mkdirSync(join(kubesprayTree, 'files'));
-      writeFileSync(join(kubesprayTree, 'files', 'admin.conf'), env.kubeconfig, { mode: 0o600 });
-      const { layoutPath, configPath } = writeLabCluster(dir, lab, ['master', 'gpu-1', 'cpu-1'], {
-        extra: {
-          cluster_id: CLUSTER_ID,
-          openpai_kubespray_extra_var: { ansible_python_interpreter: machinePython(lab.machine('master')) },
-        },
-      });
-      inputs = ['-l', layoutPath, '-c', configPath];
+      world = await startQuickStartWorld({ name: 'qs-world', dir, clusterId: CLUSTER_ID });
+      ({ lab, env, kube } = world);
     });
     afterAll(async () => {
-      await relay?.close();
-      await env?.stop();
+      await world?.stop();
     });
 
     it('fails in the kubespray phase on a broken machine: exit 1, the machine and task named, no container', async () => {
@@ -237,6 +183,82 @@ await describeWithInfra(
       expect(resumed.code, resumed.stderr).toBe(0);
       expect(resumed.stdout).toMatch(/skipped \(finished before, inputs unchanged\): render, check, node-labels\n/);
       expect(statuses()['kubespray']).toBe('done');
+    });
+
+    it('the wizard on a real terminal, answered for the lab machines, deploys to the end', async () => {
+      // A fresh directory and work dir: the wizard probes the machines, finds that /usr/bin/python will not do for
+      // Ansible 2.7 (the lab machines are Debian 12 with a CPython 3.7 under /opt) and sets the interpreter every
+      // machine has; without that the kubespray phase fails. The cluster id is the stored one (config push refuses
+      // another).
+      const cwd = join(dir, 'wizard-cwd');
+      mkdirSync(cwd);
+      const master = lab.machine('master');
+      const command = [
+        process.execPath,
+        cliPath,
+        'quick-start',
+        '--work-dir',
+        join(dir, 'wizard-work'),
+        ...worldFlags(),
+      ]
+        .map((arg) => JSON.stringify(arg))
+        .join(' ');
+      const terminal = new TmuxTerminal(command, {
+        cwd,
+        env: {
+          PAI_DEPLOY_HOME: join(dir, 'wizard-home'),
+          HOME: process.env['HOME'] ?? '/root',
+          PATH: process.env['PATH'] ?? '',
+        },
+      });
+      await terminal.answer('Cluster id', CLUSTER_ID);
+      await terminal.answer('SSH user', master.user);
+      await terminal.answer('SSH port', '');
+      await terminal.answer('How does pai-deploy log in', '');
+      await terminal.waitFor('Private key file');
+      terminal.keys('C-u');
+      terminal.type(master.keyPath);
+      terminal.keys('Enter');
+      await terminal.answer('Does sudo ask', 'n');
+      await terminal.answer('The machines', '');
+      await terminal.answer('Master hostname', 'master');
+      await terminal.answer('Master IPv4', master.ip);
+      await terminal.answer('Worker 1 hostname', 'gpu-1');
+      await terminal.answer('Worker 1 IPv4', lab.machine('gpu-1').ip);
+      await terminal.answer('Worker 2 hostname', 'cpu-1');
+      await terminal.answer('Worker 2 IPv4', lab.machine('cpu-1').ip);
+      await terminal.answer('Worker 3 hostname', '');
+      await terminal.answer('over SSH now', '');
+      const probed = await terminal.answer(/CPU cores per machine \(\d+\)/, '', 60_000);
+      expect(probed).toContain('/opt/python3.7/bin/python3.7 (Python 3.7 on every probed machine');
+      // The master's memory, then the GPU worker's SKU (prefilled from nvidia-smi), then the CPU worker's.
+      await terminal.answer('Memory per machine', '');
+      await terminal.answer(/GPUs of \S+ machines/, '');
+      await terminal.answer(/Device model.*\(Tesla K80\)/, '');
+      await terminal.answer(/Devices per machine \(1\)/, '');
+      await terminal.answer('CPU cores per machine', '');
+      await terminal.answer('Memory per machine', '');
+      await terminal.answer(/GPUs of \S+ machines/, '');
+      await terminal.answer('CPU cores per machine', '');
+      await terminal.answer('Memory per machine', '');
+      await terminal.answer('Registry of OpenPAI', '');
+      await terminal.answer('Image namespace', '');
+      await terminal.answer('OpenPAI release', '');
+      await terminal.answer('network plugin', '');
+      await terminal.answer('advanced', '');
+      const summary = await terminal.answer(`Write ${join(cwd, 'layout.yaml')}`, '');
+      expect(summary).toContain('python    /opt/python3.7/bin/python3.7 on every machine');
+      const started = Date.now();
+      await terminal.answer('Deploy now?', 'y');
+      await terminal.waitFor(`OpenPAI cluster "${CLUSTER_ID}" is up.`, 300_000);
+      console.log(`[quick-start] the wizard's deploy → is up in ${Date.now() - started} ms`);
+      expect(await terminal.exit(), terminal.screen()).toBe(0);
+      expect(readFileSync(join(cwd, 'config.yaml'), 'utf8')).toContain(
+        'ansible_python_interpreter: "/opt/python3.7/bin/python3.7"',
+      );
+      const wizardState = JSON.parse(readFileSync(join(dir, 'wizard-work', 'state.json'), 'utf8')) as StateFile;
+      expect(Object.values(wizardState.phases).every((phase) => phase.status === 'done')).toBe(true);
+      expect(await leftoverContainers()).toEqual([]);
     });
 
     /** What a dry run must not change: containers, networks and volumes; every object; files on machines and here. */
