@@ -244,6 +244,53 @@ export function buildProgram(dispatch: Dispatch, version: () => string): Command
     )
     .action(dispatch(async () => (await import('./commands/quick-start.js')).runQuickStart));
 
+  const machine = program
+    .command('machine')
+    .description('day-2: add machines to the running cluster (the layout against the one stored in it)')
+    .addHelpText('after', examples('pai-deploy machine add -l layout.yaml -c config.yaml --dry-run'));
+  inputOptions(
+    machine
+      .command('add')
+      .summary('join the machines the layout adds: pre-flight, kubespray scale.yml, labels, configuration')
+      .description(
+        'join the machines the layout adds: pre-flight, kubespray scale.yml, labels, configuration.\n\n' +
+          'Compares the layout with the one stored in the cluster (ConfigMap pai-configuration) and shows the plan: ' +
+          'the machines to add, SKU changes. A machine the layout leaves out, or gives another IP or role, is ' +
+          'refused with the command that does it. Then only the new machines are checked over SSH and joined with ' +
+          'kubespray scale.yml --limit; once they are Ready nodes every node is labelled, the hived configuration is ' +
+          'computed from the live nodes and the configuration merged into the cluster (keys it was not given stay), ' +
+          'and the OpenPAI services are applied: only those whose objects changed are touched. The stored layout ' +
+          'changes only after the nodes joined; a rerun resumes. Asks first unless --yes.\n',
+      ),
+  )
+    .addOption(workDirOption())
+    .option('-y, --yes', 'do not ask before adding')
+    .option('--dry-run', 'show the plan and every step; change no machine, engine or cluster')
+    .option('--force', 'run every phase, even those finished with the same inputs')
+    .addOption(
+      new Option('--kubespray-dir <dir>', 'a kubespray release-2.11 checkout or unpacked tarball').argParser(path),
+    )
+    .addOption(new Option('--kubespray-clone <url>', 'where to clone the pinned kubespray commit from'))
+    .option('--allow-unpinned-kubespray', 'run a kubespray tree other than the pinned commit (a loud warning)')
+    .addOption(new Option('--devbox-image <image>', 'the dev-box image (Ansible 2.7.x, Python <= 3.7, ssh, rsync)'))
+    .addOption(new Option('--devbox-network <name>', "the dev-box container's docker network"))
+    .addOption(new Option('--forks <n>', 'parallel Ansible connections').argParser(positiveInteger))
+    .addOption(new Option('--openpai-src <dir>', "OpenPAI's source tree of the release").argParser(path))
+    .addOption(new Option('--openpai-clone <url>', 'where to clone the OpenPAI release from'))
+    .option('--allow-unknown-openpai', 'deploy a release pai-deploy does not know, or another tree (a loud warning)')
+    .addOption(
+      new Option('--timeout <duration>', 'how long one OpenPAI service may take to get ready').argParser(duration),
+    )
+    .addOption(formatOption(['text', 'json']))
+    .addHelpText(
+      'after',
+      examples(
+        'pai-deploy machine add -l layout.yaml -c config.yaml --dry-run',
+        'pai-deploy machine add -l layout.yaml -c config.yaml --yes',
+      ),
+    )
+    .action(dispatch(async () => (await import('./commands/machine.js')).runMachineAdd));
+
   inputOptions(
     program
       .command('check')

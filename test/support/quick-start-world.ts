@@ -42,6 +42,11 @@ export interface QuickStartWorldOptions {
   /** Where the files and the kubespray copy go. */
   dir: string;
   clusterId: string;
+  /**
+   * Lab machines beside the cluster's three, in neither the layout nor the control plane: machines to add later
+   * (their node is created when the test says so, as a kubelet would register it).
+   */
+  spare?: Array<{ hostname: string; profile: 'gpu-worker' | 'cpu-worker'; gpus?: number }>;
 }
 
 export async function startQuickStartWorld(options: QuickStartWorldOptions): Promise<QuickStartWorld> {
@@ -58,6 +63,7 @@ export async function startQuickStartWorld(options: QuickStartWorldOptions): Pro
           { hostname: 'master', profile: 'master', python: '3.7', light: true },
           { hostname: 'gpu-1', profile: 'gpu-worker', python: '3.7', light: true, gpus: 1 },
           { hostname: 'cpu-1', profile: 'cpu-worker', python: '3.7', light: true },
+          ...(options.spare ?? []).map((machine) => ({ ...machine, python: '3.7' as const, light: true })),
         ],
       }),
     );

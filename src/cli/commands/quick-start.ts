@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { buildPlan } from '../../actions/cluster-plan.js';
-import { deployAction, type DeployData } from '../../actions/deploy.js';
+import { deployAction, type DeployData, type DeployOptions } from '../../actions/deploy.js';
 import { UsageError } from '../../errors.js';
 import { workDirFor } from '../../model/work-dir.js';
 import { runAction, type ActionResult } from '../../phase/manager.js';
@@ -75,28 +75,7 @@ export async function runQuickStart(flags: QuickStartFlags, env: CommandEnv): Pr
           await env.io.result(formatFindings(validation, stdoutStyle(env)));
       },
     },
-    {
-      workDirOverride: flags.workDir,
-      env: env.env,
-      cwd: env.cwd,
-      check: defaultCheckPhaseOptions(env.env, flags.workDir, undefined),
-      kubespray: {
-        ...(flags.kubesprayDir !== undefined ? { dir: resolve(env.cwd, flags.kubesprayDir) } : {}),
-        ...(flags.kubesprayClone !== undefined ? { cloneFrom: flags.kubesprayClone } : {}),
-        allowUnpinned: flags.allowUnpinnedKubespray === true,
-      },
-      devbox: {
-        ...(flags.devboxImage !== undefined ? { image: flags.devboxImage } : {}),
-        ...(flags.devboxNetwork !== undefined ? { network: flags.devboxNetwork } : {}),
-        ...(flags.forks !== undefined ? { forks: flags.forks } : {}),
-      },
-      openpai: {
-        ...(flags.openpaiSrc !== undefined ? { dir: resolve(env.cwd, flags.openpaiSrc) } : {}),
-        ...(flags.openpaiClone !== undefined ? { cloneFrom: flags.openpaiClone } : {}),
-        allowUnknown: flags.allowUnknownOpenpai === true,
-      },
-      ...(flags.timeout !== undefined ? { serviceTimeoutMs: flags.timeout } : {}),
-    },
+    deployOptions(flags, env),
   );
   const runOptions = {
     io: env.io,
@@ -124,6 +103,32 @@ export async function runQuickStart(flags: QuickStartFlags, env: CommandEnv): Pr
   }
   const result = await runAction(action, { ...runOptions, dryRun: false });
   await env.io.result(summary(action.data, result, flags, env));
+}
+
+/** The deploy's options from quick-start's flags (machine add takes the same). */
+export function deployOptions(flags: QuickStartFlags, env: CommandEnv): DeployOptions {
+  return {
+    workDirOverride: flags.workDir,
+    env: env.env,
+    cwd: env.cwd,
+    check: defaultCheckPhaseOptions(env.env, flags.workDir, undefined),
+    kubespray: {
+      ...(flags.kubesprayDir !== undefined ? { dir: resolve(env.cwd, flags.kubesprayDir) } : {}),
+      ...(flags.kubesprayClone !== undefined ? { cloneFrom: flags.kubesprayClone } : {}),
+      allowUnpinned: flags.allowUnpinnedKubespray === true,
+    },
+    devbox: {
+      ...(flags.devboxImage !== undefined ? { image: flags.devboxImage } : {}),
+      ...(flags.devboxNetwork !== undefined ? { network: flags.devboxNetwork } : {}),
+      ...(flags.forks !== undefined ? { forks: flags.forks } : {}),
+    },
+    openpai: {
+      ...(flags.openpaiSrc !== undefined ? { dir: resolve(env.cwd, flags.openpaiSrc) } : {}),
+      ...(flags.openpaiClone !== undefined ? { cloneFrom: flags.openpaiClone } : {}),
+      allowUnknown: flags.allowUnknownOpenpai === true,
+    },
+    ...(flags.timeout !== undefined ? { serviceTimeoutMs: flags.timeout } : {}),
+  };
 }
 
 async function showPlan(action: Action<DeployData>, result: ActionResult, flags: QuickStartFlags, env: CommandEnv) {

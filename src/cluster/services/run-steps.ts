@@ -6,6 +6,7 @@ import type { DeployRule } from '../../openpai/tree/service-definition.js';
 import { KubeApiError, refOf, type KubeApi, type KubeObject, type KubeObjectRef } from '../../ports/kube-api.js';
 import type { Applier, ApplyResult } from '../apply/apply.js';
 import { servedApiVersionOf } from '../apply/api-versions.js';
+import { configHash, withConfigHash } from './config-hash.js';
 
 /** Waiting for workloads: ready (with reasons when not) and gone. src/cluster/readiness/ in the product. */
 export interface WorkloadWaiter {
@@ -70,12 +71,23 @@ export async function runServiceSteps(steps: readonly ServiceStep[], ctx: StepRu
     records.push(entry);
     ctx.onRecord(entry);
   };
+  // Every object the service applies, read first: its workloads carry the hash of its ConfigMaps and Secrets.
+  const hash = configHash(
+    steps.flatMap((step) =>
+      step.kind === 'apply-files'
+        ? step.paths.flatMap((path) => manifestObjects(path, ctx))
+        : step.kind === 'apply'
+          ? step.objects
+          : [],
+    ),
+  );
+  const hashed = (objects: readonly KubeObject[]) => objects.map((object) => withConfigHash(object, hash));
   for (const step of steps) {
     ctx.signal.throwIfAborted();
     switch (step.kind) {
       case 'apply-files':
         for (const path of step.paths) {
-          const objects = manifestObjects(path, ctx);
+          const objects = hashed(manifestObjects(path, ctx));
           for (const result of await applyAll(objects, `apply ${path}`, ctx)) {
             if (WORKLOAD_KINDS.has(result.ref.kind)) applied.push(result.ref);
             record(appliedRecord(`apply ${path}`, result));
@@ -83,7 +95,7 @@ export async function runServiceSteps(steps: readonly ServiceStep[], ctx: StepRu
         }
         break;
       case 'apply':
-        for (const result of await applyAll(step.objects, step.what, ctx)) {
+        for (const result of await applyAll(hashed(step.objects), step.what, ctx)) {
           if (WORKLOAD_KINDS.has(result.ref.kind)) applied.push(result.ref);
           record(appliedRecord(step.what, result));
         }

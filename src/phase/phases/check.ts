@@ -60,14 +60,23 @@ export function defaultCheckPhaseOptions(
 }
 
 /** Pre-flight checks on every selected machine over SSH, plus the cluster-wide and dev-box checks. */
-export function checkPhase<D extends CheckData>(options: CheckPhaseOptions): Phase<D> {
+export function checkPhase<D extends CheckData>(
+  options: CheckPhaseOptions & {
+    /** Day-2: only these machines (the ones being added), computed by an earlier phase; none skips the phase. */
+    limitTo?: (data: D) => string[];
+  },
+): Phase<D> {
   const finished: MachineReport[] = [];
   return {
     id: 'check',
     title: 'Pre-flight checks on every machine over SSH',
     async prepare(ctx) {
-      ctx.data.targets = selectByLimit(machineTargets(requireCluster(ctx.data).spec), options.limit);
+      const targets = selectByLimit(machineTargets(requireCluster(ctx.data).spec), options.limit);
+      const only = options.limitTo?.(ctx.data);
+      ctx.data.targets = only === undefined ? targets : targets.filter((target) => only.includes(target.hostname));
     },
+    shouldRun: (ctx) =>
+      options.limitTo === undefined || (ctx.data.targets ?? []).length > 0 ? true : 'no new machines to check',
     // A rerun of a deploy skips the checks when the machines, how they are reached and which checks run are the
     // same as when they last passed; a changed IP or SSH key checks again.
     inputs: (ctx) => {

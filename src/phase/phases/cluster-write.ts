@@ -133,6 +133,15 @@ export function configPushPhase<D extends ClusterWriteData>(options: ConfigPushO
         return;
       }
       const live = requireLive(ctx.data);
+      if (ctx.dryRun && spec.config.hivedScheduler && live.check.missing.length > 0) {
+        // machine add's dry run: the new machines are not nodes yet, so the hived cells cannot be computed now.
+        await ctx.wet(
+          live.api.server,
+          `store layout.yaml, config.yaml and services-configuration.yaml in ConfigMap pai-configuration (merged), with the hived configuration computed once ${live.check.missing.join(', ')} are nodes`,
+          async () => undefined,
+        );
+        return;
+      }
       const files = configFiles(spec, options.servicesConfiguration);
       if (options.servicesConfiguration !== undefined) {
         // A hand-edited file carries the admin's own cells and VCs: pushed as given, not recomputed.

@@ -76,13 +76,22 @@ const UPDATE_EVERY_MS = 200;
  * started with the work dir's inventory, state and known_hosts mounted, live progress from the event callback, the
  * full output in logs/, and on success of cluster.yml the admin kubeconfig copied into the work dir.
  */
-export function kubesprayPhase<D extends KubesprayData>(options: KubesprayPhaseOptions): Phase<D> {
+export function kubesprayPhase<D extends KubesprayData>(
+  options: KubesprayPhaseOptions & {
+    /** Day-2: the request's hosts computed by an earlier phase (the machines to add); none skips the phase. */
+    hostsFrom?: (data: D) => string[];
+  },
+): Phase<D> {
   let planned: PlaybookRun | undefined;
+  let request: PlaybookRequest = options.request;
   return {
     id: 'kubespray',
     title: `Run kubespray ${options.request.playbook}.yml in a dev-box container`,
+    shouldRun: (ctx) =>
+      options.hostsFrom === undefined || options.hostsFrom(ctx.data).length > 0 ? true : 'no machines to run it on',
     async prepare(ctx) {
       const { spec } = requireCluster(ctx.data);
+      request = options.hostsFrom ? { ...options.request, hosts: options.hostsFrom(ctx.data) } : options.request;
       const workDir = requireWorkDir(ctx);
       planned = planPlaybookRun({
         spec,
@@ -91,7 +100,7 @@ export function kubesprayPhase<D extends KubesprayData>(options: KubesprayPhaseO
         image: options.image ?? spec.config.devboxImage ?? DEVBOX_IMAGE,
         network: options.network,
         forks: options.forks,
-        request: options.request,
+        request,
         token: randomBytes(6).toString('hex'),
         startedAt: (options.now ?? (() => new Date()))(),
       });
@@ -107,7 +116,7 @@ export function kubesprayPhase<D extends KubesprayData>(options: KubesprayPhaseO
               .map((file) => ({ path: file.path, sha256: createHash('sha256').update(file.content).digest('hex') })),
             kubesprayDir: requireKubesprayDir(ctx),
             image: planned?.container.image,
-            request: options.request,
+            request,
             forks: options.forks,
           },
     async run(ctx) {
@@ -116,7 +125,7 @@ export function kubesprayPhase<D extends KubesprayData>(options: KubesprayPhaseO
       const mounts = run.container.mounts
         .map((mount) => `${mount.source} → ${mount.target}${mount.readOnly ? ' (ro)' : ''}`)
         .join(', ');
-      const fixes = options.request.playbook === 'remove-node' ? planFixes(ctx, requireKubesprayDir(ctx)) : [];
+      const fixes = request.playbook === 'remove-node' ? planFixes(ctx, requireKubesprayDir(ctx)) : [];
       if (ctx.dryRun) {
         for (const fix of fixes)
           await ctx.wet(
@@ -128,7 +137,7 @@ export function kubesprayPhase<D extends KubesprayData>(options: KubesprayPhaseO
         await ctx.wet('dev-box', `run ${run.display}`, async () => undefined);
         return;
       }
-      if (options.request.playbook === 'reset' && options.confirmReset) await confirmReset(ctx);
+      if (request.playbook === 'reset' && options.confirmReset) await confirmReset(ctx);
       const devbox = await ctx.ports.devbox();
       await removeLeftovers(ctx, devbox, run);
       await ensureImage(ctx, devbox, run.container.image);
@@ -172,7 +181,7 @@ export function kubesprayPhase<D extends KubesprayData>(options: KubesprayPhaseO
       const log = createWriteStream(logPath, { mode: 0o600, flags: 'wx' });
       const progress = emptyProgress();
       ctx.data.kubespray = { progress, log: logPath };
-      const span = ctx.io.span(`ansible-playbook ${options.request.playbook}.yml`, { phase: 'kubespray' });
+      const span = ctx.io.span(`ansible-playbook ${request.playbook}.yml`, { phase: 'kubespray' });
       let lastUpdate = 0;
       try {
         if (run.secrets) {
@@ -222,7 +231,7 @@ export function kubesprayPhase<D extends KubesprayData>(options: KubesprayPhaseO
         });
         if (exitCode !== 0) {
           span.end('failed', progressLine(progress));
-          throw new PlaybookFailedError(options.request.playbook, exitCode, progress.failures, logPath);
+          throw new PlaybookFailedError(request.playbook, exitCode, progress.failures, logPath);
         }
         span.end('ok', recapLine(progress));
       } catch (error) {
@@ -234,14 +243,14 @@ export function kubesprayPhase<D extends KubesprayData>(options: KubesprayPhaseO
         await new Promise<void>((resolve) => log.end(resolve));
       }
       const outputs: Record<string, string | number> = { log: logPath, hosts: progress.hosts.size };
-      if (options.request.playbook === 'cluster' && narrowing(options.request.passThrough)) {
+      if (request.playbook === 'cluster' && narrowing(request.passThrough)) {
         ctx.io.notify({
           level: 'info',
           code: 'kubespray.partial-run',
           phase: 'kubespray',
-          text: `a partial run (${narrowing(options.request.passThrough)}): no kubeconfig fetched`,
+          text: `a partial run (${narrowing(request.passThrough)}): no kubeconfig fetched`,
         });
-      } else if (options.request.playbook === 'cluster') {
+      } else if (request.playbook === 'cluster') {
         const kubeconfig = await copyKubeconfig(ctx, workDir);
         ctx.data.kubespray.kubeconfig = kubeconfig;
         outputs['kubeconfig'] = kubeconfig;

@@ -1,0 +1,93 @@
+import { workDirFor } from '../model/work-dir.js';
+import type { Action } from '../phase/phase.js';
+import { checkPhase } from '../phase/phases/check.js';
+import { clusterConnectPhase } from '../phase/phases/cluster-api.js';
+import { configPushPhase, nodeLabelsPhase } from '../phase/phases/cluster-write.js';
+import { kubesprayPhase } from '../phase/phases/kubespray.js';
+import { kubespraySourcePhase } from '../phase/phases/kubespray-source.js';
+import {
+  addedHostnames,
+  machineAddPlanPhase,
+  nodesJoinPhase,
+  type MachinePlanData,
+} from '../phase/phases/machine-plan.js';
+import { openpaiSourcePhase } from '../phase/phases/openpai-source.js';
+import { renderPhase } from '../phase/phases/render.js';
+import { servicesPhase } from '../phase/phases/services.js';
+import { requireCluster, validatePhase, type ClusterSources, type ValidateOptions } from '../phase/phases/validate.js';
+import { OPENPAI_PROJECT } from '../openpai/release.js';
+import { kubesprayRelease } from '../kubespray/release-2.11.js';
+import type { DeployData, DeployOptions } from './deploy.js';
+
+export type MachineAddData = DeployData & MachinePlanData;
+
+/** How long the new machines' kubelets may take to register and report Ready after scale.yml. */
+const JOIN_TIMEOUT_MS = 5 * 60_000;
+
+/**
+ * `pai-deploy machine add`: the layout given against the one stored in the cluster; only the new machines are
+ * pre-flighted and joined (kubespray scale.yml --limit); then every node's labels, the hived configuration from the
+ * live nodes and the configuration merged into the cluster; then OpenPAI's services, where only those whose objects
+ * changed are touched. Built on the deploy's phases: a failure leaves the stored layout as it was (it is pushed only
+ * after the nodes joined), and a rerun resumes like quick-start.
+ */
+export function machineAddAction(
+  sources: ClusterSources,
+  validate: ValidateOptions,
+  options: DeployOptions & { joinTimeoutMs?: number },
+): Action<MachineAddData> {
+  return {
+    name: 'machine add',
+    data: { sources },
+    phases: [
+      validatePhase(validate),
+      clusterConnectPhase({
+        target: {
+          kubeconfig: undefined,
+          context: undefined,
+          workDirOverride: options.workDirOverride,
+          env: options.env,
+          cwd: options.cwd,
+        },
+        // The new machines are not nodes yet; machine-plan checks the others are.
+        requireReadyNodes: false,
+      }),
+      machineAddPlanPhase(),
+      renderPhase((ctx) => ({
+        workDir: workDirFor(requireCluster(ctx.data).spec.config.clusterId, options.workDirOverride, options.env),
+      })),
+      checkPhase({ ...options.check, resumable: true, limitTo: addedHostnames }),
+      kubespraySourcePhase({
+        dir: options.kubespray?.dir,
+        cloneFrom: options.kubespray?.cloneFrom ?? kubesprayRelease.repository,
+        allowUnpinned: options.kubespray?.allowUnpinned ?? false,
+      }),
+      kubesprayPhase({
+        request: { playbook: 'scale', passThrough: [] },
+        hostsFrom: addedHostnames,
+        image: options.devbox?.image,
+        network: options.devbox?.network ?? 'host',
+        forks: options.devbox?.forks ?? 20,
+        confirmReset: false,
+        resumable: true,
+      }),
+      nodesJoinPhase({ hostnames: addedHostnames, timeoutMs: options.joinTimeoutMs ?? JOIN_TIMEOUT_MS }),
+      nodeLabelsPhase(),
+      configPushPhase({ force: false }),
+      openpaiSourcePhase({
+        dir: options.openpai?.dir,
+        cloneFrom: options.openpai?.cloneFrom ?? OPENPAI_PROJECT.repository,
+        allowUnknown: options.openpai?.allowUnknown ?? false,
+        workDirOverride: options.workDirOverride,
+        env: options.env,
+      }),
+      servicesPhase({
+        operation: 'start',
+        only: undefined,
+        timeoutMs: options.serviceTimeoutMs ?? 20 * 60_000,
+        confirm: false,
+        parts: async () => (await import('../phase/phases/service-parts.js')).serviceParts(),
+      }),
+    ],
+  };
+}

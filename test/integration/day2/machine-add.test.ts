@@ -1,0 +1,194 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Docker from 'dockerode';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import { parse, stringify } from 'yaml';
+import type { KubeApi, KubeObject } from '../../../src/ports/kube-api.js';
+import { nodeManifest } from '../../../scripts/k8s-testenv.d/nodes.js';
+import { runCli, type CliResult } from '../../support/cli.js';
+import { tempDir } from '../../support/fixtures.js';
+import { describeWithInfra } from '../../support/infra.js';
+import { k8sTestEnvUnavailable } from '../../support/k8s-testenv.js';
+import type { Lab } from '../../support/lab.js';
+import { devbox27Available } from '../../support/lab-devbox27.js';
+import { startQuickStartWorld, type QuickStartWorld } from '../../support/quick-start-world.js';
+
+// `pai-deploy machine add` on a cluster quick-start deployed, in the world of test/support/quick-start-world.ts plus
+// a spare lab machine (cpu-2) that is in neither the layout nor the control plane. The kubespray fixture's scale.yml
+// does its work on the machine; the node then appears as a kubelet would register it: this test creates cpu-2's kwok
+// node once the fixture's scale marker is on the machine (kubeletFor below).
+
+vi.setConfig({ hookTimeout: 900_000, testTimeout: 600_000 });
+const CLUSTER_ID = 'day2';
+const docker = new Docker();
+const signal = new AbortController().signal;
+const configMapRef = { apiVersion: 'v1', kind: 'ConfigMap', name: 'pai-configuration', namespace: 'default' };
+
+await describeWithInfra(
+  'machine add: a spare lab machine joins the deployed cluster',
+  async () => (await devbox27Available()) ?? k8sTestEnvUnavailable('1.15'),
+  () => {
+    const dir = tempDir('pai-deploy-day2-');
+    const workDir = join(dir, 'work');
+    let world: QuickStartWorld;
+    let lab: Lab;
+    let kube: KubeApi;
+    let bigger: string[];
+
+    const cli = async (args: string[]): Promise<CliResult> => {
+      const started = Date.now();
+      const result = await runCli([...args, '--work-dir', workDir, ...world.flags()]);
+      console.log(`[day2] ${args.slice(0, 2).join(' ')} → exit ${result.code} in ${Date.now() - started} ms`);
+      return result;
+    };
+    const stored = async () =>
+      ((await kube.get(configMapRef, signal)) as KubeObject & { data: Record<string, string> }).data;
+    const leftoverContainers = async () =>
+      (await docker.listContainers({ all: true, filters: { label: [`pai-deploy.cluster=${CLUSTER_ID}`] } })).length;
+    const sudo = (hostname: string, command: string) => lab.exec(hostname, `sudo sh -c '${command}'`);
+    /** Workloads' generations: a changed pod template (a restart) moves it, an untouched service does not. */
+    const generations = async () => {
+      const rows: Record<string, number> = {};
+      for (const kind of ['Deployment', 'DaemonSet', 'StatefulSet']) {
+        for (const object of await kube.list({ apiVersion: 'apps/v1', kind, namespace: 'default' }, signal)) {
+          rows[`${kind}/${object.metadata.name}`] = Number(object.metadata.generation);
+        }
+      }
+      return rows;
+    };
+
+    /** On a failure, what the simulated node's pods and kwok said (kwok plays the kubelet here). */
+    async function diagnose(hostname: string): Promise<void> {
+      const pods = await kube.list(
+        { apiVersion: 'v1', kind: 'Pod', fieldSelector: `spec.nodeName=${hostname}` },
+        signal,
+      );
+      console.log(`[day2] pods on ${hostname}:`, JSON.stringify(pods.map((pod) => [pod.metadata.name, pod['status']])));
+      const log = join(world.env.stateDir, 'kwok.log');
+      if (existsSync(log))
+        console.log(`[day2] kwok.log:\n${readFileSync(log, 'utf8').split('\n').slice(-40).join('\n')}`);
+    }
+
+    /** Registers cpu-2's node once scale.yml has run on it, as its kubelet would. */
+    function kubeletFor(hostname: string): { stop(): void } {
+      let stopped = false;
+      void (async () => {
+        while (!stopped) {
+          const marker = await lab.exec(hostname, 'cat /etc/pai-deploy-fixture/scale 2>/dev/null');
+          if (marker.code === 0 && marker.stdout.includes(hostname)) {
+            const machine = lab.machine(hostname);
+            const node = nodeManifest({ name: hostname, address: machine.ip, cpu: '8', memory: '32Gi' }, 0);
+            await kube.create(node as unknown as KubeObject, {}, signal);
+            return;
+          }
+          await new Promise((resolve) => setTimeout(resolve, 300));
+        }
+      })();
+      return { stop: () => (stopped = true) };
+    }
+
+    beforeAll(async () => {
+      world = await startQuickStartWorld({
+        name: 'day2-world',
+        dir,
+        clusterId: CLUSTER_ID,
+        spare: [{ hostname: 'cpu-2', profile: 'cpu-worker' }],
+      });
+      ({ lab, kube } = world);
+      const deployed = await cli(['quick-start', ...world.inputs, '--yes']);
+      expect(deployed.code, deployed.stderr).toBe(0);
+      // The layout with cpu-2 added as the admin would: the same SKU as cpu-1.
+      const layoutPath = world.inputs[1]!;
+      const layout = parse(readFileSync(layoutPath, 'utf8')) as { 'machine-list': Array<Record<string, string>> };
+      const cpu1 = layout['machine-list'].find((machine) => machine['hostname'] === 'cpu-1')!;
+      layout['machine-list'].push({ ...cpu1, hostname: 'cpu-2', hostip: lab.machine('cpu-2').ip });
+      const biggerPath = join(dir, 'layout-with-cpu-2.yaml');
+      writeFileSync(biggerPath, stringify(layout));
+      bigger = ['-l', biggerPath, '-c', world.inputs[3]!];
+      // A key of the stored configuration pai-deploy does not write: a merge keeps it.
+      await kube.patch(
+        configMapRef,
+        { type: 'merge', body: { data: { 'k8s-role-definition.yaml': 'kept: true\n' } } },
+        {},
+        signal,
+      );
+    });
+    afterAll(async () => {
+      await world?.stop();
+    });
+
+    it('--dry-run shows the plan (cpu-2 added, every step) and changes nothing', async () => {
+      const before = {
+        config: await stored(),
+        nodes: (await kube.list({ apiVersion: 'v1', kind: 'Node' }, signal)).length,
+      };
+      const dry = await cli(['machine', 'add', ...bigger, '--dry-run']);
+      expect(dry.code, dry.stderr).toBe(0);
+      expect(dry.stdout).toContain(`+ cpu-2 (${lab.machine('cpu-2').ip}, worker, sku`);
+      expect(dry.stdout).toContain('= 3 machine(s) unchanged');
+      expect(dry.stdout).toMatch(/\[kubespray\] dev-box: run .*scale\.yml.*--limit.*cpu-2/);
+      expect(dry.stdout).toMatch(/\[check\] cpu-2: connect over SSH/);
+      expect(dry.stdout).not.toMatch(/\[check\] (master|gpu-1|cpu-1):/);
+      expect({
+        config: await stored(),
+        nodes: (await kube.list({ apiVersion: 'v1', kind: 'Node' }, signal)).length,
+      }).toEqual(before);
+      expect((await lab.exec('cpu-2', 'test -e /etc/pai-deploy-fixture')).code).not.toBe(0);
+    });
+
+    it('a failure in scale.yml leaves the stored layout as it was', async () => {
+      await sudo('cpu-2', 'touch /etc/pai-deploy-fixture-broken');
+      const failed = await cli(['machine', 'add', ...bigger, '--yes']);
+      expect(failed.code, failed.stderr).toBe(1);
+      expect(failed.stderr).toContain('cpu-2: failed in "marker : Install a package (role marker)"');
+      expect((await stored())['layout.yaml']).not.toContain('cpu-2');
+      expect(await leftoverContainers()).toBe(0);
+    });
+
+    it('fixed, the rerun joins cpu-2: labelled, in the stored layout and hived config, other keys intact', async () => {
+      await sudo('cpu-2', 'rm /etc/pai-deploy-fixture-broken');
+      const before = await stored();
+      const generationsBefore = await generations();
+      const kubelet = kubeletFor('cpu-2');
+      const added = await cli(['machine', 'add', ...bigger, '--yes']).finally(() => kubelet.stop());
+      if (added.code !== 0) await diagnose('cpu-2');
+      expect(added.code, added.stderr).toBe(0);
+      expect(added.stdout).toContain('machine add: cpu-2 joined, labelled and in the stored layout.');
+      // Only the new machine was checked and scaled.
+      expect((await lab.exec('cpu-2', 'cat /etc/pai-deploy-fixture/scale')).stdout).toContain('cpu-2');
+      expect((await lab.exec('cpu-1', 'test -e /etc/pai-deploy-fixture/scale')).code).not.toBe(0);
+      const node = (await kube.get({ apiVersion: 'v1', kind: 'Node', name: 'cpu-2' }, signal))!;
+      expect(node.metadata.labels).toMatchObject({ 'pai-worker': 'true' });
+      const after = await stored();
+      expect(after['layout.yaml']).toContain(lab.machine('cpu-2').ip);
+      expect(after['k8s-role-definition.yaml']).toBe('kept: true\n');
+      expect(after['config.yaml']).toBe(before['config.yaml']);
+      // Restarted exactly the services whose configuration changed (the pod template's config hash moved).
+      const generationsAfter = await generations();
+      const moved = Object.keys(generationsAfter).filter((key) => generationsAfter[key] !== generationsBefore[key]);
+      console.log(`[day2] workloads rolled by the add: ${moved.join(', ') || 'none'}`);
+      expect(generationsAfter['DaemonSet/node-exporter']).toBe(generationsBefore['DaemonSet/node-exporter']);
+      const changedServices = added.stdout.match(/services changed: (.*)/)?.[1] ?? '';
+      if (moved.length > 0) expect(changedServices).not.toBe('none');
+      expect(await leftoverContainers()).toBe(0);
+    });
+
+    it('again: nothing to add, nothing done', async () => {
+      const versions = JSON.stringify(await stored());
+      const again = await cli(['machine', 'add', ...bigger, '--yes']);
+      expect(again.code, again.stderr).toBe(0);
+      expect(JSON.stringify(await stored())).toBe(versions);
+    });
+
+    it('a layout that leaves a machine out is refused, naming machine remove', async () => {
+      const layout = parse(readFileSync(bigger[1]!, 'utf8')) as { 'machine-list': Array<Record<string, string>> };
+      layout['machine-list'] = layout['machine-list'].filter((machine) => machine['hostname'] !== 'gpu-1');
+      const smaller = join(dir, 'layout-without-gpu-1.yaml');
+      writeFileSync(smaller, stringify(layout));
+      const refused = await cli(['machine', 'add', '-l', smaller, '-c', bigger[3]!, '--yes']);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain('the layout leaves out 1 machine(s) the cluster has: gpu-1');
+      expect(refused.stderr).toContain('pai-deploy machine remove --hosts gpu-1');
+    });
+  },
+);
