@@ -1,12 +1,33 @@
 import type { PlaybookRequest } from '../kubespray/playbook-run.js';
 import { workDirFor } from '../model/work-dir.js';
-import type { Action } from '../phase/phase.js';
+import { existsSync, renameSync } from 'node:fs';
+import type { Action, Phase } from '../phase/phase.js';
 import { kubesprayPhase, type KubesprayData } from '../phase/phases/kubespray.js';
 import { kubespraySourcePhase } from '../phase/phases/kubespray-source.js';
 import { renderPhase, type RenderData } from '../phase/phases/render.js';
 import { requireCluster, validatePhase, type ClusterSources, type ValidateOptions } from '../phase/phases/validate.js';
 
 export type KubesprayActionData = RenderData & KubesprayData;
+
+/** The deploy's phases a reset undoes (kubespray's own record is replaced by the reset's). */
+export const RESET_UNDOES = ['check', 'node-labels'] as const;
+
+/**
+ * After reset.yml the work dir's kubeconfig names a cluster that is gone: it is moved aside (kube/config.reset-<time>)
+ * so nothing connects to it by mistake; the next cluster.yml writes a new one. The rest of the work dir stays.
+ */
+function kubeconfigRetirePhase<D extends KubesprayActionData>(): Phase<D> {
+  return {
+    id: 'kubeconfig-retire',
+    title: "Move the removed cluster's kubeconfig aside",
+    async run(ctx) {
+      const workDir = ctx.workDir;
+      if (workDir === undefined || !existsSync(workDir.kubeconfig)) return;
+      const aside = `${workDir.kubeconfig}.reset-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+      await ctx.wet(workDir.kubeconfig, `move it to ${aside}`, async () => renameSync(workDir.kubeconfig, aside));
+    },
+  };
+}
 
 export interface KubesprayActionOptions {
   request: PlaybookRequest;
@@ -52,7 +73,10 @@ export function kubesprayAction(
         network: options.network,
         forks: options.forks,
         confirmReset: options.confirmReset,
+        // After reset.yml a quick-start rebuilds: the checks (Kubernetes leftovers) and the new nodes' labels again.
+        ...(options.request.playbook === 'reset' ? { invalidates: RESET_UNDOES } : {}),
       }),
+      ...(options.request.playbook === 'reset' ? [kubeconfigRetirePhase<KubesprayActionData>()] : []),
     ],
   };
 }

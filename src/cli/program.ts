@@ -246,8 +246,14 @@ export function buildProgram(dispatch: Dispatch, version: () => string): Command
 
   const machine = program
     .command('machine')
-    .description('day-2: add machines to the running cluster (the layout against the one stored in it)')
-    .addHelpText('after', examples('pai-deploy machine add -l layout.yaml -c config.yaml --dry-run'));
+    .description('day-2: add machines to the running cluster or take them out (plans against the stored layout)')
+    .addHelpText(
+      'after',
+      examples(
+        'pai-deploy machine add -l layout.yaml -c config.yaml --dry-run',
+        'pai-deploy machine remove --hosts pai-worker-03 -l layout.yaml -c config.yaml --dry-run',
+      ),
+    );
   inputOptions(
     machine
       .command('add')
@@ -290,6 +296,58 @@ export function buildProgram(dispatch: Dispatch, version: () => string): Command
       ),
     )
     .action(dispatch(async () => (await import('./commands/machine.js')).runMachineAdd));
+
+  inputOptions(
+    machine
+      .command('remove')
+      .summary(
+        'take machines out of the cluster: drain, kubespray remove-node.yml, delete the nodes, update the layout',
+      )
+      .description(
+        'take machines out of the cluster: drain, kubespray remove-node.yml, delete the nodes, update the layout.\n\n' +
+          'The layout given is the one the cluster has (pai-deploy config pull writes it). Refuses the master and ' +
+          'the last worker. Cordons the nodes and evicts their pods through the Eviction API (PodDisruptionBudgets ' +
+          'respected, up to --drain-timeout), runs kubespray remove-node.yml on them, deletes their Node objects, ' +
+          'rewrites layout.yaml without them (the old file kept beside it), then labels, recomputes the hived ' +
+          'configuration and pushes it, and applies the OpenPAI services (only those whose configuration changed ' +
+          'roll). A rerun after a failure resumes. Asks first unless --yes.\n',
+      ),
+  )
+    .addOption(
+      new Option('--hosts <names>', 'the machines to remove, comma-separated').argParser(list).makeOptionMandatory(),
+    )
+    .addOption(
+      new Option('--drain-timeout <duration>', "how long a node's pods may take to leave it (default 5m)").argParser(
+        duration,
+      ),
+    )
+    .addOption(workDirOption())
+    .option('-y, --yes', 'do not ask before removing')
+    .option('--dry-run', 'show the plan and every step; change no machine, engine or cluster')
+    .option('--force', 'run every phase, even those finished with the same inputs')
+    .addOption(
+      new Option('--kubespray-dir <dir>', 'a kubespray release-2.11 checkout or unpacked tarball').argParser(path),
+    )
+    .addOption(new Option('--kubespray-clone <url>', 'where to clone the pinned kubespray commit from'))
+    .option('--allow-unpinned-kubespray', 'run a kubespray tree other than the pinned commit (a loud warning)')
+    .addOption(new Option('--devbox-image <image>', 'the dev-box image (Ansible 2.7.x, Python <= 3.7, ssh, rsync)'))
+    .addOption(new Option('--devbox-network <name>', "the dev-box container's docker network"))
+    .addOption(new Option('--forks <n>', 'parallel Ansible connections').argParser(positiveInteger))
+    .addOption(new Option('--openpai-src <dir>', "OpenPAI's source tree of the release").argParser(path))
+    .addOption(new Option('--openpai-clone <url>', 'where to clone the OpenPAI release from'))
+    .option('--allow-unknown-openpai', 'deploy a release pai-deploy does not know, or another tree (a loud warning)')
+    .addOption(
+      new Option('--timeout <duration>', 'how long one OpenPAI service may take to get ready').argParser(duration),
+    )
+    .addOption(formatOption(['text', 'json']))
+    .addHelpText(
+      'after',
+      examples(
+        'pai-deploy machine remove --hosts pai-worker-03 -l layout.yaml -c config.yaml --dry-run',
+        'pai-deploy machine remove --hosts pai-worker-03,pai-worker-04 -l layout.yaml -c config.yaml --yes',
+      ),
+    )
+    .action(dispatch(async () => (await import('./commands/machine.js')).runMachineRemove));
 
   inputOptions(
     program
@@ -424,9 +482,9 @@ export function buildProgram(dispatch: Dispatch, version: () => string): Command
         'pai-deploy kubespray run -l layout.yaml -c config.yaml --kubespray-dir ./kubespray --dry-run',
       ),
     );
-  const playbookCommand = (name: string, summary: string, details: string) =>
+  const playbookCommand = (name: string, summary: string, details: string, parent: Command = kubespray) =>
     inputOptions(
-      kubespray
+      parent
         .command(name)
         .summary(summary)
         .description(`${summary}.\n\n${details}`)
@@ -560,7 +618,7 @@ export function buildProgram(dispatch: Dispatch, version: () => string): Command
 
   const cluster = program
     .command('cluster')
-    .description('the finished cluster through the Kubernetes API: status and node labels')
+    .description('the finished cluster: status and node labels through the Kubernetes API, and reset')
     .addHelpText(
       'after',
       examples(
@@ -568,6 +626,23 @@ export function buildProgram(dispatch: Dispatch, version: () => string): Command
         'pai-deploy cluster label -l layout.yaml -c config.yaml --dry-run',
       ),
     );
+  playbookCommand(
+    'reset',
+    'remove Kubernetes from every machine, keeping the configuration to rebuild (kubespray reset.yml)',
+    'Runs reset.yml after you type the cluster id (or --yes). The work dir keeps the rendered configuration, ' +
+      "known_hosts and kubespray's state; its kubeconfig is moved aside, and the pre-flight checks and node labels " +
+      'are forgotten, so `pai-deploy quick-start` rebuilds the cluster from the same files.\n',
+    cluster,
+  )
+    .option('--yes', 'do not ask for the cluster id')
+    .addHelpText(
+      'after',
+      examples(
+        'pai-deploy cluster reset -l layout.yaml -c config.yaml --dry-run',
+        'pai-deploy cluster reset -l layout.yaml -c config.yaml --yes && pai-deploy quick-start -l layout.yaml -c config.yaml --yes',
+      ),
+    )
+    .action(dispatch(async () => (await import('./commands/kubespray.js')).runClusterReset));
   kubeOptions(
     inputOptions(
       cluster

@@ -197,6 +197,12 @@ class ActionRun<D> {
       this.started.push(phase);
       await this.record(phase.id, { status: 'running', startedAt: current.begunAt, ...hashField(current.inputHash) });
       await phase.run(ctx);
+      if (!this.options.dryRun) {
+        for (const id of phase.invalidates ?? []) {
+          delete this.previousRecords[id];
+          delete this.written[id];
+        }
+      }
       await this.record(phase.id, {
         status: 'done',
         startedAt: current.begunAt,

@@ -17,6 +17,11 @@ export interface Phase<D = unknown> {
    * phases around it out, so the selected ones have their data (`--from kubespray` still validates the inputs).
    */
   readonly prerequisite?: boolean;
+  /**
+   * Phases whose results this one undoes (kubespray reset.yml undoes the cluster, the labels, the services): once it
+   * has finished, their records are dropped from state.json, so a later run does them again.
+   */
+  readonly invalidates?: readonly string[];
   /** Chooses hosts and computes intent; no side effects. */
   prepare?(ctx: PhaseContext<D>): Promise<void>;
   /** False (or a reason string) skips the phase, e.g. nothing to add. Called after prepare. */

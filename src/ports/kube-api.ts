@@ -186,6 +186,17 @@ export interface KubeApi {
    * the kubelet cannot be reached, and with 400 when the pod has no node yet or no such (previous) container.
    */
   podLogs?(query: KubePodLogsQuery, signal: AbortSignal): Promise<string>;
+  /**
+   * Asks the server to evict a pod (the Eviction subresource, as `kubectl drain` does): `evicted` when it accepted,
+   * `gone` when there is no such pod, `blocked` when a PodDisruptionBudget does not allow it now (429; try again
+   * later). `apiVersion` is the Eviction's: policy/v1beta1 up to Kubernetes 1.21, policy/v1 from 1.22.
+   */
+  evict?(
+    pod: { namespace: string; name: string },
+    apiVersion: string,
+    options: KubeWriteOptions,
+    signal: AbortSignal,
+  ): Promise<'evicted' | 'gone' | 'blocked'>;
 }
 
 /** An answer of the API server that is not success, with its `Status` reason (Kubernetes' machine-readable word). */

@@ -231,6 +231,30 @@ describe('runAction: inputs and resuming', () => {
     expect(only.data.log.filter((entry) => entry.endsWith('.run'))).toEqual(['claim.run', 'c.run']);
   });
 
+  it('a phase that invalidates others drops their records once it finished: the next run does them again', async () => {
+    const { dir } = await tempWorkDir();
+    const deploy = () =>
+      action([
+        phase('claim', { prepare: claim(dir), prerequisite: true }),
+        phase('kubespray', { inputs: () => 1 }),
+        phase('labels', { inputs: () => 1 }),
+      ]);
+    await runAction(deploy(), options());
+    const reset: Phase<Data> = { ...phase('reset'), invalidates: ['kubespray', 'labels'] };
+    // A dry run of the reset forgets nothing.
+    await runAction(action([phase('claim', { prepare: claim(dir) }), reset], 'reset'), options({ dryRun: true }));
+    expect(Object.keys(readStateFile(dir).phases).sort()).toEqual(['claim', 'kubespray', 'labels']);
+    await runAction(action([phase('claim', { prepare: claim(dir) }), reset], 'reset'), options());
+    expect(Object.keys(readStateFile(dir).phases).sort()).toEqual(['claim', 'reset']);
+    const again = deploy();
+    await runAction(again, options());
+    expect(again.data.log.filter((entry) => entry.endsWith('.run'))).toEqual([
+      'claim.run',
+      'kubespray.run',
+      'labels.run',
+    ]);
+  });
+
   it('skips a phase finished with the same inputs, reruns it when they change or when forced', async () => {
     const { dir } = await tempWorkDir();
     let inputs: unknown = { hosts: ['m1', 'm2'], version: '2.11' };

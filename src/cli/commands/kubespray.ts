@@ -3,7 +3,9 @@ import { kubesprayAction } from '../../actions/kubespray.js';
 import { PaiDeployError, UsageError } from '../../errors.js';
 import { kubesprayRelease } from '../../kubespray/release-2.11.js';
 import type { PlaybookName } from '../../kubespray/playbook-run.js';
+import { workDirFor } from '../../model/work-dir.js';
 import { runAction } from '../../phase/manager.js';
+import { requireCluster } from '../../phase/phases/validate.js';
 import { clusterSources, type ClusterInputFlags } from '../cluster-inputs.js';
 import { stdoutStyle, type CommandEnv } from '../command-env.js';
 import { formatDryRun } from '../format/dry-run.js';
@@ -24,9 +26,9 @@ export interface KubesprayFlags extends ClusterInputFlags {
 }
 
 /** The four playbook commands share everything but the playbook and its host list. */
-export function kubesprayCommand(playbook: PlaybookName) {
+export function kubesprayCommand(playbook: PlaybookName, name?: string) {
   return async (flags: KubesprayFlags, env: CommandEnv, passThrough: string[]): Promise<void> => {
-    const verb = `kubespray ${playbook === 'cluster' ? 'run' : playbook}`;
+    const verb = name ?? `kubespray ${playbook === 'cluster' ? 'run' : playbook}`;
     const hosts = playbook === 'remove-node' ? flags.hosts : playbook === 'scale' ? flags.limit : undefined;
     if (playbook === 'remove-node' && (hosts ?? []).length === 0)
       throw new UsageError(`${verb}: --hosts is required (the machines to remove, e.g. --hosts pai-worker-03)`);
@@ -65,7 +67,13 @@ export function kubesprayCommand(playbook: PlaybookName) {
     }
     const done = action.data.kubespray;
     if (!done) throw new PaiDeployError(`${verb}: the playbook did not run`);
-    await env.io.result(`${verb}: done; log ${done.log}${done.kubeconfig ? `\nkubeconfig: ${done.kubeconfig}` : ''}\n`);
+    const rebuild =
+      playbook === 'reset'
+        ? `\nKubernetes is gone from the machines; the work dir ${workDirFor(requireCluster(action.data).spec.config.clusterId, flags.workDir, env.env).root} keeps the rendered configuration, known_hosts and kubespray's state (its kubeconfig moved aside). To rebuild: pai-deploy quick-start -l … -c … --yes (the checks, kubespray and the labels run again).`
+        : '';
+    await env.io.result(
+      `${verb}: done; log ${done.log}${done.kubeconfig ? `\nkubeconfig: ${done.kubeconfig}` : ''}${rebuild}\n`,
+    );
   };
 }
 
@@ -73,3 +81,5 @@ export const runKubesprayRun = kubesprayCommand('cluster');
 export const runKubesprayScale = kubesprayCommand('scale');
 export const runKubesprayRemoveNode = kubesprayCommand('remove-node');
 export const runKubesprayReset = kubesprayCommand('reset');
+/** `pai-deploy cluster reset`: the day-2 name of the same, with how to rebuild. */
+export const runClusterReset = kubesprayCommand('reset', 'cluster reset');

@@ -1,4 +1,6 @@
 import { machineAddAction, type MachineAddData } from '../../actions/machine-add.js';
+import { machineRemoveAction, type MachineRemoveActionData } from '../../actions/machine-remove.js';
+import { UsageError } from '../../errors.js';
 import { describeChange, describeMachine } from '../../cluster/machine-diff.js';
 import { runAction, type ActionResult } from '../../phase/manager.js';
 import { requireCluster } from '../../phase/phases/validate.js';
@@ -96,4 +98,77 @@ function doneText(data: MachineAddData, result: ActionResult): string {
       ...(result.skipped.length > 0 ? [`  phases skipped: ${result.skipped.join(', ')}`] : []),
     ].join('\n') + '\n'
   );
+}
+
+export interface MachineRemoveFlags extends MachineAddFlags {
+  hosts: string[];
+  drainTimeout?: number;
+}
+
+/**
+ * `pai-deploy machine remove --hosts a,b -l layout.yaml -c config.yaml`: the layout the cluster has; shows the plan,
+ * asks unless --yes, then drains, resets, deletes the nodes, rewrites layout.yaml without them and pushes.
+ */
+export async function runMachineRemove(flags: MachineRemoveFlags, env: CommandEnv): Promise<void> {
+  const report = {
+    report: async (validation: Validation) => {
+      if (!validation.valid || validation.warnings.length > 0)
+        await env.io.result(formatFindings(validation, stdoutStyle(env)));
+    },
+  };
+  const options = () => ({
+    ...deployOptions(flags, env),
+    hosts: flags.hosts,
+    ...(flags.drainTimeout !== undefined ? { drainTimeoutMs: flags.drainTimeout } : {}),
+  });
+  const sources = clusterSources('machine remove', flags, env);
+  if (sources.layout.kind !== 'yaml')
+    throw new UsageError(
+      'machine remove rewrites layout.yaml: give it with -l, not as CSV lists',
+      'Convert the lists once: pai-deploy config import-csv --master-csv … --worker-csv … --output layout.yaml',
+    );
+  const runOptions = { io: env.io, ports: env.ports, signal: env.signal, force: flags.force === true };
+  let planned = false;
+  if (flags.dryRun === true || flags.yes !== true) {
+    const action = machineRemoveAction(sources, report, options());
+    const dry = await runAction(action, { ...runOptions, dryRun: true });
+    planned = true;
+    const text = removePlanText(action.data, dry);
+    if (flags.dryRun === true) {
+      await env.io.result(
+        flags.format === 'json' ? JSON.stringify({ remove: flags.hosts, steps: dry.dryRun }, null, 2) + '\n' : text,
+      );
+      return;
+    }
+    await env.io.result(text);
+    const ok = await env.io.request<boolean>({
+      kind: 'confirm',
+      code: 'machine-remove.confirm',
+      text: `Remove ${flags.hosts.join(', ')} from the cluster now? Their pods are evicted and Kubernetes is reset on them`,
+      flag: '--yes',
+    });
+    if (!ok) {
+      await env.io.result('machine remove: nothing was done\n');
+      return;
+    }
+  }
+  const real = machineRemoveAction(sources, planned ? { report: async () => undefined } : report, options());
+  const result = await runAction(real, { ...runOptions, dryRun: false });
+  const restarted = (real.data.services?.outcomes ?? []).filter((outcome) => outcome.outcome === 'changed');
+  await env.io.result(
+    [
+      `machine remove: ${flags.hosts.join(', ')} drained, reset and out of the cluster, the layout and the stored configuration.`,
+      `  services changed: ${restarted.map((outcome) => outcome.service).join(', ') || 'none'}`,
+      ...(result.skipped.length > 0 ? [`  phases skipped: ${result.skipped.join(', ')}`] : []),
+    ].join('\n') + '\n',
+  );
+}
+
+function removePlanText(data: MachineRemoveActionData, result: ActionResult): string {
+  const { spec } = requireCluster(data);
+  const lines = [`machine remove: cluster "${spec.config.clusterId}"`];
+  for (const machine of data.removal?.machines ?? []) lines.push(`  - ${describeMachine(machine)}`);
+  lines.push('', 'Steps:');
+  for (const entry of result.dryRun) lines.push(`  [${entry.phase}] ${entry.target}: ${entry.description}`);
+  return lines.join('\n') + '\n';
 }

@@ -271,6 +271,23 @@ export function kubeApiOver(transport: RestTransport): KubeApi {
       });
       return expectOk(response, `PATCH ${label}`) as KubeObject;
     },
+    async evict(pod, apiVersion, options, signal) {
+      const path = `/api/v1/namespaces/${encodeURIComponent(pod.namespace)}/pods/${encodeURIComponent(pod.name)}/eviction`;
+      const body = { apiVersion, kind: 'Eviction', metadata: { name: pod.name, namespace: pod.namespace } };
+      // An eviction repeated after a lost answer finds the pod gone or terminating: safe to send again.
+      const response = await transport.request({
+        method: 'POST',
+        path: path + query(options),
+        body,
+        signal,
+        retry: 'always',
+        retryTooManyRequests: false,
+      });
+      if (response.status === 404) return 'gone';
+      if (response.status === 429) return 'blocked';
+      expectOk(response, `POST pods/${pod.namespace}/${pod.name}/eviction`);
+      return 'evicted';
+    },
     async delete(ref, options, signal) {
       const { path, label } = await objectPath(ref, signal);
       const response = await transport.request({

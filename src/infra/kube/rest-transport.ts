@@ -34,6 +34,11 @@ export interface RestRequest {
    * reached the server (a create, a conditional replace: repeating one that got through would be refused).
    */
   retry: 'always' | 'unsent';
+  /**
+   * Whether a 429 is retried (default: the server is overloaded). An eviction's 429 means a PodDisruptionBudget
+   * does not allow it now: the caller decides when to ask again.
+   */
+  retryTooManyRequests?: boolean;
 }
 
 export interface RestResponse {
@@ -181,7 +186,9 @@ export async function openRestTransport(options: RestTransportOptions): Promise<
         const taken = accept(incoming);
         if (taken !== undefined) return taken;
         const response = await readAll(incoming);
-        const again = RETRY_STATUS.has(response.status) || retryable500(response, request.retry);
+        const again =
+          (RETRY_STATUS.has(response.status) && !(response.status === 429 && request.retryTooManyRequests === false)) ||
+          retryable500(response, request.retry);
         if (!again || Date.now() >= deadline) return response;
         wait = retryAfterMs(response) ?? backoffMs(attempt);
       } catch (error) {

@@ -42,6 +42,8 @@ export interface KubesprayPhaseOptions {
    */
   resumable?: boolean;
   now?: () => Date;
+  /** Phases whose results this playbook undoes (reset.yml: the checks and labels of the cluster it removes). */
+  invalidates?: readonly string[];
 }
 
 /** A playbook that ended with failed or unreachable hosts: the task, each host and the cause, and the log. */
@@ -87,6 +89,7 @@ export function kubesprayPhase<D extends KubesprayData>(
   return {
     id: 'kubespray',
     title: `Run kubespray ${options.request.playbook}.yml in a dev-box container`,
+    ...(options.invalidates ? { invalidates: options.invalidates } : {}),
     shouldRun: (ctx) =>
       options.hostsFrom === undefined || options.hostsFrom(ctx.data).length > 0 ? true : 'no machines to run it on',
     async prepare(ctx) {

@@ -25,7 +25,7 @@ const signal = new AbortController().signal;
 const configMapRef = { apiVersion: 'v1', kind: 'ConfigMap', name: 'pai-configuration', namespace: 'default' };
 
 await describeWithInfra(
-  'machine add: a spare lab machine joins the deployed cluster',
+  'machine add and remove, cluster reset: a spare lab machine joins the deployed cluster and leaves it',
   async () => (await devbox27Available()) ?? k8sTestEnvUnavailable('1.15'),
   () => {
     const dir = tempDir('pai-deploy-day2-');
@@ -189,6 +189,112 @@ await describeWithInfra(
       expect(refused.code).toBe(1);
       expect(refused.stderr).toContain('the layout leaves out 1 machine(s) the cluster has: gpu-1');
       expect(refused.stderr).toContain('pai-deploy machine remove --hosts gpu-1');
+    });
+
+    it('machine remove refuses the master, and the last worker', async () => {
+      const master = await cli(['machine', 'remove', '--hosts', 'master', ...bigger, '--yes']);
+      expect(master.code).toBe(1);
+      expect(master.stderr).toContain('refusing to remove the master: master');
+      const workers = await cli(['machine', 'remove', '--hosts', 'gpu-1,cpu-1,cpu-2', ...bigger, '--yes']);
+      expect(workers.code).toBe(1);
+      expect(workers.stderr).toContain('refusing to remove the last workers: gpu-1, cpu-1, cpu-2');
+      const unknown = await cli(['machine', 'remove', '--hosts', 'cpu-9', ...bigger, '--yes']);
+      expect(unknown.code).toBe(1);
+      expect(unknown.stderr).toContain('not machines of the cluster: cpu-9');
+    });
+
+    it('machine remove --dry-run shows drain, remove-node and the push, and changes nothing', async () => {
+      const layoutBefore = readFileSync(bigger[1]!, 'utf8');
+      const configBefore = await stored();
+      const dry = await cli(['machine', 'remove', '--hosts', 'cpu-2', ...bigger, '--dry-run']);
+      expect(dry.code, dry.stderr).toBe(0);
+      expect(dry.stdout).toContain(`- cpu-2 (${lab.machine('cpu-2').ip}, worker`);
+      expect(dry.stdout).toContain('[drain] cpu-2: cordon the node and evict its pods');
+      expect(dry.stdout).toMatch(/\[kubespray\] dev-box: run .*remove-node\.yml/);
+      expect(dry.stdout).toContain('[nodes-delete] cpu-2: delete the Node object');
+      expect(readFileSync(bigger[1]!, 'utf8')).toBe(layoutBefore);
+      expect(await stored()).toEqual(configBefore);
+      const node = (await kube.get({ apiVersion: 'v1', kind: 'Node', name: 'cpu-2' }, signal))!;
+      expect((node['spec'] as { unschedulable?: boolean }).unschedulable).toBeUndefined();
+    });
+
+    it('machine remove cpu-2: drained, reset, Node gone, out of the layout file and the stored layout', async () => {
+      // A pod of someone's on the node: the drain evicts it.
+      await kube.create(
+        {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: { name: 'on-cpu-2', namespace: 'default' },
+          spec: { nodeName: 'cpu-2', containers: [{ name: 'c', image: 'busybox' }] },
+        },
+        {},
+        signal,
+      );
+      const removed = await cli(['machine', 'remove', '--hosts', 'cpu-2', ...bigger, '--yes']);
+      expect(removed.code, removed.stderr).toBe(0);
+      console.log(`[day2] remove: ${removed.stdout.match(/services changed: .*/)?.[0] ?? ''}`);
+      expect(removed.stdout).toContain('machine remove: cpu-2 drained, reset and out of the cluster');
+      expect(await kube.get({ apiVersion: 'v1', kind: 'Node', name: 'cpu-2' }, signal)).toBeUndefined();
+      expect(
+        await kube.get({ apiVersion: 'v1', kind: 'Pod', name: 'on-cpu-2', namespace: 'default' }, signal),
+      ).toBeUndefined();
+      // kubespray's remove-node.yml ran on it (the fixture's reset role removes its markers).
+      expect((await lab.exec('cpu-2', 'test -e /etc/pai-deploy-fixture')).code).not.toBe(0);
+      const layoutText = readFileSync(bigger[1]!, 'utf8');
+      expect(layoutText).not.toContain('cpu-2');
+      expect(layoutText).toContain('cpu-1');
+      const after = await stored();
+      expect(after['layout.yaml']).not.toContain('cpu-2');
+      expect(after['services-configuration.yaml']).not.toContain('cpu-2');
+      expect(after['k8s-role-definition.yaml']).toBe('kept: true\n');
+      // The layout now matches the cluster: machine add has nothing to do.
+      const again = await cli(['machine', 'add', ...bigger, '--dry-run']);
+      expect(again.stdout).toContain('nothing to add');
+    });
+
+    it('cluster reset: asks for the id (none without a terminal), then Kubernetes goes; quick-start rebuilds', async () => {
+      const flags = world.flags();
+      const pick = (flag: string) => [flag, flags[flags.indexOf(flag) + 1]!];
+      const reset = (extra: string[]) =>
+        runCli([
+          'cluster',
+          'reset',
+          ...bigger,
+          '--work-dir',
+          workDir,
+          ...pick('--kubespray-dir'),
+          '--allow-unpinned-kubespray',
+          ...pick('--devbox-image'),
+          ...pick('--devbox-network'),
+          ...extra,
+        ]);
+      const asked = await reset([]);
+      expect(asked.code).toBe(2);
+      expect(asked.stderr).toContain('--yes');
+      expect((await lab.exec('master', 'test -e /etc/pai-deploy-fixture/cluster')).code).toBe(0);
+
+      const done = await reset(['--yes']);
+      expect(done.code, done.stderr).toBe(0);
+      expect(done.stdout).toContain('To rebuild: pai-deploy quick-start');
+      for (const hostname of ['master', 'gpu-1', 'cpu-1']) {
+        expect((await lab.exec(hostname, 'test -e /etc/pai-deploy-fixture')).code).not.toBe(0);
+      }
+      expect(existsSync(join(workDir, 'kube', 'config'))).toBe(false);
+      const state = JSON.parse(readFileSync(join(workDir, 'state.json'), 'utf8')) as {
+        phases: Record<string, unknown>;
+      };
+      expect(Object.keys(state.phases)).not.toContain('check');
+      expect(Object.keys(state.phases)).not.toContain('node-labels');
+      expect(existsSync(join(workDir, 'rendered', 'cluster-cfg', 'layout.yaml'))).toBe(true);
+
+      // The same files rebuild it: the checks, kubespray and the labels run again (nothing skipped as unchanged).
+      const rebuilt = await cli(['quick-start', ...bigger, '--yes']);
+      expect(rebuilt.code, rebuilt.stderr).toBe(0);
+      expect(rebuilt.stdout).toContain(`OpenPAI cluster "${CLUSTER_ID}" is up.`);
+      expect(rebuilt.stdout).not.toMatch(
+        /skipped \(finished before, inputs unchanged\): .*(check|kubespray|node-labels)/,
+      );
+      expect((await lab.exec('master', 'test -e /etc/pai-deploy-fixture/cluster')).code).toBe(0);
     });
   },
 );

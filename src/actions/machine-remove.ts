@@ -1,0 +1,94 @@
+import { workDirFor } from '../model/work-dir.js';
+import type { Action } from '../phase/phase.js';
+import { clusterConnectPhase } from '../phase/phases/cluster-api.js';
+import { configPushPhase, nodeLabelsPhase } from '../phase/phases/cluster-write.js';
+import { kubesprayPhase } from '../phase/phases/kubespray.js';
+import { kubespraySourcePhase } from '../phase/phases/kubespray-source.js';
+import {
+  drainPhase,
+  layoutUpdatePhase,
+  machineRemovePlanPhase,
+  nodesDeletePhase,
+  removedInLayout,
+  type MachineRemoveData,
+} from '../phase/phases/machine-remove.js';
+import { openpaiSourcePhase } from '../phase/phases/openpai-source.js';
+import { renderPhase } from '../phase/phases/render.js';
+import { servicesPhase } from '../phase/phases/services.js';
+import { requireCluster, validatePhase, type ClusterSources, type ValidateOptions } from '../phase/phases/validate.js';
+import { OPENPAI_PROJECT } from '../openpai/release.js';
+import { kubesprayRelease } from '../kubespray/release-2.11.js';
+import type { DeployData, DeployOptions } from './deploy.js';
+
+export type MachineRemoveActionData = DeployData & MachineRemoveData;
+
+/** How long a node's pods may take to leave it (kubectl drain waits forever by default; a deploy tool should not). */
+export const DRAIN_TIMEOUT_MS = 5 * 60_000;
+
+/**
+ * `pai-deploy machine remove --hosts`: the plan (never the master or the last worker), then cordon and drain, kubespray
+ * remove-node.yml on them, their Node objects deleted, layout.yaml rewritten without them, and the labels, the hived
+ * configuration and the push for the machines that stay, then the services whose configuration changed. Until the
+ * layout is rewritten a rerun does the same again (each step is idempotent); after it, only the push is left.
+ */
+export function machineRemoveAction(
+  sources: ClusterSources,
+  validate: ValidateOptions,
+  options: DeployOptions & { hosts: string[]; drainTimeoutMs?: number },
+): Action<MachineRemoveActionData> {
+  return {
+    name: 'machine remove',
+    data: { sources },
+    phases: [
+      validatePhase(validate),
+      clusterConnectPhase({
+        target: {
+          kubeconfig: undefined,
+          context: undefined,
+          workDirOverride: options.workDirOverride,
+          env: options.env,
+          cwd: options.cwd,
+        },
+        requireReadyNodes: false,
+      }),
+      machineRemovePlanPhase(options.hosts),
+      // The inventory still has the machines: remove-node.yml reaches them through it.
+      renderPhase((ctx) => ({
+        workDir: workDirFor(requireCluster(ctx.data).spec.config.clusterId, options.workDirOverride, options.env),
+      })),
+      drainPhase({ timeoutMs: options.drainTimeoutMs ?? DRAIN_TIMEOUT_MS }),
+      kubespraySourcePhase({
+        dir: options.kubespray?.dir,
+        cloneFrom: options.kubespray?.cloneFrom ?? kubesprayRelease.repository,
+        allowUnpinned: options.kubespray?.allowUnpinned ?? false,
+      }),
+      kubesprayPhase({
+        request: { playbook: 'remove-node', passThrough: [] },
+        hostsFrom: removedInLayout,
+        image: options.devbox?.image,
+        network: options.devbox?.network ?? 'host',
+        forks: options.devbox?.forks ?? 20,
+        confirmReset: false,
+        resumable: true,
+      }),
+      nodesDeletePhase(),
+      layoutUpdatePhase(),
+      nodeLabelsPhase(),
+      configPushPhase({ force: false }),
+      openpaiSourcePhase({
+        dir: options.openpai?.dir,
+        cloneFrom: options.openpai?.cloneFrom ?? OPENPAI_PROJECT.repository,
+        allowUnknown: options.openpai?.allowUnknown ?? false,
+        workDirOverride: options.workDirOverride,
+        env: options.env,
+      }),
+      servicesPhase({
+        operation: 'start',
+        only: undefined,
+        timeoutMs: options.serviceTimeoutMs ?? 20 * 60_000,
+        confirm: false,
+        parts: async () => (await import('../phase/phases/service-parts.js')).serviceParts(),
+      }),
+    ],
+  };
+}
