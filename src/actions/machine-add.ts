@@ -19,6 +19,12 @@ import { OPENPAI_PROJECT } from '../openpai/release.js';
 import { kubesprayRelease } from '../kubespray/release-2.11.js';
 import type { DeployData, DeployOptions } from './deploy.js';
 
+/** --kubeconfig and --context. */
+export interface KubeFlags {
+  kubeconfig?: string;
+  context?: string;
+}
+
 export type MachineAddData = DeployData & MachinePlanData;
 
 /** How long the new machines' kubelets may take to register and report Ready after scale.yml. */
@@ -34,7 +40,7 @@ const JOIN_TIMEOUT_MS = 5 * 60_000;
 export function machineAddAction(
   sources: ClusterSources,
   validate: ValidateOptions,
-  options: DeployOptions & { joinTimeoutMs?: number },
+  options: DeployOptions & { joinTimeoutMs?: number; kube?: KubeFlags },
 ): Action<MachineAddData> {
   return {
     name: 'machine add',
@@ -43,8 +49,8 @@ export function machineAddAction(
       validatePhase(validate),
       clusterConnectPhase({
         target: {
-          kubeconfig: undefined,
-          context: undefined,
+          kubeconfig: options.kube?.kubeconfig,
+          context: options.kube?.context,
           workDirOverride: options.workDirOverride,
           env: options.env,
           cwd: options.cwd,

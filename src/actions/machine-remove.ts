@@ -19,6 +19,7 @@ import { requireCluster, validatePhase, type ClusterSources, type ValidateOption
 import { OPENPAI_PROJECT } from '../openpai/release.js';
 import { kubesprayRelease } from '../kubespray/release-2.11.js';
 import type { DeployData, DeployOptions } from './deploy.js';
+import type { KubeFlags } from './machine-add.js';
 
 export type MachineRemoveActionData = DeployData & MachineRemoveData;
 
@@ -34,7 +35,7 @@ export const DRAIN_TIMEOUT_MS = 5 * 60_000;
 export function machineRemoveAction(
   sources: ClusterSources,
   validate: ValidateOptions,
-  options: DeployOptions & { hosts: string[]; drainTimeoutMs?: number },
+  options: DeployOptions & { hosts: string[]; drainTimeoutMs?: number; kube?: KubeFlags },
 ): Action<MachineRemoveActionData> {
   return {
     name: 'machine remove',
@@ -43,8 +44,8 @@ export function machineRemoveAction(
       validatePhase(validate),
       clusterConnectPhase({
         target: {
-          kubeconfig: undefined,
-          context: undefined,
+          kubeconfig: options.kube?.kubeconfig,
+          context: options.kube?.context,
           workDirOverride: options.workDirOverride,
           env: options.env,
           cwd: options.cwd,

@@ -287,6 +287,13 @@ export function buildProgram(dispatch: Dispatch, version: () => string): Command
     .addOption(
       new Option('--timeout <duration>', 'how long one OpenPAI service may take to get ready').argParser(duration),
     )
+    .addOption(
+      new Option(
+        '--kubeconfig <file>',
+        "the cluster's kubeconfig (default: the work dir's kube/config, else $KUBECONFIG, else ~/.kube/config)",
+      ).argParser(path),
+    )
+    .addOption(new Option('--context <name>', 'a context of the kubeconfig other than its current one'))
     .addOption(formatOption(['text', 'json']))
     .addHelpText(
       'after',
@@ -339,6 +346,13 @@ export function buildProgram(dispatch: Dispatch, version: () => string): Command
     .addOption(
       new Option('--timeout <duration>', 'how long one OpenPAI service may take to get ready').argParser(duration),
     )
+    .addOption(
+      new Option(
+        '--kubeconfig <file>',
+        "the cluster's kubeconfig (default: the work dir's kube/config, else $KUBECONFIG, else ~/.kube/config)",
+      ).argParser(path),
+    )
+    .addOption(new Option('--context <name>', 'a context of the kubeconfig other than its current one'))
     .addOption(formatOption(['text', 'json']))
     .addHelpText(
       'after',

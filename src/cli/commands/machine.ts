@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { machineAddAction, type MachineAddData } from '../../actions/machine-add.js';
 import { machineRemoveAction, type MachineRemoveActionData } from '../../actions/machine-remove.js';
 import { UsageError } from '../../errors.js';
@@ -10,7 +11,17 @@ import { stdoutStyle, type CommandEnv } from '../command-env.js';
 import { formatFindings } from '../format/findings.js';
 import { deployOptions, type QuickStartFlags } from './quick-start.js';
 
-export type MachineAddFlags = Omit<QuickStartFlags, 'from' | 'only'>;
+export type MachineAddFlags = Omit<QuickStartFlags, 'from' | 'only'> & { kubeconfig?: string; context?: string };
+
+/** --kubeconfig (resolved against the working directory) and --context. */
+function kubeFlags(flags: MachineAddFlags, env: CommandEnv) {
+  return {
+    kube: {
+      ...(flags.kubeconfig !== undefined ? { kubeconfig: resolve(env.cwd, flags.kubeconfig) } : {}),
+      ...(flags.context !== undefined ? { context: flags.context } : {}),
+    },
+  };
+}
 
 /**
  * `pai-deploy machine add -l layout.yaml -c config.yaml`: the layout with the new machines in it; shows the plan
@@ -23,7 +34,10 @@ export async function runMachineAdd(flags: MachineAddFlags, env: CommandEnv): Pr
         await env.io.result(formatFindings(validation, stdoutStyle(env)));
     },
   };
-  const action = machineAddAction(clusterSources('machine add', flags, env), report, deployOptions(flags, env));
+  const action = machineAddAction(clusterSources('machine add', flags, env), report, {
+    ...deployOptions(flags, env),
+    ...kubeFlags(flags, env),
+  });
   let planned = false;
   const runOptions = { io: env.io, ports: env.ports, signal: env.signal, force: flags.force === true };
   if (flags.dryRun === true || flags.yes !== true) {
@@ -50,7 +64,10 @@ export async function runMachineAdd(flags: MachineAddFlags, env: CommandEnv): Pr
   }
   // With --yes the machine-plan phase still says what it found before anything is done.
   const quiet = { report: async () => undefined };
-  const real = machineAddAction(action.data.sources, planned ? quiet : report, deployOptions(flags, env));
+  const real = machineAddAction(action.data.sources, planned ? quiet : report, {
+    ...deployOptions(flags, env),
+    ...kubeFlags(flags, env),
+  });
   const result = await runAction(real, { ...runOptions, dryRun: false });
   await env.io.result(doneText(real.data, result));
 }
@@ -118,6 +135,7 @@ export async function runMachineRemove(flags: MachineRemoveFlags, env: CommandEn
   };
   const options = () => ({
     ...deployOptions(flags, env),
+    ...kubeFlags(flags, env),
     hosts: flags.hosts,
     ...(flags.drainTimeout !== undefined ? { drainTimeoutMs: flags.drainTimeout } : {}),
   });
