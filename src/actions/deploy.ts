@@ -1,6 +1,6 @@
 import { kubesprayRelease } from '../kubespray/release-2.11.js';
 import { workDirFor } from '../model/work-dir.js';
-import type { Action } from '../phase/phase.js';
+import type { Action, Phase } from '../phase/phase.js';
 import { checkPhase, type CheckData, type CheckPhaseOptions } from '../phase/phases/check.js';
 import { kubesprayPhase, type KubesprayData } from '../phase/phases/kubespray.js';
 import { kubespraySourcePhase } from '../phase/phases/kubespray-source.js';
@@ -79,20 +79,27 @@ export function deployAction(
       }),
       nodeLabelsPhase({ resumable: true }),
       configPushPhase({ force: false }),
-      openpaiSourcePhase({
-        dir: options.openpai?.dir,
-        cloneFrom: options.openpai?.cloneFrom ?? OPENPAI_PROJECT.repository,
-        allowUnknown: options.openpai?.allowUnknown ?? false,
-        workDirOverride: options.workDirOverride,
-        env: options.env,
-      }),
-      servicesPhase({
-        operation: 'start',
-        only: undefined,
-        timeoutMs: options.serviceTimeoutMs ?? SERVICE_TIMEOUT_MS,
-        confirm: false,
-        parts: async () => (await import('../phase/phases/service-parts.js')).serviceParts(),
-      }),
+      ...servicePhases<DeployData>(options),
     ],
   };
+}
+
+/** OpenPAI's release tree, then its services started: the end of the deploy and of every day-2 action. */
+export function servicePhases<D extends DeployData>(options: DeployOptions): Array<Phase<D>> {
+  return [
+    openpaiSourcePhase({
+      dir: options.openpai?.dir,
+      cloneFrom: options.openpai?.cloneFrom ?? OPENPAI_PROJECT.repository,
+      allowUnknown: options.openpai?.allowUnknown ?? false,
+      workDirOverride: options.workDirOverride,
+      env: options.env,
+    }),
+    servicesPhase({
+      operation: 'start',
+      only: undefined,
+      timeoutMs: options.serviceTimeoutMs ?? SERVICE_TIMEOUT_MS,
+      confirm: false,
+      parts: async () => (await import('../phase/phases/service-parts.js')).serviceParts(),
+    }),
+  ];
 }

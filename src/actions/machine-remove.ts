@@ -12,13 +12,10 @@ import {
   removedInLayout,
   type MachineRemoveData,
 } from '../phase/phases/machine-remove.js';
-import { openpaiSourcePhase } from '../phase/phases/openpai-source.js';
 import { renderPhase } from '../phase/phases/render.js';
-import { servicesPhase } from '../phase/phases/services.js';
 import { requireCluster, validatePhase, type ClusterSources, type ValidateOptions } from '../phase/phases/validate.js';
-import { OPENPAI_PROJECT } from '../openpai/release.js';
 import { kubesprayRelease } from '../kubespray/release-2.11.js';
-import type { DeployData, DeployOptions } from './deploy.js';
+import { servicePhases, type DeployData, type DeployOptions } from './deploy.js';
 import type { KubeFlags } from './machine-add.js';
 
 export type MachineRemoveActionData = DeployData & MachineRemoveData;
@@ -76,20 +73,7 @@ export function machineRemoveAction(
       layoutUpdatePhase(),
       nodeLabelsPhase(),
       configPushPhase({ force: false }),
-      openpaiSourcePhase({
-        dir: options.openpai?.dir,
-        cloneFrom: options.openpai?.cloneFrom ?? OPENPAI_PROJECT.repository,
-        allowUnknown: options.openpai?.allowUnknown ?? false,
-        workDirOverride: options.workDirOverride,
-        env: options.env,
-      }),
-      servicesPhase({
-        operation: 'start',
-        only: undefined,
-        timeoutMs: options.serviceTimeoutMs ?? 20 * 60_000,
-        confirm: false,
-        parts: async () => (await import('../phase/phases/service-parts.js')).serviceParts(),
-      }),
+      ...servicePhases<MachineRemoveActionData>(options),
     ],
   };
 }

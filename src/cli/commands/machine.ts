@@ -13,6 +13,16 @@ import { deployOptions, type QuickStartFlags } from './quick-start.js';
 
 export type MachineAddFlags = Omit<QuickStartFlags, 'from' | 'only'> & { kubeconfig?: string; context?: string };
 
+/** Shows the findings of the validation (errors, or warnings of a valid input) as every command does. */
+function findingsReport(env: CommandEnv) {
+  return {
+    report: async (validation: Validation) => {
+      if (!validation.valid || validation.warnings.length > 0)
+        await env.io.result(formatFindings(validation, stdoutStyle(env)));
+    },
+  };
+}
+
 /** --kubeconfig (resolved against the working directory) and --context. */
 function kubeFlags(flags: MachineAddFlags, env: CommandEnv) {
   return {
@@ -28,12 +38,7 @@ function kubeFlags(flags: MachineAddFlags, env: CommandEnv) {
  * (which machines are added, what changes), asks unless --yes, then pre-flights, joins, labels and pushes.
  */
 export async function runMachineAdd(flags: MachineAddFlags, env: CommandEnv): Promise<void> {
-  const report = {
-    report: async (validation: Validation) => {
-      if (!validation.valid || validation.warnings.length > 0)
-        await env.io.result(formatFindings(validation, stdoutStyle(env)));
-    },
-  };
+  const report = findingsReport(env);
   const action = machineAddAction(clusterSources('machine add', flags, env), report, {
     ...deployOptions(flags, env),
     ...kubeFlags(flags, env),
@@ -127,12 +132,7 @@ export interface MachineRemoveFlags extends MachineAddFlags {
  * asks unless --yes, then drains, resets, deletes the nodes, rewrites layout.yaml without them and pushes.
  */
 export async function runMachineRemove(flags: MachineRemoveFlags, env: CommandEnv): Promise<void> {
-  const report = {
-    report: async (validation: Validation) => {
-      if (!validation.valid || validation.warnings.length > 0)
-        await env.io.result(formatFindings(validation, stdoutStyle(env)));
-    },
-  };
+  const report = findingsReport(env);
   const options = () => ({
     ...deployOptions(flags, env),
     ...kubeFlags(flags, env),
