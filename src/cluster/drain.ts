@@ -23,9 +23,16 @@ export interface DrainResult {
   evicted: string[];
   /** DaemonSet and mirror pods, left to go with the node. */
   left: string[];
+  /** Evicted pods no controller owns: gone for good (kubectl drain refuses them without --force). */
+  unmanaged: string[];
 }
 
-const podName = (pod: KubeObject) => `${pod.metadata.namespace ?? 'default'}/${pod.metadata.name}`;
+export const podName = (pod: KubeObject) => `${pod.metadata.namespace ?? 'default'}/${pod.metadata.name}`;
+
+/** A pod no controller (ReplicaSet, StatefulSet, Job…) owns: evicted, nothing recreates it. */
+export function unmanaged(pod: KubeObject): boolean {
+  return ((pod.metadata as { ownerReferences?: unknown[] }).ownerReferences ?? []).length === 0;
+}
 
 /** Whether the pod moves away in a drain (kubectl drain --ignore-daemonsets). */
 export function evictable(pod: KubeObject): boolean {
@@ -43,7 +50,7 @@ export function evictionApiVersion(minor: number): string {
 export async function drainNode(api: KubeApi, node: string, options: DrainOptions): Promise<DrainResult> {
   const { signal } = options;
   const current = await api.get({ apiVersion: 'v1', kind: 'Node', name: node }, signal);
-  if (!current) return { node, found: false, evicted: [], left: [] };
+  if (!current) return { node, found: false, evicted: [], left: [], unmanaged: [] };
   if (!api.evict) throw new Error('pai-deploy bug: this Kubernetes client cannot evict pods');
   await api.patch(
     { apiVersion: 'v1', kind: 'Node', name: node },
@@ -56,6 +63,7 @@ export async function drainNode(api: KubeApi, node: string, options: DrainOption
   const pods = await onNode();
   const moving = pods.filter(evictable);
   const left = pods.filter((pod) => !evictable(pod)).map(podName);
+  const loose = moving.filter(unmanaged).map(podName);
   const deadline = Date.now() + options.timeoutMs;
   const pending = new Map(moving.map((pod) => [podName(pod), pod]));
   const blocked = new Set<string>();
@@ -78,7 +86,7 @@ export async function drainNode(api: KubeApi, node: string, options: DrainOption
     // Evicted pods terminate with their grace period: wait until none of them is on the node any more.
     const still = (await onNode()).filter(evictable).map(podName);
     options.onProgress?.(`${node}: ${evicted.length} evicted, ${still.length} still there`);
-    if (pending.size === 0 && still.length === 0) return { node, found: true, evicted, left };
+    if (pending.size === 0 && still.length === 0) return { node, found: true, evicted, left, unmanaged: loose };
     if (Date.now() >= deadline) throw new DrainTimeoutError(node, still, [...blocked], options.timeoutMs);
     await sleep(options.pollMs ?? 2_000, signal);
   }

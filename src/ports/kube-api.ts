@@ -85,6 +85,8 @@ export interface KubeDeleteOptions extends KubeWriteOptions {
    * then stay.
    */
   propagationPolicy?: 'Foreground' | 'Background' | 'Orphan';
+  /** 0 removes a pod at once, without waiting for its kubelet (`kubectl delete --grace-period=0 --force`). */
+  gracePeriodSeconds?: number;
 }
 
 export interface KubeServerVersion {

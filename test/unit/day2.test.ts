@@ -132,7 +132,14 @@ describe('drain', () => {
     expect(calls).toEqual(['patch {"spec":{"unschedulable":true}}']);
     expect(tries.get('web')).toBe(3);
     expect(tries.has('ds')).toBe(false);
-    expect(result).toEqual({ node: 'w1', found: true, evicted: ['default/web'], left: ['default/ds'] });
+    expect(result).toEqual({
+      node: 'w1',
+      found: true,
+      evicted: ['default/web'],
+      left: ['default/ds'],
+      // No ownerReferences: nothing recreates it.
+      unmanaged: ['default/web'],
+    });
   });
 
   it('a budget that never allows it: a timeout naming the pods held', async () => {

@@ -293,8 +293,15 @@ export function kubeApiOver(transport: RestTransport): KubeApi {
       const response = await transport.request({
         method: 'DELETE',
         path: path + query(options),
-        ...(options.propagationPolicy !== undefined
-          ? { body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: options.propagationPolicy } }
+        ...(options.propagationPolicy !== undefined || options.gracePeriodSeconds !== undefined
+          ? {
+              body: {
+                kind: 'DeleteOptions',
+                apiVersion: 'v1',
+                ...(options.propagationPolicy !== undefined ? { propagationPolicy: options.propagationPolicy } : {}),
+                ...(options.gracePeriodSeconds !== undefined ? { gracePeriodSeconds: options.gracePeriodSeconds } : {}),
+              },
+            }
           : {}),
         signal,
         retry: 'always',

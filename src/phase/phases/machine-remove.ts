@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { isMap, isSeq, parseDocument } from 'yaml';
-import { drainNode, evictionApiVersion } from '../../cluster/drain.js';
+import { drainNode, evictable, evictionApiVersion, podName, unmanaged } from '../../cluster/drain.js';
 import { describeMachine, parseStoredLayout } from '../../cluster/machine-diff.js';
 import { ClusterIdMismatchError, readStoredConfig } from '../../cluster/stored-config.js';
 import { describeSystemError, OutputError } from '../../errors.js';
 import type { Machine } from '../../model/cluster.js';
+import { renderCluster } from '../../render/render-cluster.js';
 import type { Phase } from '../phase.js';
 import { requireLive, type ClusterApiData } from './cluster-api.js';
 import { MachineChangeRefusedError, NoStoredLayoutError } from './machine-plan.js';
@@ -102,9 +103,16 @@ export function drainPhase<D extends MachineRemoveData>(options: { timeoutMs: nu
       const live = requireLive(ctx.data);
       for (const host of removedInLayout(ctx.data)) {
         if (ctx.dryRun) {
+          // Read-only: which pods would move, and which of them nothing would recreate.
+          const pods = await live.api.list(
+            { apiVersion: 'v1', kind: 'Pod', fieldSelector: `spec.nodeName=${host}` },
+            ctx.signal,
+          );
+          const moving = pods.filter(evictable);
+          const loose = moving.filter(unmanaged).map(podName);
           await ctx.wet(
             host,
-            'cordon the node and evict its pods (PodDisruptionBudgets respected)',
+            `cordon the node and evict its ${moving.length} pod(s) (PodDisruptionBudgets respected)${loose.length > 0 ? `; without a controller, not recreated: ${loose.join(', ')}` : ''}`,
             async () => undefined,
           );
           continue;
@@ -118,6 +126,15 @@ export function drainPhase<D extends MachineRemoveData>(options: { timeoutMs: nu
             evictionApiVersion: evictionApiVersion(Number.isNaN(minor) ? 0 : minor),
             onProgress: (line) => span.update(line),
           });
+          if (result.unmanaged.length > 0) {
+            ctx.io.notify({
+              level: 'warn',
+              code: 'machine.unmanaged-pods',
+              phase: 'drain',
+              host,
+              text: `evicted ${result.unmanaged.length} pod(s) no controller recreates: ${result.unmanaged.join(', ')}`,
+            });
+          }
           span.end(
             'ok',
             result.found
@@ -209,6 +226,14 @@ export function layoutUpdatePhase<D extends MachineRemoveData>(options: { now?: 
           machines: cluster.spec.layout.machines.filter((machine) => !gone.has(machine.hostname)),
         },
       };
+      // The work dir's inventory and configuration follow: the next kubespray run must not reach the machines.
+      const workDir = ctx.workDir;
+      if (workDir !== undefined) {
+        const files = renderCluster(cluster.spec);
+        await ctx.wet(workDir.rendered, `render again without ${[...gone].join(', ')}`, () =>
+          ctx.ports.replaceDirectory(workDir.rendered, files, { signal: ctx.signal, action: ctx.action, io: ctx.io }),
+        );
+      }
     },
   };
 }

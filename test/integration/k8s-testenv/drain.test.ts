@@ -96,6 +96,8 @@ await describeEachK8sVersion('drain through the Eviction API', (version) => {
     expect(result.evicted[0]).toMatch(/^default\/db-/);
     expect(result.left).toHaveLength(1);
     expect(result.left[0]).toMatch(/^default\/agent-/);
+    // Its ReplicaSet recreates it: not among the pods lost for good.
+    expect(result.unmanaged).toEqual([]);
     // The replacement cannot go anywhere: its node selector names the cordoned node.
     expect((await running('db')).filter((pod) => (pod['spec'] as { nodeName?: string }).nodeName === 'going')).toEqual(
       [],
@@ -106,6 +108,7 @@ await describeEachK8sVersion('drain through the Eviction API', (version) => {
       found: false,
       evicted: [],
       left: [],
+      unmanaged: [],
     });
   });
 });
