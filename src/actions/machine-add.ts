@@ -1,7 +1,7 @@
 import { workDirFor } from '../model/work-dir.js';
 import type { Action } from '../phase/phase.js';
+import { dayTwoConnectPhase, type KubeFlags } from './day-two.js';
 import { checkPhase } from '../phase/phases/check.js';
-import { clusterConnectPhase } from '../phase/phases/cluster-api.js';
 import { configPushPhase, nodeLabelsPhase } from '../phase/phases/cluster-write.js';
 import { kubesprayPhase } from '../phase/phases/kubespray.js';
 import { kubespraySourcePhase } from '../phase/phases/kubespray-source.js';
@@ -15,12 +15,6 @@ import { renderPhase } from '../phase/phases/render.js';
 import { requireCluster, validatePhase, type ClusterSources, type ValidateOptions } from '../phase/phases/validate.js';
 import { kubesprayRelease } from '../kubespray/release-2.11.js';
 import { servicePhases, type DeployData, type DeployOptions } from './deploy.js';
-
-/** --kubeconfig and --context. */
-export interface KubeFlags {
-  kubeconfig?: string;
-  context?: string;
-}
 
 export type MachineAddData = DeployData & MachinePlanData;
 
@@ -44,17 +38,7 @@ export function machineAddAction(
     data: { sources },
     phases: [
       validatePhase(validate),
-      clusterConnectPhase({
-        target: {
-          kubeconfig: options.kube?.kubeconfig,
-          context: options.kube?.context,
-          workDirOverride: options.workDirOverride,
-          env: options.env,
-          cwd: options.cwd,
-        },
-        // The new machines are not nodes yet; machine-plan checks the others are.
-        requireReadyNodes: false,
-      }),
+      dayTwoConnectPhase<MachineAddData>(options),
       machineAddPlanPhase(),
       renderPhase((ctx) => ({
         workDir: workDirFor(requireCluster(ctx.data).spec.config.clusterId, options.workDirOverride, options.env),

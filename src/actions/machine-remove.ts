@@ -1,6 +1,5 @@
 import { workDirFor } from '../model/work-dir.js';
 import type { Action } from '../phase/phase.js';
-import { clusterConnectPhase } from '../phase/phases/cluster-api.js';
 import { configPushPhase, nodeLabelsPhase } from '../phase/phases/cluster-write.js';
 import { kubesprayPhase } from '../phase/phases/kubespray.js';
 import { kubespraySourcePhase } from '../phase/phases/kubespray-source.js';
@@ -16,7 +15,7 @@ import { renderPhase } from '../phase/phases/render.js';
 import { requireCluster, validatePhase, type ClusterSources, type ValidateOptions } from '../phase/phases/validate.js';
 import { kubesprayRelease } from '../kubespray/release-2.11.js';
 import { servicePhases, type DeployData, type DeployOptions } from './deploy.js';
-import type { KubeFlags } from './machine-add.js';
+import { dayTwoConnectPhase, type KubeFlags } from './day-two.js';
 
 export type MachineRemoveActionData = DeployData & MachineRemoveData;
 
@@ -39,16 +38,7 @@ export function machineRemoveAction(
     data: { sources },
     phases: [
       validatePhase(validate),
-      clusterConnectPhase({
-        target: {
-          kubeconfig: options.kube?.kubeconfig,
-          context: options.kube?.context,
-          workDirOverride: options.workDirOverride,
-          env: options.env,
-          cwd: options.cwd,
-        },
-        requireReadyNodes: false,
-      }),
+      dayTwoConnectPhase<MachineRemoveActionData>(options),
       machineRemovePlanPhase(options.hosts),
       // The inventory still has the machines: remove-node.yml reaches them through it.
       renderPhase((ctx) => ({

@@ -10,7 +10,7 @@ import { ClusterIdMismatchError, readStoredConfig } from '../../cluster/stored-c
 import { PaiDeployError } from '../../errors.js';
 import type { Machine } from '../../model/cluster.js';
 import type { Phase } from '../phase.js';
-import { requireLive, type ClusterApiData } from './cluster-api.js';
+import { requireLive, type ClusterApiData, type ConnectedCluster } from './cluster-api.js';
 import { requireCluster } from './validate.js';
 
 export interface MachinePlanData extends ClusterApiData {
@@ -34,6 +34,23 @@ export class NoStoredLayoutError extends PaiDeployError {
   }
 }
 
+/**
+ * The machines of the layout stored in the cluster, the base of every day-2 plan: refused when the cluster has none
+ * stored or is another cluster (its stored id is not this configuration's).
+ */
+export async function storedMachines(
+  live: ConnectedCluster,
+  clusterId: string,
+  signal: AbortSignal,
+): Promise<Machine[]> {
+  const stored = await readStoredConfig(live.api, signal);
+  const text = stored.files['layout.yaml'];
+  if (text === undefined) throw new NoStoredLayoutError(live.api.server);
+  if (stored.clusterId !== undefined && stored.clusterId !== clusterId)
+    throw new ClusterIdMismatchError(stored.clusterId, clusterId, live.api.server);
+  return parseStoredLayout(text).machines;
+}
+
 /** The machines the diff adds (what `machine add` pre-flights, scales and waits for). */
 export function addedHostnames(data: MachinePlanData): string[] {
   return (data.machineDiff?.added ?? []).map((machine) => machine.hostname);
@@ -55,12 +72,7 @@ export function machineAddPlanPhase<D extends MachinePlanData>(): Phase<D> {
     async run(ctx) {
       const { spec } = requireCluster(ctx.data);
       const live = requireLive(ctx.data);
-      const stored = await readStoredConfig(live.api, ctx.signal);
-      const text = stored.files['layout.yaml'];
-      if (text === undefined) throw new NoStoredLayoutError(live.api.server);
-      if (stored.clusterId !== undefined && stored.clusterId !== spec.config.clusterId)
-        throw new ClusterIdMismatchError(stored.clusterId, spec.config.clusterId, live.api.server);
-      const diff = diffMachines(parseStoredLayout(text).machines, spec.layout.machines);
+      const diff = diffMachines(await storedMachines(live, spec.config.clusterId, ctx.signal), spec.layout.machines);
       if (diff.removed.length > 0)
         throw new MachineChangeRefusedError(
           `the layout leaves out ${diff.removed.length} machine(s) the cluster has: ${names(diff.removed)}`,

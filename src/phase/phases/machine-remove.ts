@@ -2,14 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { copyFileSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { isMap, isSeq, parseDocument } from 'yaml';
 import { drainNode, evictable, evictionApiVersion, podName, unmanaged } from '../../cluster/drain.js';
-import { describeMachine, parseStoredLayout } from '../../cluster/machine-diff.js';
-import { ClusterIdMismatchError, readStoredConfig } from '../../cluster/stored-config.js';
+import { describeMachine } from '../../cluster/machine-diff.js';
 import { describeSystemError, OutputError } from '../../errors.js';
 import type { Machine } from '../../model/cluster.js';
 import { renderCluster } from '../../render/render-cluster.js';
 import type { Phase } from '../phase.js';
 import { requireLive, type ClusterApiData } from './cluster-api.js';
-import { MachineChangeRefusedError, NoStoredLayoutError } from './machine-plan.js';
+import { MachineChangeRefusedError, storedMachines } from './machine-plan.js';
 import { requireCluster } from './validate.js';
 
 export interface MachineRemoveData extends ClusterApiData {
@@ -40,14 +39,9 @@ export function machineRemovePlanPhase<D extends MachineRemoveData>(hosts: reado
     async run(ctx) {
       const { spec } = requireCluster(ctx.data);
       const live = requireLive(ctx.data);
-      const stored = await readStoredConfig(live.api, ctx.signal);
-      const text = stored.files['layout.yaml'];
-      if (text === undefined) throw new NoStoredLayoutError(live.api.server);
-      if (stored.clusterId !== undefined && stored.clusterId !== spec.config.clusterId)
-        throw new ClusterIdMismatchError(stored.clusterId, spec.config.clusterId, live.api.server);
-      const storedMachines = parseStoredLayout(text).machines;
+      const stored = await storedMachines(live, spec.config.clusterId, ctx.signal);
       const given = new Map(spec.layout.machines.map((machine) => [machine.hostname, machine]));
-      const known = new Map(storedMachines.map((machine) => [machine.hostname, machine]));
+      const known = new Map(stored.map((machine) => [machine.hostname, machine]));
       const unknown = hosts.filter((host) => !given.has(host) && !known.has(host));
       if (unknown.length > 0)
         throw new MachineChangeRefusedError(
@@ -61,7 +55,7 @@ export function machineRemovePlanPhase<D extends MachineRemoveData>(hosts: reado
           `refusing to remove the master: ${masters.map((machine) => machine.hostname).join(', ')}`,
           "The master runs the control plane and OpenPAI's own services: removing it ends the cluster. To remove Kubernetes everywhere: pai-deploy cluster reset.",
         );
-      const workersLeft = storedMachines.filter((machine) => machine.worker && !hosts.includes(machine.hostname));
+      const workersLeft = stored.filter((machine) => machine.worker && !hosts.includes(machine.hostname));
       if (workersLeft.length === 0)
         throw new MachineChangeRefusedError(
           `refusing to remove the last worker${hosts.length === 1 ? '' : 's'}: ${hosts.join(', ')}`,
@@ -81,7 +75,7 @@ export function machineRemovePlanPhase<D extends MachineRemoveData>(hosts: reado
         code: 'machine.plan',
         phase: 'machine-plan',
         text: [
-          `${machines.length} machine(s) to remove, ${storedMachines.length - machines.length} kept:`,
+          `${machines.length} machine(s) to remove, ${stored.length - machines.length} kept:`,
           ...machines.map((machine) => `  remove  ${describeMachine(machine)}`),
           ...(done.length > 0
             ? [`  (${done.join(', ')}: already out of the layout; the configuration push is what is left)`]
