@@ -21,6 +21,25 @@ function examples(...lines: string[]): string {
   return `\nExamples:\n${lines.map((line) => `  ${line}`).join('\n')}\n`;
 }
 
+/** The release trees, the dev-box and the service timeout: the flags of every action that deploys (quick-start, machine). */
+function deployTreeOptions(command: Command): Command {
+  return command
+    .addOption(
+      new Option('--kubespray-dir <dir>', 'a kubespray release-2.11 checkout or unpacked tarball').argParser(path),
+    )
+    .addOption(new Option('--kubespray-clone <url>', 'where to clone the pinned kubespray commit from'))
+    .option('--allow-unpinned-kubespray', 'run a kubespray tree other than the pinned commit (a loud warning)')
+    .addOption(new Option('--devbox-image <image>', 'the dev-box image (Ansible 2.7.x, Python <= 3.7, ssh, rsync)'))
+    .addOption(new Option('--devbox-network <name>', "the dev-box container's docker network"))
+    .addOption(new Option('--forks <n>', 'parallel Ansible connections').argParser(positiveInteger))
+    .addOption(new Option('--openpai-src <dir>', "OpenPAI's source tree of the release").argParser(path))
+    .addOption(new Option('--openpai-clone <url>', 'where to clone the OpenPAI release from'))
+    .option('--allow-unknown-openpai', 'deploy a release pai-deploy does not know, or another tree (a loud warning)')
+    .addOption(
+      new Option('--timeout <duration>', 'how long one OpenPAI service may take to get ready').argParser(duration),
+    );
+}
+
 function inputOptions(command: Command): Command {
   command
     .optionsGroup('Input (one of; default ./layout.yaml and ./config.yaml when present):')
@@ -199,40 +218,28 @@ export function buildProgram(dispatch: Dispatch, version: () => string): Command
     )
     .action(dispatch(async () => (await import('./commands/plan.js')).runPlan));
 
-  inputOptions(
-    program
-      .command('quick-start')
-      .summary('the whole deployment: validate, pre-flight, kubespray, labels, configuration, OpenPAI services')
-      .description(
-        `${'the whole deployment: validate, pre-flight, kubespray, labels, configuration, OpenPAI services'}.\n\n` +
-          'Runs every phase of the deployment in order: validate → render into the work dir → pre-flight checks ' +
-          '→ kubespray cluster.yml in a dev-box → kubeconfig and node check → labels, hived configuration and ' +
-          'config push → OpenPAI services, then says where the web portal, the admin login, the kubeconfig and ' +
-          'the logs are. Resumable: a rerun skips the phases that finished with the same inputs (a changed ' +
-          'machine runs again exactly what depends on it) and runs the failed or interrupted one again. Asks ' +
-          'before it starts unless --yes; without a terminal it never asks.\n',
-      ),
+  deployTreeOptions(
+    inputOptions(
+      program
+        .command('quick-start')
+        .summary('the whole deployment: validate, pre-flight, kubespray, labels, configuration, OpenPAI services')
+        .description(
+          `${'the whole deployment: validate, pre-flight, kubespray, labels, configuration, OpenPAI services'}.\n\n` +
+            'Runs every phase of the deployment in order: validate → render into the work dir → pre-flight checks ' +
+            '→ kubespray cluster.yml in a dev-box → kubeconfig and node check → labels, hived configuration and ' +
+            'config push → OpenPAI services, then says where the web portal, the admin login, the kubeconfig and ' +
+            'the logs are. Resumable: a rerun skips the phases that finished with the same inputs (a changed ' +
+            'machine runs again exactly what depends on it) and runs the failed or interrupted one again. Asks ' +
+            'before it starts unless --yes; without a terminal it never asks.\n',
+        ),
+    )
+      .addOption(workDirOption())
+      .option('-y, --yes', 'do not ask before deploying')
+      .option('--dry-run', 'print every phase and step it would run; touch no machine, engine or cluster')
+      .addOption(new Option('--from <phase>', 'start at this phase (the earlier ones as they are)'))
+      .addOption(new Option('--only <phase>', 'run this phase only'))
+      .option('--force', 'run every phase, even those finished with the same inputs'),
   )
-    .addOption(workDirOption())
-    .option('-y, --yes', 'do not ask before deploying')
-    .option('--dry-run', 'print every phase and step it would run; touch no machine, engine or cluster')
-    .addOption(new Option('--from <phase>', 'start at this phase (the earlier ones as they are)'))
-    .addOption(new Option('--only <phase>', 'run this phase only'))
-    .option('--force', 'run every phase, even those finished with the same inputs')
-    .addOption(
-      new Option('--kubespray-dir <dir>', 'a kubespray release-2.11 checkout or unpacked tarball').argParser(path),
-    )
-    .addOption(new Option('--kubespray-clone <url>', 'where to clone the pinned kubespray commit from'))
-    .option('--allow-unpinned-kubespray', 'run a kubespray tree other than the pinned commit (a loud warning)')
-    .addOption(new Option('--devbox-image <image>', 'the dev-box image (Ansible 2.7.x, Python <= 3.7, ssh, rsync)'))
-    .addOption(new Option('--devbox-network <name>', "the dev-box container's docker network"))
-    .addOption(new Option('--forks <n>', 'parallel Ansible connections').argParser(positiveInteger))
-    .addOption(new Option('--openpai-src <dir>', "OpenPAI's source tree of the release").argParser(path))
-    .addOption(new Option('--openpai-clone <url>', 'where to clone the OpenPAI release from'))
-    .option('--allow-unknown-openpai', 'deploy a release pai-deploy does not know, or another tree (a loud warning)')
-    .addOption(
-      new Option('--timeout <duration>', 'how long one OpenPAI service may take to get ready').argParser(duration),
-    )
     .addOption(formatOption(['text', 'json']))
     .addHelpText(
       'after',
@@ -254,39 +261,27 @@ export function buildProgram(dispatch: Dispatch, version: () => string): Command
         'pai-deploy machine remove --hosts pai-worker-03 -l layout.yaml -c config.yaml --dry-run',
       ),
     );
-  inputOptions(
-    machine
-      .command('add')
-      .summary('join the machines the layout adds: pre-flight, kubespray scale.yml, labels, configuration')
-      .description(
-        'join the machines the layout adds: pre-flight, kubespray scale.yml, labels, configuration.\n\n' +
-          'Compares the layout with the one stored in the cluster (ConfigMap pai-configuration) and shows the plan: ' +
-          'the machines to add, SKU changes. A machine the layout leaves out, or gives another IP or role, is ' +
-          'refused with the command that does it. Then only the new machines are checked over SSH and joined with ' +
-          'kubespray scale.yml --limit; once they are Ready nodes every node is labelled, the hived configuration is ' +
-          'computed from the live nodes and the configuration merged into the cluster (keys it was not given stay), ' +
-          'and the OpenPAI services are applied: only those whose objects changed are touched. The stored layout ' +
-          'changes only after the nodes joined; a rerun resumes. Asks first unless --yes.\n',
-      ),
+  deployTreeOptions(
+    inputOptions(
+      machine
+        .command('add')
+        .summary('join the machines the layout adds: pre-flight, kubespray scale.yml, labels, configuration')
+        .description(
+          'join the machines the layout adds: pre-flight, kubespray scale.yml, labels, configuration.\n\n' +
+            'Compares the layout with the one stored in the cluster (ConfigMap pai-configuration) and shows the plan: ' +
+            'the machines to add, SKU changes. A machine the layout leaves out, or gives another IP or role, is ' +
+            'refused with the command that does it. Then only the new machines are checked over SSH and joined with ' +
+            'kubespray scale.yml --limit; once they are Ready nodes every node is labelled, the hived configuration is ' +
+            'computed from the live nodes and the configuration merged into the cluster (keys it was not given stay), ' +
+            'and the OpenPAI services are applied: only those whose objects changed are touched. The stored layout ' +
+            'changes only after the nodes joined; a rerun resumes. Asks first unless --yes.\n',
+        ),
+    )
+      .addOption(workDirOption())
+      .option('-y, --yes', 'do not ask before adding')
+      .option('--dry-run', 'show the plan and every step; change no machine, engine or cluster')
+      .option('--force', 'run every phase, even those finished with the same inputs'),
   )
-    .addOption(workDirOption())
-    .option('-y, --yes', 'do not ask before adding')
-    .option('--dry-run', 'show the plan and every step; change no machine, engine or cluster')
-    .option('--force', 'run every phase, even those finished with the same inputs')
-    .addOption(
-      new Option('--kubespray-dir <dir>', 'a kubespray release-2.11 checkout or unpacked tarball').argParser(path),
-    )
-    .addOption(new Option('--kubespray-clone <url>', 'where to clone the pinned kubespray commit from'))
-    .option('--allow-unpinned-kubespray', 'run a kubespray tree other than the pinned commit (a loud warning)')
-    .addOption(new Option('--devbox-image <image>', 'the dev-box image (Ansible 2.7.x, Python <= 3.7, ssh, rsync)'))
-    .addOption(new Option('--devbox-network <name>', "the dev-box container's docker network"))
-    .addOption(new Option('--forks <n>', 'parallel Ansible connections').argParser(positiveInteger))
-    .addOption(new Option('--openpai-src <dir>', "OpenPAI's source tree of the release").argParser(path))
-    .addOption(new Option('--openpai-clone <url>', 'where to clone the OpenPAI release from'))
-    .option('--allow-unknown-openpai', 'deploy a release pai-deploy does not know, or another tree (a loud warning)')
-    .addOption(
-      new Option('--timeout <duration>', 'how long one OpenPAI service may take to get ready').argParser(duration),
-    )
     .addOption(
       new Option(
         '--kubeconfig <file>',
@@ -304,48 +299,36 @@ export function buildProgram(dispatch: Dispatch, version: () => string): Command
     )
     .action(dispatch(async () => (await import('./commands/machine.js')).runMachineAdd));
 
-  inputOptions(
-    machine
-      .command('remove')
-      .summary(
-        'take machines out of the cluster: drain, kubespray remove-node.yml, delete the nodes, update the layout',
+  deployTreeOptions(
+    inputOptions(
+      machine
+        .command('remove')
+        .summary(
+          'take machines out of the cluster: drain, kubespray remove-node.yml, delete the nodes, update the layout',
+        )
+        .description(
+          'take machines out of the cluster: drain, kubespray remove-node.yml, delete the nodes, update the layout.\n\n' +
+            'The layout given is the one the cluster has (pai-deploy config pull writes it). Refuses the master and ' +
+            'the last worker. Cordons the nodes and evicts their pods through the Eviction API (PodDisruptionBudgets ' +
+            'respected, up to --drain-timeout), runs kubespray remove-node.yml on them, deletes their Node objects, ' +
+            'rewrites layout.yaml without them (the old file kept beside it), then labels, recomputes the hived ' +
+            'configuration and pushes it, and applies the OpenPAI services (only those whose configuration changed ' +
+            'roll). A rerun after a failure resumes. Asks first unless --yes.\n',
+        ),
+    )
+      .addOption(
+        new Option('--hosts <names>', 'the machines to remove, comma-separated').argParser(list).makeOptionMandatory(),
       )
-      .description(
-        'take machines out of the cluster: drain, kubespray remove-node.yml, delete the nodes, update the layout.\n\n' +
-          'The layout given is the one the cluster has (pai-deploy config pull writes it). Refuses the master and ' +
-          'the last worker. Cordons the nodes and evicts their pods through the Eviction API (PodDisruptionBudgets ' +
-          'respected, up to --drain-timeout), runs kubespray remove-node.yml on them, deletes their Node objects, ' +
-          'rewrites layout.yaml without them (the old file kept beside it), then labels, recomputes the hived ' +
-          'configuration and pushes it, and applies the OpenPAI services (only those whose configuration changed ' +
-          'roll). A rerun after a failure resumes. Asks first unless --yes.\n',
-      ),
+      .addOption(
+        new Option('--drain-timeout <duration>', "how long a node's pods may take to leave it (default 5m)").argParser(
+          duration,
+        ),
+      )
+      .addOption(workDirOption())
+      .option('-y, --yes', 'do not ask before removing')
+      .option('--dry-run', 'show the plan and every step; change no machine, engine or cluster')
+      .option('--force', 'run every phase, even those finished with the same inputs'),
   )
-    .addOption(
-      new Option('--hosts <names>', 'the machines to remove, comma-separated').argParser(list).makeOptionMandatory(),
-    )
-    .addOption(
-      new Option('--drain-timeout <duration>', "how long a node's pods may take to leave it (default 5m)").argParser(
-        duration,
-      ),
-    )
-    .addOption(workDirOption())
-    .option('-y, --yes', 'do not ask before removing')
-    .option('--dry-run', 'show the plan and every step; change no machine, engine or cluster')
-    .option('--force', 'run every phase, even those finished with the same inputs')
-    .addOption(
-      new Option('--kubespray-dir <dir>', 'a kubespray release-2.11 checkout or unpacked tarball').argParser(path),
-    )
-    .addOption(new Option('--kubespray-clone <url>', 'where to clone the pinned kubespray commit from'))
-    .option('--allow-unpinned-kubespray', 'run a kubespray tree other than the pinned commit (a loud warning)')
-    .addOption(new Option('--devbox-image <image>', 'the dev-box image (Ansible 2.7.x, Python <= 3.7, ssh, rsync)'))
-    .addOption(new Option('--devbox-network <name>', "the dev-box container's docker network"))
-    .addOption(new Option('--forks <n>', 'parallel Ansible connections').argParser(positiveInteger))
-    .addOption(new Option('--openpai-src <dir>', "OpenPAI's source tree of the release").argParser(path))
-    .addOption(new Option('--openpai-clone <url>', 'where to clone the OpenPAI release from'))
-    .option('--allow-unknown-openpai', 'deploy a release pai-deploy does not know, or another tree (a loud warning)')
-    .addOption(
-      new Option('--timeout <duration>', 'how long one OpenPAI service may take to get ready').argParser(duration),
-    )
     .addOption(
       new Option(
         '--kubeconfig <file>',
